@@ -1,0 +1,283 @@
+// What the CLI verbs do, as functions returning values (tests and other tools call these directly):
+// run, status, explain, dag, gc, verify.
+import { join } from 'node:path';
+import { EXIT, UserError } from './errors.ts';
+import { expand, type ExpandOptions, type Expansion } from './expand.ts';
+import { canonicalJson, diffRecords, type FingerprintRecord } from './fingerprint.ts';
+import { DigestCache } from './hashing.ts';
+import { LOCK_FILE, readLock, referencedArtifacts, writeLock, type Lock } from './lockfile.ts';
+import { wireSource, type PipelineDef } from './pipeline.ts';
+import { Planner, statusOf, type Planned, type Status } from './plan.ts';
+import type { Reporter } from './reporter.ts';
+import { exitCodeOf, lockEntry, schedule, selectInstances, type InstanceResult, type Selection } from './scheduler.ts';
+import { acquireStoreLock } from './store-lock.ts';
+import { LocalStore, type Store } from './store.ts';
+
+export interface Project {
+  /** Where `data/` and the lock file live. */
+  rootDir: string;
+  store: Store;
+  lockPath: string;
+}
+
+export function openProject(rootDir: string, storeDir = process.env.HXLR_STORE ?? join(rootDir, 'artifacts')): Project {
+  return { rootDir, store: new LocalStore(storeDir), lockPath: join(rootDir, LOCK_FILE) };
+}
+
+interface PlanResult {
+  expansion: Expansion;
+  planned: Map<string, Planned>;
+  digests: DigestCache;
+}
+
+async function planPipeline(project: Project, def: PipelineDef, expandOptions: ExpandOptions): Promise<PlanResult> {
+  const expansion = expand(def, expandOptions);
+  const digests = new DigestCache(join(project.store.root, '.cache', 'digests.json'));
+  await digests.load();
+  const planned = await new Planner(project.rootDir, digests).plan(expansion);
+  return { expansion, planned, digests };
+}
+
+export interface RunOptions extends ExpandOptions {
+  selection?: Partial<Selection>;
+  jobs?: number;
+  keepGoing?: boolean;
+  dryRun?: boolean;
+  /** Wait for another run's store lock instead of failing. */
+  wait?: boolean;
+  reporter: Reporter;
+  signal?: AbortSignal;
+}
+
+export interface RunReport {
+  exitCode: number;
+  /** Per instance: what happened (absent under --dry-run). */
+  results: Map<string, InstanceResult>;
+  /** Under --dry-run: what would run and why. */
+  wouldRun: { id: string; reasons: string[] }[];
+  /** Wall time minus time inside stages, ms. */
+  engineMs: number;
+}
+
+export async function runPipeline(project: Project, def: PipelineDef, options: RunOptions): Promise<RunReport> {
+  const began = performance.now();
+  const selection: Selection = { targets: [], only: [], force: [], ...options.selection };
+  const { expansion, planned, digests } = await planPipeline(project, def, options);
+  const ids = selectInstances(expansion, planned, selection);
+  const forced = new Set(ids.filter((id) => selection.force.includes(planned.get(id)!.instance.node)));
+
+  if (options.dryRun) {
+    const lock = await readLock(project.lockPath);
+    const wouldRun: RunReport['wouldRun'] = [];
+    for (const id of ids) {
+      const status = await statusOf(planned.get(id)!, project.store, lock, def.name);
+      if (forced.has(id)) wouldRun.push({ id, reasons: ['forced'] });
+      else if (status.kind !== 'fresh') wouldRun.push({ id, reasons: describeStatus(status) });
+    }
+    await digests.save();
+    return { exitCode: EXIT.ok, results: new Map(), wouldRun, engineMs: performance.now() - began };
+  }
+
+  const storeLock = await acquireStoreLock(project.store.root, { wait: options.wait, onWait: (m) => options.reporter.info(m) });
+  try {
+    if (storeLock.recoveredFrom) options.reporter.info(`recovered the store lock left by a run that died (pid ${storeLock.recoveredFrom.pid})`);
+    await project.store.cleanup();
+    const lock = await readLock(project.lockPath);
+    const nodes = (lock.pipelines[def.name] ??= { nodes: {} }).nodes;
+    let writes = Promise.resolve();
+    const controller = new AbortController();
+    options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    const result = await schedule({
+      ids,
+      planned,
+      forced,
+      store: project.store,
+      rootDir: project.rootDir,
+      jobs: Math.max(1, options.jobs ?? 1),
+      keepGoing: options.keepGoing ?? false,
+      reporter: options.reporter,
+      signal: controller.signal,
+      onArtifact: (id, p) => {
+        nodes[id] = lockEntry(p);
+        writes = writes.then(() => writeLock(project.lockPath, lock));
+        return writes;
+      },
+    });
+    await writes;
+    const exitCode = exitCodeOf(result);
+    const whole = selection.targets.length === 0 && selection.only.length === 0;
+    if (whole && exitCode === EXIT.ok) {
+      // A complete run defines the pipeline's state: forget instances that are no longer part of it.
+      for (const id of Object.keys(nodes)) if (!planned.has(id)) delete nodes[id];
+      await writeLock(project.lockPath, lock);
+    }
+    await digests.save();
+    return { exitCode, results: result.results, wouldRun: [], engineMs: performance.now() - began - result.stageSeconds * 1000 };
+  } finally {
+    await storeLock.release();
+  }
+}
+
+export interface StatusLine {
+  id: string;
+  node: string;
+  fingerprint: string;
+  status: Status;
+}
+
+export async function pipelineStatus(project: Project, def: PipelineDef, options: ExpandOptions = {}): Promise<StatusLine[]> {
+  const { planned, digests } = await planPipeline(project, def, options);
+  const lock = await readLock(project.lockPath);
+  const lines: StatusLine[] = [];
+  for (const p of planned.values()) {
+    lines.push({ id: p.instance.id, node: p.instance.node, fingerprint: p.fingerprint, status: await statusOf(p, project.store, lock, def.name) });
+  }
+  await digests.save();
+  return lines;
+}
+
+export function describeStatus(status: Status): string[] {
+  if (status.kind === 'fresh') return ['fresh'];
+  if (status.kind === 'never-run') return ['never run'];
+  return status.reasons;
+}
+
+export function formatStatus(lines: StatusLine[]): string {
+  const width = Math.max(...lines.map((l) => l.id.length), 5);
+  return lines
+    .map((l) => {
+      const label = l.status.kind === 'fresh' ? 'fresh' : l.status.kind === 'never-run' ? 'never run' : 'stale';
+      const why = l.status.kind === 'stale' ? ` (${l.status.reasons.join('; ')})` : '';
+      return `${l.id.padEnd(width)}  ${label}${why}`;
+    })
+    .join('\n');
+}
+
+export interface Explanation {
+  id: string;
+  fingerprint: string;
+  record: FingerprintRecord;
+  artifactDir: string | null;
+  previous: { fingerprint: string; diff: string[] } | null;
+}
+
+export async function explain(project: Project, def: PipelineDef, node: string, options: ExpandOptions = {}): Promise<Explanation[]> {
+  const { expansion, planned, digests } = await planPipeline(project, def, options);
+  const instances = expansion.byNode.get(node);
+  if (!instances) throw new UserError(`explain: unknown stage "${node}" (this pipeline has: ${expansion.order.join(', ')})`);
+  const lock = await readLock(project.lockPath);
+  const out: Explanation[] = [];
+  for (const instance of instances) {
+    const p = planned.get(instance.id)!;
+    const artifact = await project.store.get(instance.stage.name, p.fingerprint);
+    const before = lock.pipelines[def.name]?.nodes[instance.id];
+    out.push({
+      id: instance.id,
+      fingerprint: p.fingerprint,
+      record: p.record,
+      artifactDir: artifact?.dir ?? null,
+      previous: before ? { fingerprint: before.fingerprint, diff: diffRecords(before.record, p.record, node) } : null,
+    });
+  }
+  await digests.save();
+  return out;
+}
+
+const FIELD_NOTES: Record<keyof FingerprintRecord, string> = {
+  format: 'engine fingerprint format',
+  stage: 'stage name',
+  version: "stage author's version",
+  code: 'digest of the stage source folder(s)',
+  params: 'params after defaults (seed apart)',
+  seed: 'seed of every random choice',
+  inputs: 'upstream fingerprints',
+  files: 'digests of declared data files',
+  env: 'allowlisted environment values',
+};
+
+export function formatExplanation(items: Explanation[]): string {
+  return items
+    .map((e) => {
+      const fields = (Object.keys(FIELD_NOTES) as (keyof FingerprintRecord)[])
+        .map((k) => `  ${k.padEnd(8)} ${canonicalJson(e.record[k])}\n           # ${FIELD_NOTES[k]}`)
+        .join('\n');
+      const where = e.artifactDir ? `cached at ${e.artifactDir}` : 'not in the store';
+      let last = '  last run: none recorded in the lock file';
+      if (e.previous) {
+        last = e.previous.fingerprint === e.fingerprint
+          ? `  last run: ${e.previous.fingerprint} (identical record)`
+          : `  last run: ${e.previous.fingerprint}; differences:\n${e.previous.diff.map((d) => `    - ${d}`).join('\n')}`;
+      }
+      return `${e.id}\n  fingerprint ${e.fingerprint} (${where})\n${fields}\n${last}`;
+    })
+    .join('\n\n');
+}
+
+export function formatDag(def: PipelineDef, options: ExpandOptions = {}): string {
+  const expansion = expand(def, options);
+  const count = (node: string): number => expansion.byNode.get(node)!.length;
+  const text = expansion.order.map((node) => {
+    const spec = def.nodes[node];
+    const ins = Object.entries(spec.inputs ?? {}).map(([name, w]) => {
+      const { from, all } = wireSource(w);
+      return `${name} ← ${from}${all ? ' (all branches)' : ''}`;
+    });
+    const fan = count(node) > 1 ? ` ×${count(node)} branches` : '';
+    return `${node} [${spec.stage.name}]${fan}${ins.length ? `  ${ins.join(', ')}` : ''}`;
+  });
+  const mermaid = ['```mermaid', 'flowchart LR'];
+  for (const node of expansion.order) {
+    const fan = count(node) > 1 ? `<br/>×${count(node)}` : '';
+    mermaid.push(`  ${mermaidId(node)}["${node}${fan}"]`);
+  }
+  for (const node of expansion.order) {
+    for (const [name, w] of Object.entries(def.nodes[node].inputs ?? {})) {
+      const { from, all } = wireSource(w);
+      mermaid.push(`  ${mermaidId(from)} ${all ? '==>' : '-->'}|${name}| ${mermaidId(node)}`);
+    }
+  }
+  mermaid.push('```');
+  return `${text.join('\n')}\n\n${mermaid.join('\n')}`;
+}
+
+function mermaidId(node: string): string {
+  return node.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+export interface GcReport {
+  removed: { stage: string; fingerprint: string; bytes: number; reason: string }[];
+  kept: number;
+}
+
+/** Remove artifacts the lock file does not reference (and folders without a valid manifest). */
+export async function gc(project: Project, options: { dryRun?: boolean; wait?: boolean } = {}): Promise<GcReport> {
+  const storeLock = options.dryRun ? null : await acquireStoreLock(project.store.root, { wait: options.wait });
+  try {
+    const lock: Lock = await readLock(project.lockPath);
+    const keep = referencedArtifacts(lock);
+    const report: GcReport = { removed: [], kept: 0 };
+    for (const item of await project.store.list()) {
+      const referenced = keep.has(`${item.stage}/${item.fingerprint}`);
+      if (item.valid && referenced) {
+        report.kept++;
+        continue;
+      }
+      report.removed.push({ stage: item.stage, fingerprint: item.fingerprint, bytes: item.bytes, reason: item.valid ? 'not in the lock file' : 'no valid manifest' });
+      if (!options.dryRun) await project.store.remove(item.stage, item.fingerprint);
+    }
+    if (!options.dryRun) await project.store.cleanup();
+    return report;
+  } finally {
+    await storeLock?.release();
+  }
+}
+
+export async function verify(project: Project): Promise<{ checked: number; problems: { stage: string; fingerprint: string; problems: string[] }[] }> {
+  const items = (await project.store.list()).filter((i) => i.valid);
+  const problems = [];
+  for (const item of items) {
+    const report = await project.store.verify(item.stage, item.fingerprint);
+    if (report.problems.length > 0) problems.push(report);
+  }
+  return { checked: items.length, problems };
+}

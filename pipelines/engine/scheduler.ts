@@ -1,0 +1,232 @@
+// The scheduler: brings the selected instances up to date in topological order, independent ones in parallel
+// (up to `jobs`), each cached by fingerprint. The first failure stops new work (or, with keepGoing, only the
+// work that depends on it); every finished artifact is kept, so a rerun resumes from there.
+import { hostname, cpus } from 'node:os';
+import { join } from 'node:path';
+import { artifactRef } from './artifact-ref.ts';
+import { EXIT, UserError } from './errors.ts';
+import type { Expansion } from './expand.ts';
+import type { Lock } from './lockfile.ts';
+import { createStageLogger } from './logger.ts';
+import { LOG_FILE } from './manifest.ts';
+import type { Planned } from './plan.ts';
+import type { Outcome, Reporter } from './reporter.ts';
+import type { ArtifactRef, StageSummary } from './stage.ts';
+import type { Store, StoredArtifact } from './store.ts';
+
+export interface Selection {
+  /** `--stage`: these nodes and whatever upstream they need. Empty = the whole pipeline. */
+  targets: string[];
+  /** `--only`: these nodes alone, on cached inputs. */
+  only: string[];
+  /** `--force`: rerun these nodes even when cached. */
+  force: string[];
+}
+
+export interface InstanceResult {
+  outcome: Outcome;
+  seconds: number;
+  error?: Error;
+}
+
+export interface ScheduleResult {
+  results: Map<string, InstanceResult>;
+  /** Seconds spent inside stages' `run`. */
+  stageSeconds: number;
+}
+
+/** Ids to consider, in topological order, for a selection. */
+export function selectInstances(expansion: Expansion, planned: Map<string, Planned>, selection: Selection): string[] {
+  const nodes = Object.fromEntries(expansion.order.map((n) => [n, true]));
+  for (const [flag, list] of [['--stage', selection.targets], ['--only', selection.only], ['--force', selection.force]] as const) {
+    for (const node of list) {
+      if (!nodes[node]) throw new UserError(`${flag}: unknown stage "${node}" (this pipeline has: ${expansion.order.join(', ')})`);
+    }
+  }
+  if (selection.only.length > 0) {
+    return expansion.instances.filter((i) => selection.only.includes(i.node)).map((i) => i.id);
+  }
+  if (selection.targets.length === 0) return expansion.instances.map((i) => i.id);
+  const wanted = new Set<string>();
+  const visit = (id: string): void => {
+    if (wanted.has(id)) return;
+    wanted.add(id);
+    for (const ids of Object.values(planned.get(id)!.instance.inputs)) (Array.isArray(ids) ? ids : [ids]).forEach(visit);
+  };
+  expansion.instances.filter((i) => selection.targets.includes(i.node)).forEach((i) => visit(i.id));
+  return expansion.instances.filter((i) => wanted.has(i.id)).map((i) => i.id);
+}
+
+export interface ScheduleOptions {
+  ids: string[];
+  planned: Map<string, Planned>;
+  /** Ids to run even when cached. */
+  forced: Set<string>;
+  store: Store;
+  rootDir: string;
+  jobs: number;
+  keepGoing: boolean;
+  reporter: Reporter;
+  signal: AbortSignal;
+  /** Called after each artifact is committed or found, to keep the lock file current. */
+  onArtifact(id: string, planned: Planned): Promise<void>;
+}
+
+export async function schedule(options: ScheduleOptions): Promise<ScheduleResult> {
+  const { ids, planned, store, reporter } = options;
+  const selected = new Set(ids);
+  const results = new Map<string, InstanceResult>();
+  const artifacts = new Map<string, StoredArtifact>();
+  let stageSeconds = 0;
+  let stopped = false;
+
+  // Inputs from outside the selection (--only) must be in the store already.
+  for (const id of ids) {
+    for (const [name, up] of Object.entries(planned.get(id)!.instance.inputs)) {
+      for (const upId of Array.isArray(up) ? up : [up]) {
+        if (selected.has(upId)) continue;
+        const p = planned.get(upId)!;
+        const found = await store.get(p.instance.stage.name, p.fingerprint);
+        if (!found) {
+          throw new UserError(`--only ${planned.get(id)!.instance.node}: input "${name}" needs ${upId} (fingerprint ${p.fingerprint}), which is not in the store; run without --only, or with --stage ${p.instance.node}, first`);
+        }
+        artifacts.set(upId, found);
+      }
+    }
+  }
+
+  const upstreamOf = (id: string): string[] =>
+    Object.values(planned.get(id)!.instance.inputs).flatMap((u) => (Array.isArray(u) ? u : [u])).filter((u) => selected.has(u));
+
+  const running = new Map<string, Promise<void>>();
+  const pending = [...ids];
+
+  const start = (id: string): void => {
+    const p = planned.get(id)!;
+    const task = (async () => {
+      const cached = options.forced.has(id) ? null : await store.get(p.instance.stage.name, p.fingerprint);
+      if (cached) {
+        artifacts.set(id, cached);
+        results.set(id, { outcome: 'cached', seconds: 0 });
+        reporter.finished(id, 'cached', 0, p.fingerprint);
+        await options.onArtifact(id, p);
+        return;
+      }
+      const began = performance.now();
+      reporter.started(id);
+      try {
+        const artifact = await execute(p, artifacts, options);
+        const seconds = (performance.now() - began) / 1000;
+        stageSeconds += seconds;
+        artifacts.set(id, artifact);
+        results.set(id, { outcome: 'ran', seconds });
+        reporter.finished(id, 'ran', seconds, describeRows(artifact.manifest.rows));
+        await options.onArtifact(id, p);
+      } catch (error) {
+        const seconds = (performance.now() - began) / 1000;
+        stageSeconds += seconds;
+        results.set(id, { outcome: 'failed', seconds, error: error as Error });
+        reporter.finished(id, 'failed', seconds, (error as Error).message.split('\n')[0]);
+        if (!options.keepGoing) stopped = true;
+      }
+    })();
+    running.set(id, task.finally(() => running.delete(id)));
+  };
+
+  while (pending.length > 0 || running.size > 0) {
+    if (options.signal.aborted) stopped = true;
+    for (let i = 0; i < pending.length && running.size < options.jobs && !stopped; ) {
+      const id = pending[i];
+      const ups = upstreamOf(id);
+      const failedUp = ups.find((u) => results.get(u) && results.get(u)!.outcome !== 'ran' && results.get(u)!.outcome !== 'cached');
+      if (failedUp) {
+        results.set(id, { outcome: 'skipped', seconds: 0 });
+        reporter.finished(id, 'skipped', 0, `upstream ${failedUp} did not complete`);
+        pending.splice(i, 1);
+      } else if (ups.every((u) => results.has(u))) {
+        pending.splice(i, 1);
+        start(id);
+      } else {
+        i++;
+      }
+    }
+    if (stopped && running.size === 0) break;
+    if (running.size > 0) await Promise.race(running.values());
+    else if (pending.length > 0 && !stopped) throw new Error(`scheduler stalled with ${pending.length} pending instances`);
+  }
+  for (const id of pending) {
+    if (!results.has(id)) results.set(id, { outcome: 'skipped', seconds: 0 });
+  }
+  return { results, stageSeconds };
+}
+
+async function execute(p: Planned, artifacts: Map<string, StoredArtifact>, options: ScheduleOptions): Promise<StoredArtifact> {
+  const { store, reporter } = options;
+  const { instance } = p;
+  const staging = await store.begin(instance.stage.name, p.fingerprint);
+  const logger = createStageLogger(join(staging.dir, LOG_FILE), instance.id, (level, message) => reporter.log(instance.id, level, message));
+  const refOf = (id: string): ArtifactRef => {
+    const artifact = artifacts.get(id);
+    if (!artifact) throw new Error(`internal: input ${id} of ${instance.id} is not available`);
+    return artifactRef(id, artifact.dir, artifact.manifest);
+  };
+  const startedAt = new Date();
+  try {
+    logger.log.info({ fingerprint: p.fingerprint, params: instance.params }, `start ${instance.id}`);
+    const summary: StageSummary = await instance.stage.run({
+      params: instance.params,
+      seed: p.record.seed ?? 0,
+      node: instance.id,
+      outDir: staging.dir,
+      rootDir: options.rootDir,
+      input(name: string) {
+        const wired = instance.inputs[name];
+        if (wired === undefined) throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
+        if (Array.isArray(wired)) throw new Error(`input "${name}" of ${instance.id} is a fan-in input: use ctx.inputs("${name}")`);
+        return refOf(wired);
+      },
+      inputs(name: string) {
+        const wired = instance.inputs[name];
+        if (wired === undefined) throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
+        return (Array.isArray(wired) ? wired : [wired]).map(refOf);
+      },
+      log: logger.log,
+      progress: (done, total, message) => reporter.progress(instance.id, done, total, message),
+      signal: options.signal,
+    });
+    if (options.signal.aborted) throw new Error('stopped before the stage finished');
+    const finishedAt = new Date();
+    logger.log.info({ summary }, `done ${instance.id}`);
+    logger.close();
+    return await store.commit(staging, {
+      format: 1,
+      stage: instance.stage.name,
+      node: instance.id,
+      fingerprint: p.fingerprint,
+      record: p.record,
+      rows: summary?.rows ?? {},
+      timings: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000 },
+      environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, host: hostname() },
+      summary: JSON.parse(JSON.stringify(summary ?? null)),
+    });
+  } catch (error) {
+    logger.log.error({ err: error }, `failed ${instance.id}`);
+    logger.close();
+    await store.discard(staging);
+    throw error;
+  }
+}
+
+function describeRows(rows: Record<string, number>): string | undefined {
+  const entries = Object.entries(rows);
+  return entries.length === 0 ? undefined : entries.map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`).join(' ');
+}
+
+export function exitCodeOf(result: ScheduleResult): number {
+  return [...result.results.values()].some((r) => r.outcome === 'failed' || r.outcome === 'skipped') ? EXIT.stageFailed : EXIT.ok;
+}
+
+/** The lock entry a planned instance leaves behind. */
+export function lockEntry(p: Planned): Lock['pipelines'][string]['nodes'][string] {
+  return { stage: p.instance.stage.name, fingerprint: p.fingerprint, record: p.record };
+}

@@ -1,0 +1,207 @@
+// The artifact store: `<root>/<stage>/<fingerprint>/` folders whose `manifest.json` is the commit point.
+// `Store` is the interface the engine uses (a shared or remote store can implement it later); `LocalStore`
+// keeps artifacts on the local filesystem and builds them in `<root>/.tmp/` so the final rename is atomic.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hashFolderFiles, sha256File } from './hashing.ts';
+import { MANIFEST_FILE, ManifestSchema, type Manifest } from './manifest.ts';
+
+export interface StagingArea {
+  readonly stage: string;
+  readonly fingerprint: string;
+  /** Empty folder on the store's filesystem; becomes the artifact on commit. */
+  readonly dir: string;
+}
+
+export interface StoredArtifact {
+  readonly dir: string;
+  readonly manifest: Manifest;
+}
+
+export interface ArtifactListing {
+  stage: string;
+  fingerprint: string;
+  dir: string;
+  bytes: number;
+  /** False for a folder without a valid manifest: it does not count as an artifact. */
+  valid: boolean;
+}
+
+export interface VerifyReport {
+  stage: string;
+  fingerprint: string;
+  problems: string[];
+}
+
+export interface Store {
+  readonly root: string;
+  /** The committed artifact, or null. Costs one manifest read, never a rehash. */
+  get(stage: string, fingerprint: string): Promise<StoredArtifact | null>;
+  /** A fresh staging folder for a run. */
+  begin(stage: string, fingerprint: string): Promise<StagingArea>;
+  /** Hash the staged files, write the manifest (the commit point) and move the folder into place. */
+  commit(staging: StagingArea, manifest: Omit<Manifest, 'files'>): Promise<StoredArtifact>;
+  discard(staging: StagingArea): Promise<void>;
+  list(): Promise<ArtifactListing[]>;
+  remove(stage: string, fingerprint: string): Promise<void>;
+  /** Rehash every file against the manifest. */
+  verify(stage: string, fingerprint: string): Promise<VerifyReport>;
+  /** Remove staging leftovers of runs that died (call only while holding the store lock). */
+  cleanup(): Promise<number>;
+}
+
+const TMP = '.tmp';
+const TRASH = '.trash';
+
+export class LocalStore implements Store {
+  private readonly cache = new Map<string, StoredArtifact>();
+
+  constructor(readonly root: string) {}
+
+  private dirOf(stage: string, fingerprint: string): string {
+    return join(this.root, stage, fingerprint);
+  }
+
+  async get(stage: string, fingerprint: string): Promise<StoredArtifact | null> {
+    const key = `${stage}/${fingerprint}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const dir = this.dirOf(stage, fingerprint);
+    const manifest = await readManifest(dir);
+    if (!manifest || manifest.stage !== stage || manifest.fingerprint !== fingerprint) return null;
+    const artifact = { dir, manifest };
+    this.cache.set(key, artifact);
+    return artifact;
+  }
+
+  async begin(stage: string, fingerprint: string): Promise<StagingArea> {
+    const dir = join(this.root, TMP, `${stage}-${fingerprint}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await mkdir(dir, { recursive: true });
+    return { stage, fingerprint, dir };
+  }
+
+  async commit(staging: StagingArea, partial: Omit<Manifest, 'files'>): Promise<StoredArtifact> {
+    const files = await hashFolderFiles(staging.dir);
+    const manifest: Manifest = ManifestSchema.parse({ ...partial, files });
+    // The manifest is written last and synced: a folder is an artifact only once it holds a complete manifest.
+    const handle = await open(join(staging.dir, MANIFEST_FILE), 'w');
+    try {
+      await handle.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const final = this.dirOf(staging.stage, staging.fingerprint);
+    await mkdir(join(this.root, staging.stage), { recursive: true });
+    if (await exists(final)) {
+      // A forced rerun, or a folder left without a valid manifest: move the old one aside first, so the final
+      // path always holds either the old complete artifact, nothing, or the new complete artifact.
+      const trash = join(this.root, TRASH, `${staging.stage}-${staging.fingerprint}-${process.pid}-${randomBytes(4).toString('hex')}`);
+      await mkdir(join(this.root, TRASH), { recursive: true });
+      await rename(final, trash);
+      await rename(staging.dir, final);
+      await rm(trash, { recursive: true, force: true });
+    } else {
+      await rename(staging.dir, final);
+    }
+    const artifact = { dir: final, manifest };
+    this.cache.set(`${staging.stage}/${staging.fingerprint}`, artifact);
+    return artifact;
+  }
+
+  async discard(staging: StagingArea): Promise<void> {
+    await rm(staging.dir, { recursive: true, force: true });
+  }
+
+  async list(): Promise<ArtifactListing[]> {
+    const out: ArtifactListing[] = [];
+    for (const stage of await subdirs(this.root)) {
+      if (stage.startsWith('.') || stage === 'bench') continue;
+      for (const fingerprint of await subdirs(join(this.root, stage))) {
+        const dir = this.dirOf(stage, fingerprint);
+        const manifest = await readManifest(dir);
+        const valid = manifest !== null && manifest.stage === stage && manifest.fingerprint === fingerprint;
+        out.push({ stage, fingerprint, dir, valid, bytes: await folderBytes(dir) });
+      }
+    }
+    return out;
+  }
+
+  async remove(stage: string, fingerprint: string): Promise<void> {
+    this.cache.delete(`${stage}/${fingerprint}`);
+    // Rename first so a crash mid-delete leaves trash, never a half-deleted folder that still has its manifest.
+    const trash = join(this.root, TRASH, `${stage}-${fingerprint}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    await mkdir(join(this.root, TRASH), { recursive: true });
+    await rename(this.dirOf(stage, fingerprint), trash);
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  async verify(stage: string, fingerprint: string): Promise<VerifyReport> {
+    const dir = this.dirOf(stage, fingerprint);
+    const manifest = await readManifest(dir);
+    if (!manifest) return { stage, fingerprint, problems: ['missing or invalid manifest.json'] };
+    const problems: string[] = [];
+    const listed = new Set(manifest.files.map((f) => f.path));
+    for (const entry of manifest.files) {
+      const path = join(dir, entry.path);
+      const info = await stat(path).catch(() => null);
+      if (!info) {
+        problems.push(`${entry.path}: missing`);
+        continue;
+      }
+      if (info.size !== entry.bytes) problems.push(`${entry.path}: size ${info.size} ≠ manifest ${entry.bytes}`);
+      else if ((await sha256File(path)) !== entry.sha256) problems.push(`${entry.path}: content changed (sha256 mismatch)`);
+    }
+    for (const extra of (await hashFolderFiles(dir).catch(() => [])).filter((f) => !listed.has(f.path))) {
+      problems.push(`${extra.path}: not in manifest`);
+    }
+    return { stage, fingerprint, problems };
+  }
+
+  async cleanup(): Promise<number> {
+    let removed = 0;
+    for (const sub of [TMP, TRASH]) {
+      for (const name of await subdirs(join(this.root, sub))) {
+        await rm(join(this.root, sub, name), { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+async function readManifest(dir: string): Promise<Manifest | null> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const parsed = ManifestSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null)) !== null;
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
+}

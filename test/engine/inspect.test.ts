@@ -1,0 +1,83 @@
+// status, explain, dag, gc and verify on a small graph, through the real CLI.
+import test from 'ava';
+import { appendFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cli, TOY, toyProject } from '../helpers/toy-project.ts';
+
+test('status before and after a run', async (t) => {
+  const dir = await toyProject();
+  const before = await cli(dir, ['status', ...TOY]);
+  t.is(before.code, 0);
+  t.is(before.stdout, 'source   never run\nscale    never run\nside     never run\ncollect  never run\n');
+  await cli(dir, ['run', ...TOY]);
+  const after = await cli(dir, ['status', ...TOY]);
+  t.is(after.stdout, 'source   fresh\nscale    fresh\nside     fresh\ncollect  fresh\n');
+});
+
+test('explain prints the whole record and its diff against the last run', async (t) => {
+  const dir = await toyProject();
+  await cli(dir, ['run', ...TOY]);
+  const same = await cli(dir, ['explain', 'scale', ...TOY]);
+  t.regex(same.stdout, /^scale\n  fingerprint [0-9a-f]{20} \(cached at .*artifacts\/scale\/[0-9a-f]{20}\)/);
+  for (const field of ['format', 'stage', 'version', 'code', 'params', 'seed', 'inputs', 'files', 'env']) t.regex(same.stdout, new RegExp(`\\n  ${field} +\\S`), field);
+  t.regex(same.stdout, /params   \{"factor":2,"fail":false,"sleepMs":0\}/);
+  t.regex(same.stdout, /identical record/);
+  await appendFile(join(dir, 'stages/scale/index.ts'), '\n// edit\n');
+  const changed = await cli(dir, ['explain', 'scale', ...TOY, '--set', 'scale.factor=3', '--set', 'scale.seed=9']);
+  t.regex(changed.stdout, /not in the store/);
+  t.regex(changed.stdout, /- params changed: scale\.factor 2 → 3/);
+  t.regex(changed.stdout, /- seed changed: 0 → 9/);
+  t.regex(changed.stdout, /- code changed: stages\/scale\//);
+  const json = JSON.parse((await cli(dir, ['explain', 'scale', ...TOY, '--json'])).stdout);
+  t.is(json[0].record.stage, 'scale');
+});
+
+test('dag prints text and a Mermaid block, with sweep fan-out', async (t) => {
+  const dir = await toyProject();
+  const dag = await cli(dir, ['dag', ...TOY, '--sweep', 'scale.factor=1,2,3']);
+  t.is(dag.code, 0);
+  t.is(
+    dag.stdout,
+    [
+      'source [source]',
+      'scale [scale] ×3 branches  lines ← source',
+      'side [scale]  lines ← source',
+      'collect [collect]  parts ← scale (all branches)',
+      '',
+      '```mermaid',
+      'flowchart LR',
+      '  source["source"]',
+      '  scale["scale<br/>×3"]',
+      '  side["side"]',
+      '  collect["collect"]',
+      '  source -->|lines| scale',
+      '  source -->|lines| side',
+      '  scale ==>|parts| collect',
+      '```',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('gc removes what the lock file no longer references; verify catches edited files', async (t) => {
+  const dir = await toyProject();
+  await cli(dir, ['run', ...TOY, '--sweep', 'scale.factor=1,4']);
+  await cli(dir, ['run', ...TOY]);
+  const dry = await cli(dir, ['gc', '--dry-run']);
+  t.regex(dry.stdout, /would remove scale\/[0-9a-f]{20} .*not in the lock file/);
+  t.regex(dry.stdout, /Would free .* in 3 artifacts; kept 4\./);
+  t.is((await readdir(join(dir, 'artifacts/scale'))).length, 4, 'dry run deletes nothing');
+  const gc = await cli(dir, ['gc']);
+  t.regex(gc.stdout, /Freed .* in 3 artifacts; kept 4\./);
+  t.is((await readdir(join(dir, 'artifacts/scale'))).length, 2);
+  t.regex((await cli(dir, ['run', ...TOY])).stdout, /Everything up to date/);
+
+  const ok = await cli(dir, ['verify']);
+  t.is(ok.code, 0);
+  t.regex(ok.stdout, /All 4 artifacts match their manifests/);
+  const [fp] = await readdir(join(dir, 'artifacts/source'));
+  await writeFile(join(dir, 'artifacts/source', fp, 'lines.txt'), 'tampered');
+  const bad = await cli(dir, ['verify']);
+  t.is(bad.code, 1);
+  t.regex(bad.stdout, new RegExp(`source/${fp}: lines\\.txt: size \\d+ ≠ manifest \\d+`));
+});
