@@ -101,10 +101,17 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
   const running = new Map<string, Promise<void>>();
   const pending = [...ids];
 
+  // Two instances with one fingerprint (e.g. a sweep value equal to another node's params) build one artifact:
+  // the second waits for the first instead of racing it to the same folder.
+  const building = new Map<string, Promise<unknown>>();
+
   const start = (id: string): void => {
     const p = planned.get(id)!;
+    const key = `${p.instance.stage.name}/${p.fingerprint}`;
     const task = (async () => {
-      const cached = options.forced.has(id) ? null : await store.get(p.instance.stage.name, p.fingerprint);
+      const twin = building.get(key);
+      if (twin) await twin.catch(() => {});
+      const cached = options.forced.has(id) && !twin ? null : await store.get(p.instance.stage.name, p.fingerprint);
       if (cached) {
         artifacts.set(id, cached);
         results.set(id, { outcome: 'cached', seconds: 0 });
@@ -130,6 +137,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
         if (!options.keepGoing) stopped = true;
       }
     })();
+    if (!building.has(key)) building.set(key, task);
     running.set(id, task.finally(() => running.delete(id)));
   };
 

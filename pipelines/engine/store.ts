@@ -103,7 +103,18 @@ export class LocalStore implements Store {
       await rename(staging.dir, final);
       await rm(trash, { recursive: true, force: true });
     } else {
-      await rename(staging.dir, final);
+      try {
+        await rename(staging.dir, final);
+      } catch (error) {
+        // Another process committed the same fingerprint first (same inputs, same output): keep theirs.
+        const code = (error as NodeJS.ErrnoException).code;
+        const theirs = code === 'ENOTEMPTY' || code === 'EEXIST' ? await readManifest(final) : null;
+        if (!theirs || theirs.fingerprint !== staging.fingerprint) throw error;
+        await this.discard(staging);
+        const artifact = { dir: final, manifest: theirs };
+        this.cache.set(`${staging.stage}/${staging.fingerprint}`, artifact);
+        return artifact;
+      }
     }
     const artifact = { dir: final, manifest };
     this.cache.set(`${staging.stage}/${staging.fingerprint}`, artifact);

@@ -55,16 +55,16 @@ test('a data file change propagates downstream', async (t) => {
 
 test('sweep branches are cached independently and fan in', async (t) => {
   const dir = await toyProject();
-  const first = await cli(dir, ['run', ...TOY, '--sweep', 'scale.factor=1,2,3', '--jobs', '2']);
+  const first = await cli(dir, ['run', ...TOY, '--sweep', 'scale.factor=1,2,5', '--jobs', '2']);
   t.is(first.code, 0, first.stdout + first.stderr);
-  t.deepEqual(ran(first.stdout), ['collect', 'scale[factor=1]', 'scale[factor=2]', 'scale[factor=3]', 'side', 'source']);
+  t.deepEqual(ran(first.stdout), ['collect', 'scale[factor=1]', 'scale[factor=2]', 'scale[factor=5]', 'side', 'source']);
   const collected = await readdir(join(dir, 'artifacts/collect'));
   const all = await readFile(join(dir, 'artifacts/collect', collected[0], 'all.txt'), 'utf8');
-  t.deepEqual(all.split('\n'), ['scale[factor=1]:3', 'scale[factor=2]:6', 'scale[factor=3]:9']);
+  t.deepEqual(all.split('\n'), ['scale[factor=1]:3', 'scale[factor=2]:6', 'scale[factor=5]:15']);
   // factor=2 is the default: the unswept run shares its artifact.
   const plain = await cli(dir, ['run', ...TOY]);
   t.deepEqual(ran(plain.stdout), ['collect']);
-  const second = await cli(dir, ['run', ...TOY, '--sweep', 'scale.factor=2,3,4']);
+  const second = await cli(dir, ['run', ...TOY, '--sweep', 'scale.factor=2,5,4']);
   t.deepEqual(ran(second.stdout), ['collect', 'scale[factor=4]']);
 });
 
@@ -76,4 +76,25 @@ test('--sweep over two params is cartesian', async (t) => {
     t.true(dry.stdout.includes(`  ${id}  (never run)`), id);
   }
   t.false(dry.stdout.includes('✔'), 'a dry run runs nothing');
+});
+
+test('--force reruns a cached stage in place; downstream stays cached', async (t) => {
+  const dir = await toyProject();
+  await cli(dir, ['run', ...TOY]);
+  const forced = await cli(dir, ['run', ...TOY, '--force', 'scale']);
+  t.is(forced.code, 0, forced.stderr);
+  t.deepEqual(ran(forced.stdout), ['scale']);
+  t.is((await readdir(join(dir, 'artifacts/scale'))).length, 2, 'same fingerprint: replaced, not duplicated');
+  const dry = await cli(dir, ['run', ...TOY, '--force', 'side', '--dry-run']);
+  t.regex(dry.stdout, /Would run 1:\n {2}side {2}\(forced\)/);
+  t.is((await cli(dir, ['verify'])).code, 0);
+});
+
+test('two instances with one fingerprint build it once, even in parallel', async (t) => {
+  const dir = await toyProject();
+  // side has factor 3, so scale[factor=3] has the same fingerprint: one of them must wait and reuse.
+  const result = await cli(dir, ['run', ...TOY, '--sweep', 'scale.factor=3', '--jobs', '4', '--set', 'scale.sleepMs=300', '--set', 'side.sleepMs=300']);
+  t.is(result.code, 0, result.stdout + result.stderr);
+  t.is(ran(result.stdout).filter((id) => id === 'side' || id === 'scale[factor=3]').length, 1);
+  t.regex(result.stdout, /• (side|scale\[factor=3\]) cached/);
 });
