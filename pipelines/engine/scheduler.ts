@@ -31,7 +31,7 @@ export interface InstanceResult {
 
 export interface ScheduleResult {
   results: Map<string, InstanceResult>;
-  /** Seconds spent inside stages' `run`. */
+  /** Seconds during which at least one stage's `run` was executing (parallel stages counted once). */
   stageSeconds: number;
 }
 
@@ -77,8 +77,17 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
   const selected = new Set(ids);
   const results = new Map<string, InstanceResult>();
   const artifacts = new Map<string, StoredArtifact>();
-  let stageSeconds = 0;
   let stopped = false;
+  // Time with at least one stage busy, so engine time = wall time - this, also under --jobs > 1.
+  let busy = 0;
+  let busySince = 0;
+  let stageSeconds = 0;
+  const enter = (): void => {
+    if (busy++ === 0) busySince = performance.now();
+  };
+  const leave = (): void => {
+    if (--busy === 0) stageSeconds += (performance.now() - busySince) / 1000;
+  };
 
   // Inputs from outside the selection (--only) must be in the store already.
   for (const id of ids) {
@@ -121,17 +130,16 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
       }
       const began = performance.now();
       reporter.started(id);
+      enter();
       try {
-        const artifact = await execute(p, artifacts, options);
+        const artifact = await execute(p, artifacts, options).finally(leave);
         const seconds = (performance.now() - began) / 1000;
-        stageSeconds += seconds;
         artifacts.set(id, artifact);
         results.set(id, { outcome: 'ran', seconds });
         reporter.finished(id, 'ran', seconds, describeRows(artifact.manifest.rows));
         await options.onArtifact(id, p);
       } catch (error) {
         const seconds = (performance.now() - began) / 1000;
-        stageSeconds += seconds;
         results.set(id, { outcome: 'failed', seconds, error: error as Error });
         reporter.finished(id, 'failed', seconds, (error as Error).message.split('\n')[0]);
         if (!options.keepGoing) stopped = true;
