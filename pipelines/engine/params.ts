@@ -41,10 +41,21 @@ export function seedOf(schema: ParamsSchema, params: Record<string, unknown>): n
   return 'seed' in schema.shape && typeof params.seed === 'number' ? params.seed : null;
 }
 
-/** Params as the fingerprint stores them: the seed lives in its own field. */
-export function paramsWithoutSeed(schema: ParamsSchema, params: Record<string, unknown>): Record<string, unknown> {
-  if (!('seed' in schema.shape)) return params;
-  const { seed: _seed, ...rest } = params;
+/**
+ * Params as the fingerprint stores them: the seed lives in its own field, and runtime params (worker counts,
+ * timeouts: how a run goes, never what it outputs) are left out so that changing them hits the cache.
+ */
+export function paramsWithoutSeed(
+  schema: ParamsSchema,
+  params: Record<string, unknown>,
+  runtimeParams: readonly string[] = [],
+): Record<string, unknown> {
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (key === 'seed' && 'seed' in schema.shape) continue;
+    if (runtimeParams.includes(key)) continue;
+    rest[key] = value;
+  }
   return rest;
 }
 

@@ -55,7 +55,7 @@ export class Planner {
       stage: stage.name,
       version: stage.version,
       code,
-      params: paramsWithoutSeed(stage.params, params),
+      params: paramsWithoutSeed(stage.params, params, stage.runtimeParams),
       seed: seedOf(stage.params, params),
       inputs,
       files,

@@ -64,6 +64,12 @@ export interface StageDef<S extends ParamsSchema = ParamsSchema, R extends Stage
   readonly sourceDir: string | URL;
   /** Other source folders or files the stage's output depends on (shared helpers). */
   readonly extraSources?: readonly (string | URL)[];
+  /**
+   * Params that decide how a run goes but never what it outputs (worker counts, timeouts, retries). They are
+   * left out of the fingerprint, so a machine with more cores hits the same cache. The stage's tests must show
+   * the output does not depend on them.
+   */
+  readonly runtimeParams?: readonly string[];
   /** Files or folders outside the store, relative to the project root, whose content decides the output. */
   files?(params: z.output<S>): string[];
   /** Environment values that decide the output (e.g. the training backend), by name. Allowlisted by design. */

@@ -30,6 +30,17 @@ test('a param change reruns that stage and its downstream only', async (t) => {
   t.is(lock.pipelines.toy.nodes.scale.record.params.factor, 5);
 });
 
+test('a runtime param (how a run goes, not what it outputs) stays out of the fingerprint', async (t) => {
+  const dir = await toyProject();
+  await cli(dir, ['run', ...TOY]);
+  const status = await cli(dir, ['status', ...TOY, '--set', 'scale.sleepMs=5']);
+  t.regex(status.stdout, /scale\s+fresh/);
+  const rerun = await cli(dir, ['run', ...TOY, '--set', 'scale.sleepMs=5']);
+  t.deepEqual(ran(rerun.stdout), []);
+  const lock = JSON.parse(await readFile(join(dir, 'hybrid-xlr.lock.json'), 'utf8'));
+  t.false('sleepMs' in lock.pipelines.toy.nodes.scale.record.params);
+});
+
 test("a change in a stage's source folder reruns it and its downstream", async (t) => {
   const dir = await toyProject();
   await cli(dir, ['run', ...TOY]);

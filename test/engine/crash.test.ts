@@ -48,7 +48,9 @@ test('a run killed with SIGKILL mid-stage leaves no artifact; the rerun complete
 test('a folder without a valid manifest is not an artifact', async (t) => {
   const dir = await toyProject();
   await cli(dir, ['run', ...TOY]);
-  const [fp] = await readdir(join(dir, 'artifacts/scale'));
+  // Node `scale`'s artifact, not `side`'s (both are scale-stage artifacts): the lock file says which is which.
+  const lock = JSON.parse(await readFile(join(dir, 'hybrid-xlr.lock.json'), 'utf8'));
+  const fp = lock.pipelines.toy.nodes.scale.fingerprint as string;
   const { writeFile } = await import('node:fs/promises');
   await writeFile(join(dir, 'artifacts/scale', fp, 'manifest.json'), '{"format": 1, "trunc');
   const rerun = await cli(dir, ['run', ...TOY]);
