@@ -1,0 +1,176 @@
+// Stage `batches`: materialises the exact sequence of training batches (Arrow for the training loop, Parquet for
+// everyone else) for one sampling strategy, batch size and seed, so training is a pure function of this artifact.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { defineStage } from '../../pipelines/engine/stage.ts';
+import { openTableWriter, readArrow, tablesEnv, writeTable, type Columns } from '../common/tables.ts';
+import { planBatches, type BatchPlan, type SamplerStats } from './sampler.ts';
+import { batchRowChunks } from './rows.ts';
+import { batchesSchema, compositionSchema } from './schema.ts';
+
+const params = z.object({
+  strategy: z.enum(['mono', 'cross', 'hybrid']).default('hybrid').describe('which pairs a batch may hold'),
+  batchSize: z.number().int().min(8).max(4096).default(128),
+  alpha: z.number().min(0).max(1).default(0.5).describe('hybrid: probability that a batch is monolingual'),
+  epochs: z.number().int().min(1).max(1000).default(2),
+  dropLast: z.boolean().default(true).describe('drop the last partial batch of each pool in each epoch'),
+  split: z.enum(['train', 'dev']).default('train'),
+  seed: z.number().int().default(0),
+});
+
+export type BatchesParams = z.output<typeof params>;
+
+/** The manifest summary: what a reader of the batches needs to judge them without opening the files. */
+export interface BatchesSummary {
+  [key: string]: unknown;
+  rows: { batches: number; composition: number };
+  strategy: BatchesParams['strategy'];
+  batchSize: number;
+  alpha: number;
+  seed: number;
+  batchCount: number;
+  /** Sampler counts: eligible rows and batches per kind, rows deferred, short batches, dropped last partials. */
+  sampler: SamplerStats;
+  /** Rows per question language and per passage language, over all batches. */
+  questionLanguages: Record<string, number>;
+  passageLanguages: Record<string, number>;
+  dictionaryRows: number;
+  distinctQuestions: number;
+}
+
+export const batchesStage = defineStage({
+  name: 'batches',
+  version: 1,
+  description: 'Hybrid batch materialisation: mono / cross / hybrid batches without in-batch duplicates',
+  params,
+  inputs: ['pairs'],
+  env: () => tablesEnv(),
+  sourceDir: new URL('.', import.meta.url),
+  extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  async run(ctx): Promise<BatchesSummary> {
+    const { columns } = await readArrow(ctx.input('pairs').path('pairs.arrow'));
+    const pairs = pickPairs(columns, ctx.params.split);
+    if (pairs.index.length === 0) throw new Error(`batches: the pairs artifact has no rows in split "${ctx.params.split}"`);
+    const plan = planBatches(pairs.sampler, ctx.params);
+    const { stats } = plan;
+    if (stats.rows === 0) {
+      throw new Error(
+        `batches: no batch of ${ctx.params.batchSize} could be formed for strategy "${ctx.params.strategy}" (eligible mono ${stats.eligible.mono}, cross ${stats.eligible.cross}); lower batchSize or set dropLast=false`,
+      );
+    }
+    ctx.log.info({ stats }, 'planned batches');
+    await writeBatches(join(ctx.outDir, 'batches'), plan, pairs, columns, (done) => ctx.progress(done, stats.rows, 'writing'));
+    const composition = compositionOf(plan, pairs, columns);
+    await writeTable(join(ctx.outDir, 'composition'), compositionSchema, composition);
+    const batchCount = plan.batchKind.length;
+    if (stats.shortBatches > 0) {
+      ctx.log.warn(`${stats.shortBatches} batches are below batchSize ${ctx.params.batchSize}: their pool had no non-conflicting row left`);
+    }
+    return {
+      rows: { batches: stats.rows, composition: batchCount },
+      strategy: ctx.params.strategy,
+      batchSize: ctx.params.batchSize,
+      alpha: ctx.params.alpha,
+      seed: ctx.seed,
+      batchCount,
+      sampler: stats,
+      questionLanguages: histogram(composition.question_langs, composition.question_lang_counts),
+      passageLanguages: histogram(composition.passage_langs, composition.passage_lang_counts),
+      dictionaryRows: composition.dictionary_rows.reduce((a, b) => a + b, 0),
+      distinctQuestions: pairs.distinctQuestions,
+    };
+  },
+});
+
+interface PickedPairs {
+  /** Row index in the pairs table of each eligible row. */
+  index: Int32Array;
+  sampler: { kind: Uint8Array; questionKey: Int32Array; passageKey: Int32Array };
+  distinctQuestions: number;
+}
+
+function pickPairs(columns: Columns, split: string): PickedPairs {
+  const splitCol = columns.split as string[];
+  const direction = columns.direction as string[];
+  const qid = columns.question_id as string[];
+  const pid = columns.passage_id as string[];
+  const index: number[] = [];
+  for (let i = 0; i < splitCol.length; i++) if (splitCol[i] === split) index.push(i);
+  const qKeys = new Map<string, number>();
+  const pKeys = new Map<string, number>();
+  const key = (map: Map<string, number>, value: string): number => {
+    let k = map.get(value);
+    if (k === undefined) map.set(value, (k = map.size));
+    return k;
+  };
+  const kind = new Uint8Array(index.length);
+  const questionKey = new Int32Array(index.length);
+  const passageKey = new Int32Array(index.length);
+  index.forEach((row, i) => {
+    kind[i] = direction[row] === 'mono' ? 0 : 1;
+    questionKey[i] = key(qKeys, qid[row]);
+    passageKey[i] = key(pKeys, pid[row]);
+  });
+  return { index: Int32Array.from(index), sampler: { kind, questionKey, passageKey }, distinctQuestions: qKeys.size };
+}
+
+async function writeBatches(base: string, plan: BatchPlan, pairs: PickedPairs, columns: Columns, progress: (done: number) => void): Promise<void> {
+  const writer = await openTableWriter(base, batchesSchema);
+  try {
+    for (const { end, chunk } of batchRowChunks(plan, pairs.index, columns)) {
+      await writer.append(chunk);
+      progress(end);
+    }
+    await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+function histogram(langs: string[][], counts: Int32Array[]): Record<string, number> {
+  const total = new Map<string, number>();
+  langs.forEach((row, b) => row.forEach((lang, i) => total.set(lang, (total.get(lang) ?? 0) + counts[b][i])));
+  return Object.fromEntries([...total].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function compositionOf(plan: BatchPlan, pairs: PickedPairs, columns: Columns) {
+  const qLang = columns.question_lang as string[];
+  const pLang = columns.passage_lang as string[];
+  const source = columns.source as string[];
+  const batches = plan.batchKind.length;
+  const out = {
+    batch_id: new Int32Array(batches),
+    epoch: new Int32Array(batches),
+    kind: [] as string[],
+    size: new Int32Array(batches),
+    question_langs: [] as string[][],
+    question_lang_counts: [] as Int32Array[],
+    passage_langs: [] as string[][],
+    passage_lang_counts: [] as Int32Array[],
+    dictionary_rows: new Int32Array(batches),
+  };
+  for (let b = 0; b < batches; b++) {
+    const q = new Map<string, number>();
+    const p = new Map<string, number>();
+    let dictionary = 0;
+    for (let r = plan.offsets[b]; r < plan.offsets[b + 1]; r++) {
+      const row = pairs.index[plan.row[r]];
+      q.set(qLang[row], (q.get(qLang[row]) ?? 0) + 1);
+      p.set(pLang[row], (p.get(pLang[row]) ?? 0) + 1);
+      if (source[row] === 'dictionary') dictionary++;
+    }
+    out.batch_id[b] = b;
+    out.epoch[b] = plan.batchEpoch[b];
+    out.kind.push(plan.batchKind[b] === 0 ? 'mono' : 'cross');
+    out.size[b] = plan.offsets[b + 1] - plan.offsets[b];
+    const qs = [...q.keys()].sort();
+    const ps = [...p.keys()].sort();
+    out.question_langs.push(qs);
+    out.question_lang_counts.push(Int32Array.from(qs, (l) => q.get(l)!));
+    out.passage_langs.push(ps);
+    out.passage_lang_counts.push(Int32Array.from(ps, (l) => p.get(l)!));
+    out.dictionary_rows[b] = dictionary;
+  }
+  return out;
+}
