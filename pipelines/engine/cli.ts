@@ -19,6 +19,7 @@ import {
 } from './operations.ts';
 import { parseCliValue } from './params.ts';
 import type { PipelineDef } from './pipeline.ts';
+import { publish } from './publish.ts';
 import { createReporter } from './reporter.ts';
 
 interface CommonOptions {
@@ -30,9 +31,9 @@ interface CommonOptions {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function withCommon(command: Command): Command {
+function withCommon(command: Command, defaultPipeline = 'study'): Command {
   return command
-    .option('-p, --pipeline <name|file>', 'pipeline: a name under pipelines/ or a path to a .ts module', 'study')
+    .option('-p, --pipeline <name|file>', 'pipeline: a name under pipelines/ or a path to a .ts module', defaultPipeline)
     .option('--root <dir>', 'project root (data/, artifacts/, the lock file)', process.cwd())
     .option('--set <stage.param=value>', 'override a param (repeatable); values parse as JSON when they can', collect, [])
     .option('--sweep <stage.param=v1,v2,...>', 'fan the sub-graph out over values (repeatable: cartesian)', collect, []);
@@ -91,6 +92,59 @@ async function load(options: CommonOptions): Promise<Loaded> {
   };
 }
 
+interface RunFlags {
+  stage: string[];
+  only: string[];
+  force: string[];
+  jobs: number;
+  keepGoing: boolean;
+  dryRun: boolean;
+  wait: boolean;
+}
+
+/** Runs the pipeline and prints its outcome; true when it ended with exit code 0. */
+async function runAndReport(options: CommonOptions & RunFlags, print: (text: string) => void): Promise<boolean> {
+  const { project, def, expandOptions } = await load(options);
+  const reporter = createReporter();
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    reporter.info('interrupted: stopping after running stages are discarded');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const report = await runPipeline(project, def, {
+      ...expandOptions,
+      selection: { targets: options.stage, only: options.only, force: options.force },
+      jobs: options.jobs,
+      keepGoing: options.keepGoing,
+      dryRun: options.dryRun,
+      wait: options.wait,
+      reporter,
+      signal: controller.signal,
+    });
+    reporter.close();
+    if (options.dryRun) {
+      print(report.wouldRun.length === 0 ? 'Nothing would run: everything is up to date.' : `Would run ${report.wouldRun.length}:`);
+      for (const item of report.wouldRun) print(`  ${item.id}  (${item.reasons.join('; ')})`);
+      return true;
+    }
+    const counts = { ran: 0, cached: 0, failed: 0, skipped: 0 };
+    for (const r of report.results.values()) counts[r.outcome]++;
+    const engine = `engine ${formatMs(report.engineMs)}`;
+    if (counts.ran + counts.failed + counts.skipped === 0) print(`Everything up to date: ${counts.cached} stages cached, nothing to do (${engine}).`);
+    else print(`${counts.ran} ran, ${counts.cached} cached, ${counts.failed} failed, ${counts.skipped} skipped (${engine}).`);
+    for (const [id, r] of report.results) if (r.error) print(`\n${id} failed:\n${r.error.stack ?? r.error.message}`);
+    process.exitCode = controller.signal.aborted ? 130 : report.exitCode;
+    return process.exitCode === 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    reporter.close();
+  }
+}
+
 export function buildProgram(out: (text: string) => void = (t) => process.stdout.write(t)): Command {
   const program = new Command('pipeline')
     .description('hybrid-xlr: run the study as a reproducible DAG with content-addressed cached artifacts')
@@ -106,45 +160,24 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     .option('--keep-going', 'after a failure, still run what does not depend on it', false)
     .option('-n, --dry-run', 'list what would run and why, run nothing', false)
     .option('--wait', 'wait for another run holding the store instead of exiting', false)
-    .action(async (options: CommonOptions & { stage: string[]; only: string[]; force: string[]; jobs: number; keepGoing: boolean; dryRun: boolean; wait: boolean }) => {
+    .action(async (options: CommonOptions & RunFlags) => {
+      await runAndReport(options, print);
+    });
+
+  withCommon(
+    program.command('export').description("bring the pipeline up to date, then copy its output node's artifact (the dataset) to --out"),
+    'export',
+  )
+    .requiredOption('-o, --out <dir>', 'folder to write the export to')
+    .option('--replace', 'replace --out when it exists and is not empty', false)
+    .option('-j, --jobs <n>', 'instances run in parallel', (v) => positiveInt('--jobs', v), 1)
+    .option('--wait', 'wait for another run holding the store instead of exiting', false)
+    .action(async (options: CommonOptions & { out: string; replace: boolean; jobs: number; wait: boolean }) => {
+      const ok = await runAndReport({ ...options, stage: [], only: [], force: [], keepGoing: false, dryRun: false }, print);
+      if (!ok) return;
       const { project, def, expandOptions } = await load(options);
-      const reporter = createReporter();
-      const controller = new AbortController();
-      const onSignal = (): void => {
-        reporter.info('interrupted: stopping after running stages are discarded');
-        controller.abort();
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const report = await runPipeline(project, def, {
-          ...expandOptions,
-          selection: { targets: options.stage, only: options.only, force: options.force },
-          jobs: options.jobs,
-          keepGoing: options.keepGoing,
-          dryRun: options.dryRun,
-          wait: options.wait,
-          reporter,
-          signal: controller.signal,
-        });
-        reporter.close();
-        if (options.dryRun) {
-          print(report.wouldRun.length === 0 ? 'Nothing would run: everything is up to date.' : `Would run ${report.wouldRun.length}:`);
-          for (const item of report.wouldRun) print(`  ${item.id}  (${item.reasons.join('; ')})`);
-          return;
-        }
-        const counts = { ran: 0, cached: 0, failed: 0, skipped: 0 };
-        for (const r of report.results.values()) counts[r.outcome]++;
-        const engine = `engine ${formatMs(report.engineMs)}`;
-        if (counts.ran + counts.failed + counts.skipped === 0) print(`Everything up to date: ${counts.cached} stages cached, nothing to do (${engine}).`);
-        else print(`${counts.ran} ran, ${counts.cached} cached, ${counts.failed} failed, ${counts.skipped} skipped (${engine}).`);
-        for (const [id, r] of report.results) if (r.error) print(`\n${id} failed:\n${r.error.stack ?? r.error.message}`);
-        process.exitCode = controller.signal.aborted ? 130 : report.exitCode;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        reporter.close();
-      }
+      const report = await publish(project, def, options.out, { ...expandOptions, replace: options.replace });
+      print(`Exported ${report.files} files (${formatBytes(report.bytes)}) of ${report.stage}/${report.fingerprint} to ${report.dir}${report.replaced ? ' (replaced the previous export)' : ''}.`);
     });
 
   withCommon(program.command('status').description('fresh, stale (and why) or never run, for every stage')).action(async (options: CommonOptions) => {

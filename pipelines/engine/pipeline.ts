@@ -17,6 +17,8 @@ export interface PipelineDef {
   name: string;
   description: string;
   nodes: Record<string, NodeSpec>;
+  /** The node whose artifact `export --out DIR` publishes (copies out of the store). */
+  output?: string;
   /** Default sweeps, `"node.param": [values]`; a CLI `--sweep` of the same key replaces the list. */
   sweeps?: Record<string, readonly unknown[]>;
 }

@@ -1,0 +1,82 @@
+// `export --out DIR`: copies the pipeline's output artifact out of the store into a folder of the user's choice,
+// atomically (built beside DIR, then renamed), so a reader never sees half an export and a failed copy loses nothing.
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UserError } from './errors.ts';
+import { expand, type ExpandOptions } from './expand.ts';
+import { DigestCache } from './hashing.ts';
+import type { Project } from './operations.ts';
+import type { PipelineDef } from './pipeline.ts';
+import { Planner } from './plan.ts';
+
+export interface PublishReport {
+  dir: string;
+  stage: string;
+  fingerprint: string;
+  files: number;
+  bytes: number;
+  /** Whether an earlier export at `dir` was replaced. */
+  replaced: boolean;
+}
+
+export interface PublishOptions extends ExpandOptions {
+  /** Replace a non-empty `outDir` (the old folder is removed only after the new one is in place). */
+  replace?: boolean;
+}
+
+async function isNonEmptyDir(path: string): Promise<boolean | null> {
+  try {
+    const info = await stat(path);
+    if (!info.isDirectory()) throw new UserError(`--out ${path}: exists and is not a folder`);
+    return (await readdir(path)).length > 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+export async function publish(project: Project, def: PipelineDef, outDir: string, options: PublishOptions = {}): Promise<PublishReport> {
+  const node = def.output;
+  if (!node) throw new UserError(`pipeline "${def.name}" names no output node to export (set \`output\` in its definition)`);
+  const expansion = expand(def, options);
+  const digests = new DigestCache(join(project.store.root, '.cache', 'digests.json'));
+  await digests.load();
+  const planned = await new Planner(project.rootDir, digests).plan(expansion);
+  const instances = [...planned.values()].filter((p) => p.instance.node === node);
+  if (instances.length !== 1) {
+    throw new UserError(`pipeline "${def.name}": output node "${node}" has ${instances.length} instances (a --sweep over it?); export needs exactly one`);
+  }
+  const { instance, fingerprint } = instances[0];
+  const artifact = await project.store.get(instance.stage.name, fingerprint);
+  if (!artifact) throw new UserError(`${instance.id} has not been built (fingerprint ${fingerprint}): run the pipeline first`);
+
+  const target = resolve(outDir);
+  const existing = await isNonEmptyDir(target);
+  if (existing && !options.replace) throw new UserError(`--out ${target}: folder exists and is not empty; remove it or pass --replace`);
+  await mkdir(dirname(target), { recursive: true });
+  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const partial = join(dirname(target), `.${basename(target)}.partial-${suffix}`);
+  let bytes = 0;
+  try {
+    for (const file of artifact.manifest.files) {
+      await mkdir(dirname(join(partial, file.path)), { recursive: true });
+      await copyFile(join(artifact.dir, file.path), join(partial, file.path));
+      bytes += file.bytes;
+    }
+    await mkdir(partial, { recursive: true });
+    if (existing) {
+      const old = join(dirname(target), `.${basename(target)}.old-${suffix}`);
+      await rename(target, old);
+      await rename(partial, target);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      if (existing === false) await rm(target, { recursive: true });
+      await rename(partial, target);
+    }
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+  return { dir: target, stage: instance.stage.name, fingerprint, files: artifact.manifest.files.length, bytes, replaced: existing === true };
+}
