@@ -63,14 +63,17 @@ export class Planner {
     };
   }
 
-  /** Folder digest over (relative path, content digest) of every file; memoised per run. */
+  /**
+   * Folder digest over (relative path, content digest) of every source file; memoised per run. Markdown is left
+   * out: a stage's README documents its output but never decides it, and editing it must not rerun the stage.
+   */
   private codeDigest(path: string): Promise<string> {
     let digest = this.codeDigests.get(path);
     if (!digest) {
       digest = (async () => {
         const hash = createHash('sha256');
         const isDir = !/\.[cm]?[jt]s$/.test(path);
-        const files = isDir ? await listFiles(path) : [''];
+        const files = isDir ? (await listFiles(path)).filter((rel) => !DOC_FILE.test(rel)) : [''];
         for (const rel of files) hash.update(`${rel}\0${await this.digests.fileDigest(rel ? join(path, rel) : path)}\n`);
         return hash.digest('hex');
       })();
@@ -86,6 +89,8 @@ export class Planner {
     return isDir ? `${rel}/` : rel;
   }
 }
+
+const DOC_FILE = /\.(md|markdown)$/i;
 
 function toPath(source: string | URL): string {
   const path = source instanceof URL || source.startsWith('file:') ? fileURLToPath(source) : source;

@@ -51,6 +51,14 @@ test("a change in a stage's source folder reruns it and its downstream", async (
   t.deepEqual(ran(rerun.stdout), ['collect', 'scale', 'side']);
 });
 
+test("a stage's README is documentation, not code: editing it reruns nothing", async (t) => {
+  const dir = await toyProject();
+  await cli(dir, ['run', ...TOY]);
+  await writeFile(join(dir, 'stages/scale/README.md'), '# scale\n\nRepeats lines.\n');
+  const rerun = await cli(dir, ['run', ...TOY]);
+  t.deepEqual(ran(rerun.stdout), []);
+});
+
 test('a data file change propagates downstream', async (t) => {
   const dir = await toyProject();
   await cli(dir, ['run', ...TOY]);
