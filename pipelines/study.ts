@@ -1,0 +1,16 @@
+// The default pipeline (`npm run pipeline`): the study's DAG on the shipped data, offline.
+// download → pairs → batches; training, attacks, scoring and the report join as their stages land.
+import { definePipeline } from './engine/pipeline.ts';
+import { batchesStage } from '../stages/batches/index.ts';
+import { downloadStage } from '../stages/download/index.ts';
+import { pairsStage } from '../stages/pairs/index.ts';
+
+export default definePipeline({
+  name: 'study',
+  description: 'Hybrid-batch scaling study: shipped MLQA/XQuAD-R/MLQA-R/MUSE data → pairs → training batches',
+  nodes: {
+    download: { stage: downloadStage },
+    pairs: { stage: pairsStage, inputs: { raw: 'download' } },
+    batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
+  },
+});
