@@ -1,0 +1,17 @@
+// The swapped study (`npm run pipeline -- --pipeline swap`): train on XQuAD (11 languages), evaluate on MLQA-R
+// (7 languages). The questions of the two never overlap; the pairs stage refuses combinations that would.
+import { definePipeline } from './engine/pipeline.ts';
+import { batchesStage } from '../stages/batches/index.ts';
+import { downloadStage } from '../stages/download/index.ts';
+import { XQUAD_LANGS } from '../stages/pairs/langs.ts';
+import { pairsStage } from '../stages/pairs/index.ts';
+
+export default definePipeline({
+  name: 'swap',
+  description: 'The study with its data swapped: XQuAD training pairs → MLQA-R evaluation',
+  nodes: {
+    download: { stage: downloadStage },
+    pairs: { stage: pairsStage, params: { train: 'xquad', eval: 'mlqa-r', trainLanguages: [...XQUAD_LANGS] }, inputs: { raw: 'download' } },
+    batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
+  },
+});
