@@ -20,6 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchResult, peakRssMiB } from './harness.ts';
+import { createRng } from '../stages/common/random.ts';
 import {
   type Columns,
   type TableSchema,
@@ -64,14 +65,8 @@ const WORDS: Record<string, string[]> = {
 
 // Deterministic, so every writer (and every run) sees the same rows.
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed, 'bench/tables');
+  return () => rng.float();
 }
 
 // join() yields flat strings, like text decoded from a file; `+=` ropes would make the writers

@@ -3,17 +3,12 @@
 // pair order that lets a batch-size or alpha sweep change one variable only.
 import test, { type ExecutionContext } from 'ava';
 import { planBatches, type BatchPlan, type SamplerInput, type SamplerParams, type Strategy } from '../../stages/batches/sampler.ts';
+import { createRng } from '../../stages/common/random.ts';
 
-/** Deterministic generator for the synthetic inputs (mulberry32), independent of the sampler's own randomness. */
+/** Deterministic generator for the synthetic inputs: its own stream, independent of the sampler's. */
 function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed, 'test/sampler');
+  return () => rng.float();
 }
 
 /**
