@@ -174,5 +174,7 @@ export function dataCard(input: DataCardInput): string {
     'cross-lingual, with the LAReQA-style evaluation candidate pools and queries and the exact training batches used by',
     `the hybrid-batch scaling study. ${pairs ? `${pairs.rows.toLocaleString('en-US')} training/dev pairs.` : ''}`,
   ].join('\n');
-  return [header(input), intro, readingExamples(input.tables), tablesSection(input.tables), buildSection(input.build), licensing(input.sources), ''].join('\n\n');
+  const nc = Object.entries(input.sources).filter(([, s]) => s.nonCommercial).map(([id]) => id);
+  const warning = nc.length > 0 ? `> **NON-COMMERCIAL:** derived from ${nc.join(', ')} (CC BY-NC 4.0); see "Licensing and sources" below.` : '';
+  return [header(input), intro, ...(warning ? [warning] : []), readingExamples(input.tables), tablesSection(input.tables), buildSection(input.build), licensing(input.sources), ''].join('\n\n');
 }
