@@ -1883,6 +1883,23 @@ function checkColumnNames(schema: TableSchema, names: string[], path: string): v
   }
 }
 
+/**
+ * UTF-8 decoding that keeps every code point: the default TextDecoder, which apache-arrow and hyparquet use, drops
+ * a leading U+FEFF from each value, and the shipped XQuAD-R text holds some.
+ */
+const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** A utf8 vector's values, decoded from its buffers (a sliced child's offsets are sliced with it, its bytes not). */
+function utf8Values(vec: Vector): (string | null)[] {
+  const out: (string | null)[] = [];
+  for (const data of vec.data) {
+    const offsets = data.valueOffsets as Int32Array;
+    const bytes = data.values as Uint8Array;
+    for (let i = 0; i < data.length; i++) out.push(data.getValid(i) ? TEXT.decode(bytes.subarray(offsets[i], offsets[i + 1])) : null);
+  }
+  return out;
+}
+
 /** Reads an Arrow IPC file back into plain columns (utf8 → string[], int32 → Int32Array, float32 → Float32Array, lists → arrays, ...), validated against the schema when given. */
 export async function readArrow(path: string, schema?: TableSchema): Promise<{ rows: number; columns: Columns }> {
   const table = tableFromIPC(await readFile(path));
@@ -1902,11 +1919,13 @@ export async function readArrow(path: string, schema?: TableSchema): Promise<{ r
     let c: Canon;
     if (vec.nullCount === 0 && ['int32', 'int64', 'float32', 'float64'].includes(spec.type)) {
       c = vec.toArray() as Canon;
+    } else if (spec.type === 'utf8') {
+      c = canonFromValues(spec.type, utf8Values(vec));
     } else if (spec.type.startsWith('list<')) {
       const out = new Array<unknown>(vec.length);
       for (let r = 0; r < vec.length; r++) {
         const row = vec.get(r) as Vector | null;
-        out[r] = row === null ? null : row.toArray();
+        out[r] = row === null ? null : spec.type === 'list<utf8>' ? utf8Values(row) : row.toArray();
       }
       c = canonFromValues(spec.type, out);
     } else {
@@ -2002,6 +2021,8 @@ export async function readParquet(path: string, schema?: TableSchema): Promise<{
     file,
     metadata,
     compressors,
+    // hyparquet's default string parser would drop a leading U+FEFF.
+    parsers: { stringFromBytes: (bytes: Uint8Array | undefined) => bytes && TEXT.decode(bytes) },
     onChunk: ({ columnName, columnData, rowStart }) => {
       let list = chunks.get(columnName);
       if (!list) chunks.set(columnName, (list = []));
