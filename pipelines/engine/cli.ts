@@ -204,8 +204,10 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     .option('--root <dir>', 'project root', process.cwd())
     .option('-n, --dry-run', 'list what would be removed', false)
     .option('--wait', 'wait for another run holding the store', false)
-    .action(async (options: { root: string; dryRun: boolean; wait: boolean }) => {
+    .option('--checkpoints', 'also remove the checkpoints that killed runs left to resume from', false)
+    .action(async (options: { root: string; dryRun: boolean; wait: boolean; checkpoints: boolean }) => {
       const report = await gc(openProject(resolve(options.root)), options);
+      if (report.checkpoints > 0) print(`${options.dryRun ? 'would remove' : 'removed'} ${report.checkpoints} checkpoint folders`);
       const bytes = report.removed.reduce((sum, r) => sum + r.bytes, 0);
       for (const r of report.removed) print(`${options.dryRun ? 'would remove' : 'removed'} ${r.stage}/${r.fingerprint} (${formatBytes(r.bytes)}, ${r.reason})`);
       print(`${options.dryRun ? 'Would free' : 'Freed'} ${formatBytes(bytes)} in ${report.removed.length} artifacts; kept ${report.kept}.`);

@@ -247,15 +247,17 @@ function mermaidId(node: string): string {
 export interface GcReport {
   removed: { stage: string; fingerprint: string; bytes: number; reason: string }[];
   kept: number;
+  /** Checkpoint folders removed (only with `checkpoints: true`; otherwise they stay for a resume). */
+  checkpoints: number;
 }
 
 /** Remove artifacts the lock file does not reference (and folders without a valid manifest). */
-export async function gc(project: Project, options: { dryRun?: boolean; wait?: boolean } = {}): Promise<GcReport> {
+export async function gc(project: Project, options: { dryRun?: boolean; wait?: boolean; checkpoints?: boolean } = {}): Promise<GcReport> {
   const storeLock = options.dryRun ? null : await acquireStoreLock(project.store.root, { wait: options.wait });
   try {
     const lock: Lock = await readLock(project.lockPath);
     const keep = referencedArtifacts(lock);
-    const report: GcReport = { removed: [], kept: 0 };
+    const report: GcReport = { removed: [], kept: 0, checkpoints: 0 };
     for (const item of await project.store.list()) {
       const referenced = keep.has(`${item.stage}/${item.fingerprint}`);
       if (item.valid && referenced) {
@@ -266,6 +268,7 @@ export async function gc(project: Project, options: { dryRun?: boolean; wait?: b
       if (!options.dryRun) await project.store.remove(item.stage, item.fingerprint);
     }
     if (!options.dryRun) await project.store.cleanup();
+    if (options.checkpoints) report.checkpoints = options.dryRun ? (await project.store.listCheckpoints()).length : await project.store.dropCheckpoints();
     return report;
   } finally {
     await storeLock?.release();

@@ -194,6 +194,7 @@ async function execute(p: Planned, artifacts: Map<string, StoredArtifact>, optio
       seed: p.record.seed ?? 0,
       node: instance.id,
       outDir: staging.dir,
+      checkpointDir: store.checkpointDir(instance.stage.name, p.fingerprint),
       rootDir: options.rootDir,
       input(name: string) {
         const wired = instance.inputs[name];
@@ -214,7 +215,7 @@ async function execute(p: Planned, artifacts: Map<string, StoredArtifact>, optio
     const finishedAt = new Date();
     logger.log.info({ summary }, `done ${instance.id}`);
     logger.close();
-    return await store.commit(staging, {
+    const committed = await store.commit(staging, {
       format: 1,
       stage: instance.stage.name,
       node: instance.id,
@@ -225,6 +226,9 @@ async function execute(p: Planned, artifacts: Map<string, StoredArtifact>, optio
       environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, host: hostname() },
       summary: JSON.parse(JSON.stringify(summary ?? null)),
     });
+    // The checkpoints served their purpose; a failed cleanup costs disk only, never correctness.
+    await store.dropCheckpoints(instance.stage.name, p.fingerprint).catch((error) => reporter.log(instance.id, 'warn', `could not remove checkpoints: ${error}`));
+    return committed;
   } catch (error) {
     logger.log.error({ err: error }, `failed ${instance.id}`);
     logger.close();

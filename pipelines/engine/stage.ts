@@ -34,6 +34,12 @@ export interface StageContext<P> {
   readonly node: string;
   /** Empty folder to write outputs into; it becomes the artifact on success, and vanishes on failure. */
   readonly outDir: string;
+  /**
+   * Folder for resumable state (checkpoints), the same for every run with this fingerprint: it survives a
+   * failed or killed run and is removed after the artifact is committed. Not part of the artifact. Created on
+   * demand by the stage.
+   */
+  readonly checkpointDir: string;
   /** Project root: where `data/` lives. Read only the files the stage declares in `files`. */
   readonly rootDir: string;
   /** The single upstream artifact wired to input `name`. */

@@ -47,12 +47,23 @@ export interface Store {
   remove(stage: string, fingerprint: string): Promise<void>;
   /** Rehash every file against the manifest. */
   verify(stage: string, fingerprint: string): Promise<VerifyReport>;
-  /** Remove staging leftovers of runs that died (call only while holding the store lock). */
+  /** Remove staging leftovers of runs that died (call only while holding the store lock). Checkpoints stay. */
   cleanup(): Promise<number>;
+  /**
+   * The folder where a run of `stage` with this fingerprint keeps resumable state (training checkpoints). It
+   * survives a failed or killed run, so the next run with the same fingerprint resumes from it, and it is
+   * removed once the artifact is committed. Created on demand by the stage.
+   */
+  checkpointDir(stage: string, fingerprint: string): string;
+  /** Names (`<stage>-<fingerprint>`) of the checkpoint folders unfinished runs left. */
+  listCheckpoints(): Promise<string[]>;
+  /** Remove one run's checkpoint folder (after a commit), or every checkpoint folder when called without a stage. */
+  dropCheckpoints(stage?: string, fingerprint?: string): Promise<number>;
 }
 
 const TMP = '.tmp';
 const TRASH = '.trash';
+const CHECKPOINTS = '.checkpoints';
 
 export class LocalStore implements Store {
   private readonly cache = new Map<string, StoredArtifact>();
@@ -168,6 +179,26 @@ export class LocalStore implements Store {
       problems.push(`${extra.path}: not in manifest`);
     }
     return { stage, fingerprint, problems };
+  }
+
+  checkpointDir(stage: string, fingerprint: string): string {
+    return join(this.root, CHECKPOINTS, `${stage}-${fingerprint}`);
+  }
+
+  listCheckpoints(): Promise<string[]> {
+    return subdirs(join(this.root, CHECKPOINTS));
+  }
+
+  async dropCheckpoints(stage?: string, fingerprint?: string): Promise<number> {
+    const names = stage !== undefined && fingerprint !== undefined ? [`${stage}-${fingerprint}`] : await subdirs(join(this.root, CHECKPOINTS));
+    let removed = 0;
+    for (const name of names) {
+      const dir = join(this.root, CHECKPOINTS, name);
+      if (!(await exists(dir))) continue;
+      await rm(dir, { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
   }
 
   async cleanup(): Promise<number> {

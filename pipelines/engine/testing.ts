@@ -18,6 +18,8 @@ export interface RunStageOptions {
   rootDir?: string;
   /** Output folder; a fresh temporary folder when omitted. */
   outDir?: string;
+  /** Checkpoint folder (kept between calls to test resuming); `<outDir>.checkpoints` when omitted. */
+  checkpointDir?: string;
   onProgress?: (done: number, total: number, message?: string) => void;
 }
 
@@ -43,6 +45,7 @@ export async function runStage<R extends StageSummary>(
     seed: seedOf(stage.params, params) ?? 0,
     node: stage.name,
     outDir,
+    checkpointDir: options.checkpointDir ?? `${outDir}.checkpoints`,
     rootDir: options.rootDir ?? process.cwd(),
     input(name) {
       const list = refs.get(name);
