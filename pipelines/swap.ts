@@ -5,6 +5,7 @@ import { batchesStage } from '../stages/batches/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { XQUAD_LANGS } from '../stages/pairs/langs.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
+import { trainStage } from '../stages/train/index.ts';
 
 export default definePipeline({
   name: 'swap',
@@ -13,5 +14,6 @@ export default definePipeline({
     download: { stage: downloadStage },
     pairs: { stage: pairsStage, params: { train: 'xquad', eval: 'mlqa-r', trainLanguages: [...XQUAD_LANGS] }, inputs: { raw: 'download' } },
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
+    train: { stage: trainStage, inputs: { batches: 'batches' } },
   },
 });

@@ -5,9 +5,10 @@ import exportPipeline from '../../pipelines/export.ts';
 import study from '../../pipelines/study.ts';
 import swap from '../../pipelines/swap.ts';
 
-test('study: download → pairs (MLQA dev → XQuAD-R) → batches', (t) => {
+test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train', (t) => {
   const e = expand(study);
-  t.deepEqual(e.order, ['download', 'pairs', 'batches']);
+  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train']);
+  t.is(e.byNode.get('train')![0].inputs.batches, 'batches');
   const pairs = e.byNode.get('pairs')![0];
   t.like(pairs.params, { train: 'mlqa-dev', eval: 'xquad-r' });
 });

@@ -1,0 +1,263 @@
+// Stage `train`: a multilingual dual encoder (hashed features → embedding table → pooling → dense → L2) trained
+// with TensorFlow.js on the batches artifact, in its exact order, with in-batch InfoNCE or ALBEF's momentum
+// distillation. Checkpoints let a killed run resume and end with the same weights; a NaN loss stops the run.
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { defineStage } from '../../pipelines/engine/stage.ts';
+import { readArrow, tablesEnv, writeParquet } from '../common/tables.ts';
+import { BACKEND_CHOICES, backendEnv, initBackend, type ActiveBackend } from './backend.ts';
+import { restoreCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import type { EncoderConfig } from './encoder.ts';
+import { saveEncoder } from './model-io.ts';
+import { curveSchema } from './schema.ts';
+import { HashedTokenizer, tokenizeUnique } from './tokenizer.ts';
+import { initialState, Trainer, type TrainerConfig } from './trainer.ts';
+
+const params = z.object({
+  backend: z.enum(BACKEND_CHOICES).default('auto').describe('TF.js backend: auto tries node-gpu → node → wasm → cpu'),
+  loss: z.enum(['infonce', 'albef']).default('infonce'),
+  buckets: z.number().int().min(16).max(2 ** 24).default(2 ** 18).describe('hashed feature buckets = embedding rows'),
+  ngramMin: z.number().int().min(1).max(16).default(3),
+  ngramMax: z.number().int().min(1).max(16).default(5),
+  words: z.boolean().default(true).describe('whole words as features, besides their n-grams'),
+  dim: z.number().int().min(2).max(4096).default(128).describe('embedding table width'),
+  outDim: z.number().int().min(2).max(4096).default(128).describe('output vector width'),
+  pooling: z.enum(['mean', 'sqrtn']).default('mean'),
+  lr: z.number().positive().max(10).default(1e-3),
+  warmupSteps: z.number().int().min(0).default(0),
+  schedule: z.enum(['constant', 'linear']).default('constant').describe('after warm-up: constant, or linear decay to 0'),
+  beta1: z.number().min(0).max(1).default(0.9),
+  beta2: z.number().min(0).max(1).default(0.999),
+  eps: z.number().positive().default(1e-8),
+  temperature: z.number().min(0.001).max(0.5).default(0.05),
+  learnTemperature: z.boolean().default(false),
+  momentum: z.number().min(0).max(1).default(0.995).describe('albef: EMA factor of the momentum encoder'),
+  queueSize: z.number().int().min(0).max(1 << 20).default(4096).describe('albef: queued momentum features (extra negatives)'),
+  alpha: z.number().min(0).max(1).default(0.4).describe('albef: distillation weight of the momentum targets'),
+  gradCacheChunk: z.number().int().min(0).default(512).describe('backpropagate larger batches in chunks of this many texts (0: never)'),
+  maxSteps: z.number().int().min(0).default(0).describe('stop after this many steps (0: every batch)'),
+  checkpointEvery: z.number().int().min(0).default(200).describe('steps between checkpoints (0: none)'),
+  seed: z.number().int().default(0),
+});
+
+export type TrainParams = z.output<typeof params>;
+
+export interface TrainSummary {
+  [key: string]: unknown;
+  rows: { curve: number };
+  backend: Omit<ActiveBackend, 'tried'>;
+  loss: TrainParams['loss'];
+  steps: number;
+  pairs: number;
+  /** Training wall time, tokenisation and writing excluded. */
+  seconds: number;
+  pairsPerSecond: number;
+  batchSize: number;
+  /** Negatives per question: in the batch, and from the queue (albef). */
+  negatives: { inBatch: number; queue: number };
+  /** Mean loss over the first and the last tenth of the steps. */
+  lossFirst: number;
+  lossLast: number;
+  temperature: number;
+  /** Top-1 in-batch accuracy (question → passage) of the final weights on the last batches (up to 10). */
+  finalInBatchAccuracy: number;
+  resumedFromStep: number;
+  peakRssMiB: number;
+  tokenizer: { texts: number; distinct: number; featuresPerText: number; emptyTexts: number };
+}
+
+interface CurveRow {
+  step: number;
+  batch_id: number;
+  epoch: number;
+  kind: string;
+  batch_size: number;
+  negatives: number;
+  loss: number;
+  lr: number;
+  temperature: number;
+  pairs_per_second: number;
+}
+
+export const trainStage = defineStage({
+  name: 'train',
+  version: 1,
+  description: 'TF.js dual encoder on the batches, in order: in-batch InfoNCE or ALBEF momentum distillation, sparse Adam, checkpoints',
+  params,
+  inputs: ['batches'],
+  // Which backend runs matters (float results differ), and the env records the one that will; how often state is
+  // saved does not change the result (a resumed run equals an uninterrupted one).
+  runtimeParams: ['backend', 'checkpointEvery'],
+  env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
+  sourceDir: new URL('.', import.meta.url),
+  extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  async run(ctx): Promise<TrainSummary> {
+    const p = ctx.params;
+    if (p.ngramMin > p.ngramMax) throw new Error(`train: ngramMin ${p.ngramMin} > ngramMax ${p.ngramMax}`);
+    const backend = await initBackend(p.backend);
+    ctx.log.info({ backend }, `TF.js backend ${backend.name}`);
+
+    const input = ctx.input('batches');
+    const { columns } = await readArrow(input.path('batches.arrow'));
+    const batchId = columns.batch_id as Int32Array;
+    const questions = columns.question as string[];
+    const passages = columns.passage as string[];
+    const n = questions.length;
+    if (n === 0) throw new Error(`train: ${input.path('batches.arrow')} has no rows`);
+    const starts = batchStarts(batchId);
+    const total = p.maxSteps > 0 ? Math.min(p.maxSteps, starts.length - 1) : starts.length - 1;
+
+    const tokenizer = new HashedTokenizer({ buckets: p.buckets, ngramMin: p.ngramMin, ngramMax: p.ngramMax, words: p.words });
+    const encoded = tokenizeUnique([...questions, ...passages], tokenizer);
+    const bags = { offsets: encoded.offsets, ids: encoded.ids };
+    const distinct = encoded.offsets.length - 1;
+    let emptyTexts = 0;
+    for (let i = 0; i < distinct; i++) if (encoded.offsets[i + 1] === encoded.offsets[i]) emptyTexts++;
+    if (emptyTexts > 0) ctx.log.warn(`${emptyTexts} distinct texts have no word-like token: they embed as the normalised bias`);
+
+    const encoder: EncoderConfig = { buckets: p.buckets, dim: p.dim, outDim: p.outDim, pooling: p.pooling };
+    const config: TrainerConfig = {
+      encoder,
+      loss: p.loss,
+      lr: p.lr,
+      warmupSteps: p.warmupSteps,
+      schedule: p.schedule,
+      totalSteps: total,
+      adam: { beta1: p.beta1, beta2: p.beta2, eps: p.eps },
+      temperature: p.temperature,
+      learnTemperature: p.learnTemperature,
+      momentum: p.momentum,
+      queueSize: p.loss === 'albef' ? p.queueSize : 0,
+      alpha: p.alpha,
+      gradCacheChunk: p.gradCacheChunk,
+    };
+    const state = initialState(config, ctx.seed);
+    const trainer = new Trainer(config, state);
+    const inputSha = input.manifest.files.find((f) => f.path === 'batches.arrow')?.sha256 ?? input.fingerprint;
+    const key = createHash('sha256').update(JSON.stringify({ config, seed: ctx.seed, inputSha, backend: backend.name, tokenizer: tokenizer.toJSON() })).digest('hex');
+    const meta = { encoder, tokenizer: tokenizer.toJSON(), key };
+
+    let curve: CurveRow[] = [];
+    const resumed = await restoreCheckpoint<{ curve: CurveRow[] }>(ctx.checkpointDir, key, state);
+    if (resumed) {
+      curve = resumed.progress.curve;
+      ctx.log.info(`resuming from ${resumed.path} (step ${resumed.step} of ${total})`);
+    }
+    const resumedFromStep = state.step;
+    const queue = config.queueSize;
+    const kinds = columns.kind as string[];
+    const epochs = columns.epoch as Int32Array;
+
+    let trainSeconds = 0;
+    let pairsTrained = 0;
+    const checkpoint = () => writeCheckpoint(ctx.checkpointDir, meta, state, { curve });
+    while (state.step < total) {
+      if (ctx.signal.aborted) {
+        // Stopped (Ctrl-C or a failure elsewhere): keep what was learnt, so the next run resumes here.
+        if (p.checkpointEvery > 0 && state.step > resumedFromStep) await checkpoint();
+        ctx.signal.throwIfAborted();
+      }
+      const b = state.step;
+      const from = starts[b];
+      const to = starts[b + 1];
+      const began = performance.now();
+      const result = trainer.step(bags, encoded.index.subarray(from, to), encoded.index.subarray(n + from, n + to));
+      const seconds = (performance.now() - began) / 1000;
+      trainSeconds += seconds;
+      pairsTrained += to - from;
+      curve.push({
+        step: state.step,
+        batch_id: batchId[from],
+        epoch: epochs[from],
+        kind: kinds[from],
+        batch_size: to - from,
+        negatives: to - from - 1 + queue,
+        loss: result.loss,
+        lr: result.lr,
+        temperature: result.temperature,
+        pairs_per_second: (to - from) / Math.max(seconds, 1e-9),
+      });
+      ctx.progress(state.step, total, `loss ${result.loss.toFixed(3)}`);
+      if (p.checkpointEvery > 0 && state.step % p.checkpointEvery === 0 && state.step < total) {
+        await checkpoint();
+        ctx.log.info(`checkpoint at step ${state.step}`);
+      }
+      // Let the event loop see a signal between steps.
+      if (state.step % 16 === 0) await new Promise((r) => setImmediate(r));
+    }
+
+    const last = Math.min(10, total);
+    let accuracy = 0;
+    for (let b = total - last; b < total; b++) {
+      accuracy += trainer.accuracy(bags, encoded.index.subarray(starts[b], starts[b + 1]), encoded.index.subarray(n + starts[b], n + starts[b + 1])) / last;
+    }
+
+    const modelDir = join(ctx.outDir, 'model');
+    await mkdir(modelDir);
+    await saveEncoder(modelDir, encoder, tokenizer.toJSON(), state.weights, {
+      loss: p.loss,
+      steps: total,
+      seed: ctx.seed,
+      batches: input.fingerprint,
+      backend: backend.name,
+    });
+    await writeFile(join(ctx.outDir, 'curve.json'), `${JSON.stringify({ schema: 'hybrid-xlr/training-curve@1', rows: curve })}\n`);
+    await writeParquet(join(ctx.outDir, 'curve.parquet'), curveSchema, curveColumns(curve));
+
+    const tenth = Math.max(1, Math.floor(curve.length / 10));
+    const mean = (rows: CurveRow[]) => rows.reduce((s, r) => s + r.loss, 0) / rows.length;
+    const { tried: _tried, ...backendInfo } = backend;
+    return {
+      rows: { curve: curve.length },
+      backend: backendInfo,
+      loss: p.loss,
+      steps: total,
+      pairs: starts[total],
+      seconds: round(trainSeconds),
+      pairsPerSecond: Math.round(pairsTrained / Math.max(trainSeconds, 1e-9)),
+      batchSize: starts[1] - starts[0],
+      negatives: { inBatch: starts[1] - starts[0] - 1, queue },
+      lossFirst: round(mean(curve.slice(0, tenth))),
+      lossLast: round(mean(curve.slice(-tenth))),
+      temperature: state.temperature[0],
+      finalInBatchAccuracy: round(accuracy),
+      resumedFromStep,
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      tokenizer: { texts: 2 * n, distinct, featuresPerText: round(encoded.ids.length / distinct), emptyTexts },
+    };
+  },
+});
+
+/** Row index where each batch starts, plus n: batches are contiguous runs of batch_id. */
+function batchStarts(batchId: Int32Array): Int32Array {
+  const starts = [0];
+  for (let i = 1; i < batchId.length; i++) {
+    if (batchId[i] !== batchId[i - 1]) {
+      if (batchId[i] < batchId[i - 1]) throw new Error(`train: batches.arrow is not sorted by batch_id (row ${i})`);
+      starts.push(i);
+    }
+  }
+  starts.push(batchId.length);
+  return Int32Array.from(starts);
+}
+
+function curveColumns(rows: CurveRow[]) {
+  return {
+    step: Int32Array.from(rows, (r) => r.step),
+    batch_id: Int32Array.from(rows, (r) => r.batch_id),
+    epoch: Int32Array.from(rows, (r) => r.epoch),
+    kind: rows.map((r) => r.kind),
+    batch_size: Int32Array.from(rows, (r) => r.batch_size),
+    negatives: Int32Array.from(rows, (r) => r.negatives),
+    loss: Float64Array.from(rows, (r) => r.loss),
+    lr: Float64Array.from(rows, (r) => r.lr),
+    temperature: Float64Array.from(rows, (r) => r.temperature),
+    pairs_per_second: Float64Array.from(rows, (r) => r.pairs_per_second),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
