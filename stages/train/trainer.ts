@@ -96,10 +96,15 @@ export function initialState(config: TrainerConfig, seed: number): TrainerState 
       queuePtr: 0,
     };
   }
+  // Touch the table's moments now: a zeroed 128 MiB array is mapped lazily, and faulting its pages in one by one
+  // as batches reach new rows costs the first few hundred steps far more than the update itself.
+  const tableAdam = adamState(buckets * dim);
+  tableAdam.m.fill(1).fill(0);
+  tableAdam.v.fill(1).fill(0);
   return {
     step: 0,
     weights,
-    adam: { table: adamState(buckets * dim), kernel: adamState(dim * outDim), bias: adamState(outDim), temperature: adamState(1) },
+    adam: { table: tableAdam, kernel: adamState(dim * outDim), bias: adamState(outDim), temperature: adamState(1) },
     temperature: Float32Array.of(config.temperature),
     momentum,
   };
