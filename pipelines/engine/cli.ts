@@ -60,9 +60,12 @@ export function parseSweeps(items: string[]): Record<string, unknown[]> {
   return sweeps;
 }
 
+function isPipelinePath(spec: string): boolean {
+  return spec.includes('/') || /\.[cm]?[jt]s$/.test(spec);
+}
+
 async function loadPipeline(spec: string, root: string): Promise<PipelineDef> {
-  const isPath = spec.includes('/') || /\.[cm]?[jt]s$/.test(spec);
-  const file = isPath ? resolve(spec) : resolve(root, 'pipelines', `${spec}.ts`);
+  const file = isPipelinePath(spec) ? resolve(spec) : resolve(root, 'pipelines', `${spec}.ts`);
   let mod: { default?: PipelineDef };
   try {
     mod = (await import(pathToFileURL(file).href)) as { default?: PipelineDef };
@@ -211,6 +214,46 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       const bytes = report.removed.reduce((sum, r) => sum + r.bytes, 0);
       for (const r of report.removed) print(`${options.dryRun ? 'would remove' : 'removed'} ${r.stage}/${r.fingerprint} (${formatBytes(r.bytes)}, ${r.reason})`);
       print(`${options.dryRun ? 'Would free' : 'Freed'} ${formatBytes(bytes)} in ${report.removed.length} artifacts; kept ${report.kept}.`);
+    });
+
+  program
+    .command('embed')
+    .description('embed a text file (one text per line) with a trained encoder: little-endian float32 rows to --out, a JSON sidecar to <out>.json')
+    .requiredOption('--model <ref>', 'a model folder, a train artifact folder, a lock node (train, train[batchSize=64]) or a fingerprint prefix (6+ chars)')
+    .requiredOption('--in <file>', 'UTF-8 text, one text per line (LF or CRLF); an empty line is a text too')
+    .requiredOption('-o, --out <file>', 'the vectors file; the sidecar goes to <file>.json')
+    .option('--batch <n>', 'texts per TF.js call', (v) => positiveInt('--batch', v), 1024)
+    .option('--backend <name>', 'TF.js backend: auto (node-gpu → node → wasm → cpu), node-gpu, node, wasm or cpu', 'auto')
+    .option('-p, --pipeline <name|file>', 'the pipeline whose lock file entries --model may name', 'study')
+    .option('--root <dir>', 'project root (artifacts/, the lock file)', process.cwd())
+    .action(async (options: { model: string; in: string; out: string; batch: number; backend: string; pipeline: string; root: string }) => {
+      // Loaded here, not at the top: TF.js takes most of a second to import and no other verb needs it.
+      const [{ embedFile, resolveModel }, { BACKEND_CHOICES, initBackend }] = await Promise.all([import('../../stages/train/embed.ts'), import('../../stages/train/backend.ts')]);
+      const root = resolve(options.root);
+      const model = await resolveModel(options.model, {
+        root,
+        // A pipeline given as a file is known in the lock file by its name, which only its module says.
+        pipeline: isPipelinePath(options.pipeline) ? async () => (await loadPipeline(options.pipeline, root)).name : options.pipeline,
+      });
+      const choice = options.backend as (typeof BACKEND_CHOICES)[number];
+      if (!BACKEND_CHOICES.includes(choice)) throw new UserError(`--backend ${options.backend}: expected one of ${BACKEND_CHOICES.join(', ')}`);
+      const backend = await initBackend(choice).catch((error: Error) => {
+        throw new UserError(`--backend ${options.backend}: ${error.message}`);
+      });
+      const began = performance.now();
+      const live = process.stderr.isTTY === true;
+      const report = await embedFile(model.dir, options.in, options.out, {
+        batch: options.batch,
+        fingerprint: model.fingerprint,
+        node: model.node,
+        backend: `${backend.name}@${backend.version}`,
+        onProgress: live ? (done, total) => process.stderr.write(`\rembedding ${done}/${total}`) : undefined,
+      });
+      if (live && report.sidecar.count > 0) process.stderr.write('\n');
+      const { count, dim, emptyTexts } = report.sidecar;
+      const empty = emptyTexts > 0 ? ` (${emptyTexts} without any feature: they embed as the normalised bias)` : '';
+      print(`Embedded ${count} texts${empty} with ${model.via} on ${backend.name} in ${formatMs(performance.now() - began)}.`);
+      print(`Wrote ${report.vectorsPath} (${count} × ${dim} float32, little-endian) and ${report.sidecarPath}.`);
     });
 
   program
