@@ -14,6 +14,7 @@ import { batchesStage } from '../stages/batches/index.ts';
 import { readArrow } from '../stages/common/tables.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
 import { probeBackend, BACKEND_NAMES } from '../stages/train/backend.ts';
+import { batchStarts } from '../stages/train/index.ts';
 import { HashedTokenizer } from '../stages/train/tokenizer.ts';
 import type { BenchResult } from './harness.ts';
 import { ensureTorch, runTorchPeer, writePeerBatches, type PeerBatch } from './train-peer/index.ts';
@@ -76,9 +77,7 @@ export default async function bench(): Promise<BenchResult> {
 
 /** The first `count` batches (cycled if fewer), tokenized into the peer's format. */
 function toPeerBatches(batchId: Int32Array, questions: string[], passages: string[], tokenizer: HashedTokenizer, count: number): PeerBatch[] {
-  const starts = [0];
-  for (let i = 1; i < batchId.length; i++) if (batchId[i] !== batchId[i - 1]) starts.push(i);
-  starts.push(batchId.length);
+  const starts = batchStarts(batchId);
   const out: PeerBatch[] = [];
   for (let b = 0; b < Math.min(count, starts.length - 1); b++) {
     const q = questions.slice(starts[b], starts[b + 1]);

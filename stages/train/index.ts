@@ -231,7 +231,7 @@ export const trainStage = defineStage({
 });
 
 /** Row index where each batch starts, plus n: batches are contiguous runs of batch_id. */
-function batchStarts(batchId: Int32Array): Int32Array {
+export function batchStarts(batchId: Int32Array): Int32Array {
   const starts = [0];
   for (let i = 1; i < batchId.length; i++) {
     if (batchId[i] !== batchId[i - 1]) {

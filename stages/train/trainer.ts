@@ -217,15 +217,8 @@ export class Trainer {
     rows.reset();
     rows.touch(bags, qSlots);
     rows.touch(bags, pSlots);
+    for (let s = 0; s < rows.count; s++) this.catchUpRow(rows.rows[s], t);
     const dim = config.encoder.dim;
-    for (let s = 0; s < rows.count; s++) {
-      const r = rows.rows[s];
-      const missed = t - mom.synced[r];
-      if (missed <= 0) continue;
-      const keep = m ** missed;
-      for (let d = r * dim, end = d + dim; d < end; d++) mom.weights.table[d] = online.table[d] + keep * (mom.weights.table[d] - online.table[d]);
-      mom.synced[r] = t;
-    }
     const pooled = (slots: Int32Array) => poolBags(mom.weights.table, dim, bags, slots, config.encoder.pooling);
     return { qm: this.embedPooled(pooled(qSlots), qSlots.length, mom.weights), pm: this.embedPooled(pooled(pSlots), pSlots.length, mom.weights) };
   }
@@ -243,18 +236,23 @@ export class Trainer {
 
   /** Brings every momentum table row up to the current step (before saving it where a reader expects it current). */
   syncMomentum(): void {
-    const mom = this.state.momentum;
-    if (!mom) return;
-    const { dim, buckets } = this.config.encoder;
-    const t = this.state.step;
-    const m = this.config.momentum;
-    for (let r = 0; r < buckets; r++) {
-      const missed = t - mom.synced[r];
-      if (missed <= 0) continue;
-      const keep = m ** missed;
-      for (let d = r * dim, end = d + dim; d < end; d++) mom.weights.table[d] = this.state.weights.table[d] + keep * (mom.weights.table[d] - this.state.weights.table[d]);
-      mom.synced[r] = t;
-    }
+    if (!this.state.momentum) return;
+    for (let r = 0; r < this.config.encoder.buckets; r++) this.catchUpRow(r, this.state.step);
+  }
+
+  /**
+   * Momentum table row `r` through step `t`: the EMA over the steps it missed, in closed form
+   * (m_t = p + β^k (m_{t−k} − p)), since its online row p has not changed since it was last synced.
+   */
+  private catchUpRow(r: number, t: number): void {
+    const mom = this.state.momentum!;
+    const missed = t - mom.synced[r];
+    if (missed <= 0) return;
+    const keep = this.config.momentum ** missed;
+    const online = this.state.weights.table;
+    const table = mom.weights.table;
+    for (let d = r * this.config.encoder.dim, end = d + this.config.encoder.dim; d < end; d++) table[d] = online[d] + keep * (table[d] - online[d]);
+    mom.synced[r] = t;
   }
 }
 
