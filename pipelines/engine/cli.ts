@@ -1,6 +1,7 @@
 // The command line: `npm run pipeline -- [verb] [options]`. Parses flags (commander), loads the pipeline
 // module, calls the operations and turns their values into text and exit codes.
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { EXIT, UserError } from './errors.ts';
@@ -19,11 +20,12 @@ import {
 } from './operations.ts';
 import { parseCliValue } from './params.ts';
 import type { PipelineDef } from './pipeline.ts';
-import { publish } from './publish.ts';
+import { nodeArtifact, publish } from './publish.ts';
 import { createReporter } from './reporter.ts';
 
 interface CommonOptions {
   pipeline: string;
+  profile?: string;
   root: string;
   set: string[];
   sweep: string[];
@@ -34,6 +36,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 function withCommon(command: Command, defaultPipeline = 'study'): Command {
   return command
     .option('-p, --pipeline <name|file>', 'pipeline: a name under pipelines/ or a path to a .ts module', defaultPipeline)
+    .option('--profile <name>', "one of the pipeline's profiles (the study: quick, the default, or full)")
     .option('--root <dir>', 'project root (data/, artifacts/, the lock file)', process.cwd())
     .option('--set <stage.param=value>', 'override a param (repeatable); values parse as JSON when they can', collect, [])
     .option('--sweep <stage.param=v1,v2,...>', 'fan the sub-graph out over values (repeatable: cartesian)', collect, []);
@@ -91,7 +94,7 @@ async function load(options: CommonOptions): Promise<Loaded> {
   return {
     project: openProject(root),
     def: await loadPipeline(options.pipeline, root),
-    expandOptions: { overrides: parseSet(options.set), sweeps: parseSweeps(options.sweep) },
+    expandOptions: { profile: options.profile, overrides: parseSet(options.set), sweeps: parseSweeps(options.sweep) },
   };
 }
 
@@ -140,6 +143,14 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
     else print(`${counts.ran} ran, ${counts.cached} cached, ${counts.failed} failed, ${counts.skipped} skipped (${engine}).`);
     for (const [id, r] of report.results) if (r.error) print(`\n${id} failed:\n${r.error.stack ?? r.error.message}`);
     process.exitCode = controller.signal.aborted ? 130 : report.exitCode;
+    if (process.exitCode === 0 && def.summary && options.stage.length === 0 && options.only.length === 0) {
+      // The study's answer, printed where the user looks: the summary file of the node that holds it.
+      const artifact = await nodeArtifact(project, def, def.summary.node, expandOptions, 'its summary');
+      if (artifact.files.some((f) => f.path === def.summary!.file)) {
+        print(`\n${(await readFile(join(artifact.dir, def.summary.file), 'utf8')).trimEnd()}`);
+        print(`\n(${def.summary.file} of ${artifact.stage}/${artifact.fingerprint})`);
+      }
+    }
     return process.exitCode === 0;
   } finally {
     process.off('SIGINT', onSignal);

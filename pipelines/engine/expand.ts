@@ -4,7 +4,7 @@
 import { UserError } from './errors.ts';
 import { canonicalJson } from './fingerprint.ts';
 import { resolveParams } from './params.ts';
-import { wireSource, type PipelineDef } from './pipeline.ts';
+import { wireSource, type PipelineDef, type Profile } from './pipeline.ts';
 import type { StageDef } from './stage.ts';
 
 export interface Instance {
@@ -29,23 +29,41 @@ export interface Expansion {
 }
 
 export interface ExpandOptions {
+  /** A profile of the definition; its `defaultProfile` when omitted. */
+  profile?: string;
   /** `node → param → value` from `--set`. */
   overrides?: Record<string, Record<string, unknown>>;
   /** `node.param → values` from `--sweep`; replaces a default sweep of the same key. */
   sweeps?: Record<string, readonly unknown[]>;
 }
 
+/** The profile `expand` uses for these options: the named one, else the definition's default, else none. */
+export function selectedProfile(def: PipelineDef, options: ExpandOptions = {}): { name: string; profile: Profile } | null {
+  const name = options.profile ?? def.defaultProfile;
+  if (name === undefined) return null;
+  const profile = def.profiles?.[name];
+  if (!profile) {
+    const known = Object.keys(def.profiles ?? {});
+    throw new UserError(`--profile ${name}: pipeline "${def.name}" has ${known.length ? `profiles ${known.join(', ')}` : 'no profiles'}`);
+  }
+  return { name, profile };
+}
+
 export function expand(def: PipelineDef, options: ExpandOptions = {}): Expansion {
   const order = topologicalOrder(def);
-  const sweeps = { ...(def.sweeps ?? {}), ...(options.sweeps ?? {}) };
-  const overrides = options.overrides ?? {};
+  const profile = selectedProfile(def, options)?.profile;
+  const sweeps = { ...(def.sweeps ?? {}), ...(profile?.sweeps ?? {}), ...(options.sweeps ?? {}) };
+  const overrides: Record<string, Record<string, unknown>> = {};
+  for (const layer of [profile?.params ?? {}, options.overrides ?? {}]) {
+    for (const [node, values] of Object.entries(layer)) overrides[node] = { ...(overrides[node] ?? {}), ...values };
+  }
   checkKeys(def, overrides, sweeps);
 
   // Which sweep keys each node fans out over: its own plus those inherited through plain (non-fan-in) wires.
   const sweepKeys = Object.keys(sweeps);
   const keysOf = new Map<string, string[]>();
   for (const node of order) {
-    const own = sweepKeys.filter((k) => k.startsWith(`${node}.`));
+    const own = sweepKeys.filter((k) => sweepTargets(k).some((t) => t.node === node));
     const inherited = Object.values(def.nodes[node].inputs ?? {})
       .map(wireSource)
       .filter((w) => !w.all)
@@ -63,7 +81,7 @@ export function expand(def: PipelineDef, options: ExpandOptions = {}): Expansion
     for (const assignment of cartesian(keysOf.get(node)!, sweeps)) {
       const raw: Record<string, unknown> = { ...(spec.params ?? {}), ...(overrides[node] ?? {}) };
       for (const [key, value] of Object.entries(assignment)) {
-        if (key.startsWith(`${node}.`)) raw[key.slice(node.length + 1)] = value;
+        for (const target of sweepTargets(key)) if (target.node === node) raw[target.param] = value;
       }
       const parts = Object.entries(assignment).map(([k, v]) => `${labels.get(k)}=${formatValue(v)}`);
       const id = parts.length === 0 ? node : `${node}[${parts.join(',')}]`;
@@ -89,9 +107,9 @@ function checkKeys(def: PipelineDef, overrides: Record<string, Record<string, un
   };
   for (const node of Object.keys(overrides)) known(node, '--set');
   for (const [key, values] of Object.entries(sweeps)) {
-    const dot = key.indexOf('.');
-    if (dot <= 0) throw new UserError(`--sweep ${key}: expected <stage>.<param>=v1,v2,...`);
-    known(key.slice(0, dot), '--sweep');
+    const targets = sweepTargets(key);
+    if (targets.some((t) => !t.node || !t.param)) throw new UserError(`--sweep ${key}: expected <stage>.<param>=v1,v2,... (or <stage>.<param>+<stage>.<param>=... to zip params)`);
+    for (const t of targets) known(t.node, '--sweep');
     if (values.length === 0) throw new UserError(`--sweep ${key}: needs at least one value`);
   }
   for (const [node, spec] of Object.entries(def.nodes)) {
@@ -147,9 +165,23 @@ function agrees(upstream: Record<string, unknown>, downstream: Record<string, un
   return Object.entries(upstream).every(([k, v]) => !(k in downstream) || canonicalJson(downstream[k]) === canonicalJson(v));
 }
 
-/** Short labels for ids: the param name alone when no two sweep keys share it. */
+/** The params a sweep key sets: `a.x` → one; `a.x+b.y` → both, to the same value (a zipped sweep). */
+export function sweepTargets(key: string): { node: string; param: string }[] {
+  return key.split('+').map((part) => {
+    const dot = part.indexOf('.');
+    return dot <= 0 ? { node: '', param: '' } : { node: part.slice(0, dot), param: part.slice(dot + 1) };
+  });
+}
+
+/**
+ * Short labels for ids: the param name alone when no two sweep keys share it (a zipped key whose params share a
+ * name, like `batches.seed+train.seed`, is labelled by that name).
+ */
 function sweepLabels(keys: string[]): Map<string, string> {
-  const param = (k: string): string => k.slice(k.indexOf('.') + 1);
+  const param = (k: string): string => {
+    const names = [...new Set(sweepTargets(k).map((t) => t.param))];
+    return names.length === 1 ? names[0] : k;
+  };
   return new Map(keys.map((k) => [k, keys.filter((o) => param(o) === param(k)).length > 1 ? k : param(k)]));
 }
 

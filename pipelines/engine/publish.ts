@@ -36,20 +36,34 @@ async function isNonEmptyDir(path: string): Promise<boolean | null> {
   }
 }
 
-export async function publish(project: Project, def: PipelineDef, outDir: string, options: PublishOptions = {}): Promise<PublishReport> {
-  const node = def.output;
-  if (!node) throw new UserError(`pipeline "${def.name}" names no output node to export (set \`output\` in its definition)`);
+/** The committed artifact of a node that has one instance, for these expand options; a UserError otherwise. */
+export async function nodeArtifact(project: Project, def: PipelineDef, node: string, options: ExpandOptions = {}, purpose = 'export'): Promise<NodeArtifact> {
   const expansion = expand(def, options);
   const digests = new DigestCache(join(project.store.root, '.cache', 'digests.json'));
   await digests.load();
   const planned = await new Planner(project.rootDir, digests).plan(expansion);
   const instances = [...planned.values()].filter((p) => p.instance.node === node);
   if (instances.length !== 1) {
-    throw new UserError(`pipeline "${def.name}": output node "${node}" has ${instances.length} instances (a --sweep over it?); export needs exactly one`);
+    throw new UserError(`pipeline "${def.name}": node "${node}" has ${instances.length} instances (a --sweep over it?); ${purpose} needs exactly one`);
   }
   const { instance, fingerprint } = instances[0];
   const artifact = await project.store.get(instance.stage.name, fingerprint);
   if (!artifact) throw new UserError(`${instance.id} has not been built (fingerprint ${fingerprint}): run the pipeline first`);
+  return { id: instance.id, stage: instance.stage.name, fingerprint, dir: artifact.dir, files: artifact.manifest.files };
+}
+
+export interface NodeArtifact {
+  id: string;
+  stage: string;
+  fingerprint: string;
+  dir: string;
+  files: { path: string; bytes: number }[];
+}
+
+export async function publish(project: Project, def: PipelineDef, outDir: string, options: PublishOptions = {}): Promise<PublishReport> {
+  const node = def.output;
+  if (!node) throw new UserError(`pipeline "${def.name}" names no output node to export (set \`output\` in its definition)`);
+  const artifact = await nodeArtifact(project, def, node, options, 'export');
 
   const target = resolve(outDir);
   const existing = await isNonEmptyDir(target);
@@ -59,7 +73,7 @@ export async function publish(project: Project, def: PipelineDef, outDir: string
   const partial = join(dirname(target), `.${basename(target)}.partial-${suffix}`);
   let bytes = 0;
   try {
-    for (const file of artifact.manifest.files) {
+    for (const file of artifact.files) {
       await mkdir(dirname(join(partial, file.path)), { recursive: true });
       await copyFile(join(artifact.dir, file.path), join(partial, file.path));
       bytes += file.bytes;
@@ -78,5 +92,5 @@ export async function publish(project: Project, def: PipelineDef, outDir: string
     await rm(partial, { recursive: true, force: true });
     throw error;
   }
-  return { dir: target, stage: instance.stage.name, fingerprint, files: artifact.manifest.files.length, bytes, replaced: existing === true };
+  return { dir: target, stage: artifact.stage, fingerprint: artifact.fingerprint, files: artifact.files.length, bytes, replaced: existing === true };
 }

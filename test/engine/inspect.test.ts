@@ -81,3 +81,22 @@ test('gc removes what the lock file no longer references; verify catches edited 
   t.is(bad.code, 1);
   t.regex(bad.stdout, new RegExp(`source/${fp}: lines\\.txt: size \\d+ ≠ manifest \\d+`));
 });
+
+test('profiles: the default one runs, --profile picks another, an unknown one is a usage error; the summary is printed', async (t) => {
+  const dir = await toyProject();
+  const PROFILED = ['--pipeline', 'pipelines/profiled.ts'];
+  const quick = await cli(dir, ['run', ...PROFILED]);
+  t.is(quick.code, 0, quick.stderr);
+  t.regex(quick.stdout, /4 ran, 0 cached/);
+  t.regex(quick.stdout, /\nscale\[factor=2\]:\d+\nscale\[factor=4\]:\d+\n\n\(all\.txt of collect\/[0-9a-f]+\)\n$/);
+  const full = await cli(dir, ['run', ...PROFILED, '--profile', 'full']);
+  t.is(full.code, 0, full.stderr);
+  // Factors 2 and 4 with seed 0 are the quick profile's artifacts: cached.
+  t.regex(full.stdout, /5 ran, 3 cached/);
+  t.is(full.stdout.match(/^scale\[/gm)?.length, 6);
+  const dag = await cli(dir, ['dag', ...PROFILED, '--profile', 'full']);
+  t.regex(dag.stdout, /scale \[scale\] ×6 branches/);
+  const bad = await cli(dir, ['run', ...PROFILED, '--profile', 'huge']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--profile huge: pipeline "profiled" has profiles quick, full/);
+});

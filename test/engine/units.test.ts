@@ -45,6 +45,35 @@ test('a sweep key shared by two stages keeps the stage in its label', (t) => {
   t.deepEqual(e.byNode.get('train')!.map((i) => i.id), ['train[batches.size=1,train.size=2]', 'train[batches.size=1,train.size=3]']);
 });
 
+test('a zipped sweep key sets its params together: seeds i, not seeds i × j', (t) => {
+  const e = expand(def, { sweeps: { 'batches.seed+train.seed': [0, 1, 2] } });
+  t.deepEqual(e.byNode.get('batches')!.map((i) => i.id), ['batches[seed=0]', 'batches[seed=1]', 'batches[seed=2]']);
+  const train = e.byNode.get('train')!;
+  t.deepEqual(train.map((i) => i.id), ['train[seed=0]', 'train[seed=1]', 'train[seed=2]']);
+  t.deepEqual(train.map((i) => [i.params.seed, i.inputs.batches]), [[0, 'batches[seed=0]'], [1, 'batches[seed=1]'], [2, 'batches[seed=2]']]);
+  const error = t.throws(() => expand(def, { sweeps: { 'batches.seed+nope.seed': [1] } }), { instanceOf: UserError });
+  t.regex(error!.message, /unknown stage "nope"/);
+});
+
+test('profiles: the default one applies, --profile picks another, --sweep and --set still win', (t) => {
+  const profiled = definePipeline({
+    ...def,
+    profiles: {
+      quick: { description: 'q', sweeps: { 'train.size': [16, 32] } },
+      full: { description: 'f', sweeps: { 'train.size': [16, 32, 64] }, params: { batches: { kind: 'b' } } },
+    },
+    defaultProfile: 'quick',
+  });
+  t.is(expand(profiled).byNode.get('train')!.length, 2);
+  const full = expand(profiled, { profile: 'full' });
+  t.is(full.byNode.get('train')!.length, 3);
+  t.is(full.byNode.get('batches')![0].params.kind, 'b');
+  t.is(expand(profiled, { profile: 'full', overrides: { batches: { kind: 'a' } } }).byNode.get('batches')![0].params.kind, 'a');
+  t.is(expand(profiled, { sweeps: { 'train.size': [8] } }).byNode.get('train')!.length, 1);
+  const error = t.throws(() => expand(profiled, { profile: 'huge' }), { instanceOf: UserError });
+  t.regex(error!.message, /--profile huge: pipeline "t" has profiles quick, full/);
+});
+
 test('params: defaults applied, overrides validated with the key named', (t) => {
   t.deepEqual(expand(def).byNode.get('train')![0].params, { size: 8, kind: 'a', seed: 0 });
   const error = t.throws(() => expand(def, { overrides: { train: { kind: 'c' } } }), { instanceOf: UserError });
