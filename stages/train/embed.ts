@@ -29,13 +29,14 @@ export interface EmbedOptions {
   onProgress?(done: number, total: number): void;
 }
 
-interface Embedded {
+export interface Embedded {
   vectors: Float32Array;
   /** Texts with no feature at all (empty, or only spaces/punctuation): they all embed as normalize(bias). */
   featureless: number;
 }
 
-async function embed(model: LoadedEncoder, texts: readonly string[], opts: EmbedOptions): Promise<Embedded> {
+/** embedTexts, plus how many texts had no feature at all. */
+export async function embed(model: LoadedEncoder, texts: readonly string[], opts: EmbedOptions = {}): Promise<Embedded> {
   const batch = opts.batch ?? DEFAULT_EMBED_BATCH;
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`embed: batch ${batch} is not a positive integer`);
   const { dim, outDim, pooling } = model.config;

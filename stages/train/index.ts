@@ -200,7 +200,7 @@ export const trainStage = defineStage({
       loss: p.loss,
       steps: total,
       seed: ctx.seed,
-      batches: input.fingerprint,
+      batches: batchesMetadata(input.fingerprint, input.manifest.record.params),
       backend: backend.name,
     });
     await writeFile(join(ctx.outDir, 'curve.json'), `${JSON.stringify({ schema: 'hybrid-xlr/training-curve@1', rows: curve })}\n`);
@@ -229,6 +229,15 @@ export const trainStage = defineStage({
     };
   },
 });
+
+/**
+ * What the model was trained on, kept in model.json so evaluation can label a model without the pipeline: the
+ * batches artifact and the params that define the study's axes (a folder given outside a pipeline has none).
+ */
+function batchesMetadata(fingerprint: string, params: Record<string, unknown>): Record<string, unknown> {
+  const picked = Object.fromEntries(['strategy', 'batchSize', 'alpha', 'epochs', 'seed'].filter((k) => k in params).map((k) => [k, params[k]]));
+  return { fingerprint, ...picked };
+}
 
 /** Row index where each batch starts, plus n: batches are contiguous runs of batch_id. */
 export function batchStarts(batchId: Int32Array): Int32Array {

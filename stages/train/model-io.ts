@@ -100,8 +100,20 @@ export async function saveEncoder(dir: string, config: EncoderConfig, tokenizer:
   return [MODEL_FILE, TOKENIZER_FILE, ...paths];
 }
 
-/** Loads a folder written by saveEncoder; every mismatch is an error naming the file and what is wrong. */
-export async function loadEncoder(dir: string): Promise<LoadedEncoder> {
+/** A model folder's description without its weights: the shape, the tokenizer and the training metadata. */
+export interface EncoderDescription {
+  config: EncoderConfig;
+  tokenizer: HashedTokenizer;
+  metadata: Record<string, unknown>;
+}
+
+/** Reads model.json and tokenizer.json only (not the weight shards), with loadEncoder's checks of those files. */
+export async function describeEncoder(dir: string): Promise<EncoderDescription> {
+  const { model, config, tokenizer } = await readDescription(dir);
+  return { config, tokenizer, metadata: model.userDefinedMetadata ?? {} };
+}
+
+async function readDescription(dir: string): Promise<{ model: ModelJson; modelPath: string; config: EncoderConfig; tokenizer: HashedTokenizer }> {
   const modelPath = join(dir, MODEL_FILE);
   let raw: unknown;
   try {
@@ -120,6 +132,12 @@ export async function loadEncoder(dir: string): Promise<LoadedEncoder> {
   if (tokenizer.config.buckets !== config.buckets) {
     throw new Error(`${tokenizerPath}: buckets ${tokenizer.config.buckets} ≠ the model's embedding rows ${config.buckets}`);
   }
+  return { model, modelPath, config, tokenizer };
+}
+
+/** Loads a folder written by saveEncoder; every mismatch is an error naming the file and what is wrong. */
+export async function loadEncoder(dir: string): Promise<LoadedEncoder> {
+  const { model, modelPath, config, tokenizer } = await readDescription(dir);
   const manifest = model.weightsManifest[0];
   const expected: Record<string, number[]> = {
     [WEIGHT_NAMES[0]]: [config.buckets, config.dim],
