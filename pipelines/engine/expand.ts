@@ -52,7 +52,16 @@ export function selectedProfile(def: PipelineDef, options: ExpandOptions = {}): 
 export function expand(def: PipelineDef, options: ExpandOptions = {}): Expansion {
   const order = topologicalOrder(def);
   const profile = selectedProfile(def, options)?.profile;
-  const sweeps = { ...(def.sweeps ?? {}), ...(profile?.sweeps ?? {}), ...(options.sweeps ?? {}) };
+  // What the user names on the command line wins: a --set or --sweep of a param takes every sweep of the
+  // definition or profile that sets it out (a zipped one entirely), instead of being silently swept over.
+  const userParams = new Set([
+    ...Object.entries(options.overrides ?? {}).flatMap(([node, values]) => Object.keys(values).map((param) => `${node}.${param}`)),
+    ...Object.keys(options.sweeps ?? {}).flatMap((k) => sweepTargets(k).map((t) => `${t.node}.${t.param}`)),
+  ]);
+  const inherited = Object.entries({ ...(def.sweeps ?? {}), ...(profile?.sweeps ?? {}) }).filter(
+    ([key]) => !sweepTargets(key).some((t) => userParams.has(`${t.node}.${t.param}`)),
+  );
+  const sweeps = { ...Object.fromEntries(inherited), ...(options.sweeps ?? {}) };
   const overrides: Record<string, Record<string, unknown>> = {};
   for (const layer of [profile?.params ?? {}, options.overrides ?? {}]) {
     for (const [node, values] of Object.entries(layer)) overrides[node] = { ...(overrides[node] ?? {}), ...values };

@@ -70,8 +70,25 @@ test('profiles: the default one applies, --profile picks another, --sweep and --
   t.is(full.byNode.get('batches')![0].params.kind, 'b');
   t.is(expand(profiled, { profile: 'full', overrides: { batches: { kind: 'a' } } }).byNode.get('batches')![0].params.kind, 'a');
   t.is(expand(profiled, { sweeps: { 'train.size': [8] } }).byNode.get('train')!.length, 1);
+  // A --set of a param the profile sweeps fixes it: one branch with the user's value, not the profile's grid.
+  t.deepEqual(expand(profiled, { overrides: { train: { size: 64 } } }).byNode.get('train')!.map((i) => i.params.size), [64]);
   const error = t.throws(() => expand(profiled, { profile: 'huge' }), { instanceOf: UserError });
   t.regex(error!.message, /--profile huge: pipeline "t" has profiles quick, full/);
+});
+
+test('a --set or --sweep of one param of a zipped profile sweep replaces the whole zipped sweep', (t) => {
+  const seeded = definePipeline({
+    ...def,
+    profiles: { seeds: { description: 's', sweeps: { 'batches.seed+train.seed': [0, 1, 2] } } },
+    defaultProfile: 'seeds',
+  });
+  t.deepEqual(expand(seeded).byNode.get('train')!.map((i) => i.id), ['train[seed=0]', 'train[seed=1]', 'train[seed=2]']);
+  const fixed = expand(seeded, { overrides: { train: { seed: 7 } } });
+  t.deepEqual(fixed.byNode.get('train')!.map((i) => [i.id, i.params.seed]), [['train', 7]]);
+  t.is(fixed.byNode.get('batches')![0].params.seed, 0);
+  const swept = expand(seeded, { sweeps: { 'train.seed': [5, 6] } });
+  t.deepEqual(swept.byNode.get('train')!.map((i) => i.id), ['train[seed=5]', 'train[seed=6]']);
+  t.is(swept.byNode.get('batches')!.length, 1);
 });
 
 test('params: defaults applied, overrides validated with the key named', (t) => {
