@@ -1,0 +1,158 @@
+// Stage `score`: zero-shot retrieval metrics for every trained model of the pipeline (a fan-in input) and two
+// baselines computed by the same code, on the pairs artifact's evaluation pool (LAReQA protocol). Writes
+// metrics.json, metrics.parquet, ranks.parquet and summary.md (the study's table).
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { defineStage, type ArtifactRef } from '../../pipelines/engine/stage.ts';
+import { tablesEnv, writeParquet } from '../common/tables.ts';
+import { BACKEND_CHOICES, backendEnv, initBackend } from '../train/backend.ts';
+import type { EncoderConfig } from '../train/encoder.ts';
+import { describeEncoder, loadEncoder, type EncoderDescription, type LoadedEncoder } from '../train/model-io.ts';
+import { trainStage } from '../train/index.ts';
+import { evaluate, type ScoreBlock } from './evaluate.ts';
+import { loadEvalSet } from './eval-set.ts';
+import { metricsColumns, metricsJson, ranksColumns, type ScoredRetriever } from './outputs.ts';
+import { bm25Scorer, denseScorer, randomEncoder } from './retrievers.ts';
+import { METRICS_SCHEMA, RANKS_SCHEMA } from './schema.ts';
+import { headline, summaryMarkdown, summaryRows, type Headline, type RetrieverInfo } from './summary.ts';
+
+const params = z.object({
+  backend: z.enum(BACKEND_CHOICES).default('auto').describe('TF.js backend for embedding and scoring: auto tries node-gpu → node → wasm → cpu'),
+  baselines: z.array(z.enum(['bm25', 'random'])).default(['bm25', 'random']).describe('baselines scored next to the models'),
+  bm25K1: z.number().min(0).max(10).default(1.2),
+  bm25B: z.number().min(0).max(1).default(0.75),
+  seed: z.number().int().default(0).describe('initialisation of the untrained-encoder baseline'),
+  ranks: z.boolean().default(true).describe('write ranks.parquet (every relevant candidate\'s rank, per retriever)'),
+  block: z.number().int().min(1).max(1 << 16).default(256).describe('queries scored per matrix product (memory: block × pool floats)'),
+});
+
+export type ScoreParams = z.output<typeof params>;
+
+export interface ScoreSummary {
+  rows: Record<string, number>;
+  dataset: string;
+  backend: string;
+  retrievers: { id: string; seconds: number; headline: Headline }[];
+  [key: string]: unknown;
+}
+
+export const scoreStage = defineStage({
+  name: 'score',
+  version: 1,
+  description: 'Zero-shot retrieval metrics (LAReQA: multilingual mAP@20, mono and cross R@k, MRR, nDCG, language bias) for every model and two baselines',
+  params,
+  inputs: ['models', 'eval'],
+  // The block size changes how much is scored at once, never a score.
+  runtimeParams: ['block'],
+  env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
+  sourceDir: new URL('.', import.meta.url),
+  extraSources: [new URL('../train/', import.meta.url), new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  async run(ctx): Promise<ScoreSummary> {
+    const p = ctx.params;
+    const backend = await initBackend(p.backend);
+    const evalRef = ctx.input('eval');
+    const data = await loadEvalSet(evalRef.path('candidates.arrow'), evalRef.path('queries.arrow'));
+    const models = ctx.inputs('models');
+    ctx.log.info(`${data.dataset}: ${data.queries.ids.length} queries, ${data.candidates.ids.length} candidates, ${data.languages.length} languages; ${models.length} models`);
+
+    // Each retriever is opened when its turn comes, so only one model's table is in memory at a time.
+    type Opened = { info: RetrieverInfo; score: ScoreBlock; dispose?(): void; featureless?: number };
+    const jobs: { id: string; open(): Promise<Opened> }[] = [];
+    const none = { strategy: null, batchSize: null, loss: null, seed: null, fingerprint: null };
+    for (const baseline of p.baselines) {
+      if (baseline === 'bm25') {
+        const info: RetrieverInfo = { id: 'bm25', kind: 'bm25', ...none };
+        jobs.push({ id: info.id, open: async () => ({ info, score: bm25Scorer(data, { k1: p.bm25K1, b: p.bm25B }) }) });
+      } else {
+        const info: RetrieverInfo = { id: 'random-encoder', kind: 'random', ...none };
+        const shape = models.length > 0 ? await describeEncoder(modelDir(models[0])) : null;
+        jobs.push({ id: info.id, open: async () => ({ info, ...(await denseScorer(randomBaseline(shape, p.seed), data)) }) });
+      }
+    }
+    for (const ref of models) {
+      jobs.push({
+        id: ref.node,
+        open: async () => {
+          const model = await loadEncoder(modelDir(ref));
+          return { info: modelInfo(ref, model.metadata), ...(await denseScorer(model, data)) };
+        },
+      });
+    }
+
+    const scored: ScoredRetriever[] = [];
+    for (const [index, job] of jobs.entries()) {
+      const began = performance.now();
+      const scorer = await job.open();
+      try {
+        const { metrics, ranks } = await evaluate(data, scorer.score, {
+          block: p.block,
+          signal: ctx.signal,
+          onProgress: (done, total) => ctx.progress(index * total + done, jobs.length * total, job.id),
+        });
+        scored.push({ info: scorer.info, metrics, ranks, seconds: (performance.now() - began) / 1000, featurelessCandidates: scorer.featureless });
+      } finally {
+        scorer.dispose?.();
+      }
+      const h = headline(scored[scored.length - 1].metrics);
+      ctx.log.info(`${job.id}: multilingual mAP@20 ${h.multilingualMap20.toFixed(3)}, cross R@1 ${h.crossR1.toFixed(3)}, mono R@1 ${h.monoR1.toFixed(3)}`);
+    }
+
+    const metricsTable = metricsColumns(data, scored);
+    await writeParquet(join(ctx.outDir, 'metrics.parquet'), METRICS_SCHEMA, metricsTable.columns);
+    let rankRows = 0;
+    if (p.ranks) {
+      const ranks = ranksColumns(data, scored);
+      rankRows = ranks.rows;
+      await writeParquet(join(ctx.outDir, 'ranks.parquet'), RANKS_SCHEMA, ranks.columns);
+    }
+    const backendName = `${backend.name}@${backend.version}`;
+    // The runtime param is left out: metrics.json is a pure function of what the fingerprint covers.
+    const { block: _block, ...fingerprinted } = p;
+    await writeFile(join(ctx.outDir, 'metrics.json'), `${JSON.stringify(metricsJson(data, scored, { backend: backendName, params: fingerprinted }), null, 2)}\n`);
+    const rows = summaryRows(scored.map((s) => ({ info: s.info, headline: headline(s.metrics) })));
+    const nLang = data.languages.length;
+    await writeFile(
+      join(ctx.outDir, 'summary.md'),
+      summaryMarkdown(rows, { dataset: data.dataset, queries: data.queries.ids.length, candidates: data.candidates.ids.length, languages: data.languages, directions: nLang * (nLang - 1) }),
+    );
+    return {
+      rows: { metrics: metricsTable.rows, ...(p.ranks && { ranks: rankRows }) },
+      dataset: data.dataset,
+      backend: backendName,
+      retrievers: scored.map((s) => ({ id: s.info.id, seconds: Math.round(s.seconds * 10) / 10, headline: headline(s.metrics) })),
+    };
+  },
+});
+
+function modelDir(ref: ArtifactRef): string {
+  return join(ref.dir, 'model');
+}
+
+/** A trained model's labels, from the metadata the train stage stores in model.json. */
+function modelInfo(ref: ArtifactRef, meta: Record<string, unknown>): RetrieverInfo {
+  const batches = (meta.batches ?? {}) as Record<string, unknown>;
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+  return {
+    id: ref.node,
+    kind: 'model',
+    strategy: str(batches.strategy),
+    batchSize: int(batches.batchSize),
+    loss: str(meta.loss),
+    seed: int(batches.seed),
+    fingerprint: ref.fingerprint,
+  };
+}
+
+/**
+ * The untrained encoder: the architecture of the models being scored (the first one's), or the train stage's
+ * defaults when there is no model, initialised as training initialises it.
+ */
+function randomBaseline(shape: EncoderDescription | null, seed: number): LoadedEncoder {
+  if (shape) return randomEncoder(shape.config, shape.tokenizer.toJSON(), seed);
+  const d = trainStage.params.parse({});
+  const config: EncoderConfig = { buckets: d.buckets, dim: d.dim, outDim: d.outDim, pooling: d.pooling };
+  return randomEncoder(config, { buckets: d.buckets, ngramMin: d.ngramMin, ngramMax: d.ngramMax, words: d.words }, seed);
+}
+

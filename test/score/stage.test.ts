@@ -1,0 +1,159 @@
+// The score stage as the pipeline runs it: trained models and baselines on a small two-language pool, every
+// output read back (Parquet by DuckDB), labels from the models' metadata, seeds folded in the summary, byte-identical
+// reruns, and clear errors for a broken evaluation set.
+import test from 'ava';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runStage } from '../../pipelines/engine/testing.ts';
+import { writeArrow } from '../../stages/common/tables.ts';
+import { CANDIDATES_SCHEMA, QUERIES_SCHEMA } from '../../stages/pairs/schema.ts';
+import { scoreStage } from '../../stages/score/index.ts';
+import { loadEncoder, saveEncoder } from '../../stages/train/model-io.ts';
+import { trainStage } from '../../stages/train/index.ts';
+import { SMALL, syntheticBatches } from '../train/fixture.ts';
+
+const TOPICS = [
+  ['river', 'Fluss'], ['mountain', 'Berg'], ['city', 'Stadt'], ['music', 'Musik'], ['king', 'König'], ['bridge', 'Brücke'],
+];
+
+/** A pairs-like artifact folder: 6 sentences per language (en, de), 6 questions per language, answers in both. */
+async function evalSet(options: { brokenRelevant?: boolean } = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hxlr-score-eval-'));
+  const cand = { candidate_id: [] as string[], lang: [] as string[], article_id: [] as string[], article_index: [] as number[], paragraph_index: [] as number[], sentence_index: [] as number[], start: [] as number[], end: [] as number[], text: [] as string[] };
+  const q = { query_id: [] as string[], question_id: [] as string[], lang: [] as string[], question: [] as string[], answer: [] as string[], article_id: [] as string[], own_candidate_id: [] as string[], relevant_ids: [] as string[][] };
+  const langs = ['en', 'de'];
+  langs.forEach((lang, li) => {
+    TOPICS.forEach((topic, i) => {
+      const text = li === 0 ? `The ${topic[0]} is near the old town ${i}.` : `Der ${topic[1]} liegt bei der Altstadt ${i}.`;
+      cand.candidate_id.push(`toy/${lang}/0/${i}/0`);
+      cand.lang.push(lang);
+      cand.article_id.push('toy:a');
+      cand.article_index.push(0);
+      cand.paragraph_index.push(i);
+      cand.sentence_index.push(0);
+      cand.start.push(0);
+      cand.end.push(text.length);
+      cand.text.push(text);
+    });
+  });
+  langs.forEach((lang, li) => {
+    TOPICS.forEach((topic, i) => {
+      q.query_id.push(`q${i}/${lang}`);
+      q.question_id.push(`q${i}`);
+      q.lang.push(lang);
+      q.question.push(li === 0 ? `where is the ${topic[0]}?` : `wo ist der ${topic[1]}?`);
+      q.answer.push(`${i}`);
+      q.article_id.push('toy:a');
+      q.own_candidate_id.push(`toy/${lang}/0/${i}/0`);
+      q.relevant_ids.push(options.brokenRelevant && i === 2 ? [`toy/en/0/${i}/0`, 'toy/de/9/9/9'] : [`toy/en/0/${i}/0`, `toy/de/0/${i}/0`]);
+    });
+  });
+  await writeArrow(join(dir, 'candidates.arrow'), CANDIDATES_SCHEMA, { ...cand, article_index: Int32Array.from(cand.article_index), paragraph_index: Int32Array.from(cand.paragraph_index), sentence_index: Int32Array.from(cand.sentence_index), start: Int32Array.from(cand.start), end: Int32Array.from(cand.end) });
+  await writeArrow(join(dir, 'queries.arrow'), QUERIES_SCHEMA, q);
+  return dir;
+}
+
+let trained: Promise<string> | undefined;
+/** One small trained model (cpu), shared by the tests. */
+function trainedModel(): Promise<string> {
+  trained ??= syntheticBatches(12, 16).then(async (batches) => (await runStage(trainStage, { inputs: { batches }, params: { ...SMALL, checkpointEvery: 0 } })).outDir);
+  return trained;
+}
+
+/** A copy of a train artifact whose model.json carries the labels a pipeline run would give it. */
+async function labelled(source: string, labels: { strategy: string; batchSize: number; seed: number; loss: string }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hxlr-score-model-'));
+  const model = await loadEncoder(join(source, 'model'));
+  await mkdir(join(dir, 'model'));
+  await saveEncoder(join(dir, 'model'), model.config, model.tokenizer.toJSON(), model.weights, {
+    loss: labels.loss,
+    batches: { fingerprint: 'f', strategy: labels.strategy, batchSize: labels.batchSize, seed: labels.seed },
+  });
+  return dir;
+}
+
+test('scores models and both baselines: metrics.json, metrics.parquet and ranks.parquet agree, summary folds seeds', async (t) => {
+  const model = await trainedModel();
+  const seedA = await labelled(model, { strategy: 'hybrid', batchSize: 16, seed: 3, loss: 'infonce' });
+  const seedB = await labelled(model, { strategy: 'hybrid', batchSize: 16, seed: 4, loss: 'infonce' });
+  const { outDir, summary } = await runStage(scoreStage, { inputs: { eval: await evalSet(), models: [model, seedA, seedB] }, params: { backend: 'cpu', block: 5 } });
+  t.deepEqual(summary.retrievers.map((r) => r.id), ['bm25', 'random-encoder', 'models#0', 'models#1', 'models#2']);
+  t.is(summary.dataset, 'toy');
+  // 5 retrievers × 12 queries × 2 relevant candidates.
+  t.is(summary.rows.ranks, 120);
+
+  const json = JSON.parse(await readFile(join(outDir, 'metrics.json'), 'utf8'));
+  t.is(json.format, 'hybrid-xlr/metrics@1');
+  t.deepEqual(json.eval, { dataset: 'toy', languages: ['en', 'de'], candidates: 12, queries: 12, relevantPerQuery: { 2: 12 } });
+  const labelledRun = json.retrievers[3];
+  t.like(labelledRun, { id: 'models#1', kind: 'model', strategy: 'hybrid', batchSize: 16, loss: 'infonce', seed: 3 });
+  t.is(json.retrievers[0].kind, 'bm25');
+
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  try {
+    const file = join(outDir, 'metrics.parquet');
+    const perRetriever = (await con.runAndReadAll(`select retriever, count(*)::int n from read_parquet('${file}') group by retriever order by retriever`)).getRowObjectsJS();
+    // 6 metrics × (2 languages + macro + micro) multilingual, × (2 + macro) mono, × (2 directions + macro) cross; 3 bias measures × (2 + micro).
+    t.deepEqual(perRetriever.map((r) => r.n), Array(5).fill(6 * 4 + 6 * 3 + 6 * 3 + 3 * 3));
+    const value = (await con.runAndReadAll(`select value from read_parquet('${file}') where retriever = 'models#1' and setting = 'cross' and query_lang = 'de' and pool_lang = 'en' and metric = 'recall@1'`)).getRowObjectsJS();
+    t.is(value[0].value, labelledRun.metrics.cross.byDirection.de.en.values['recall@1']);
+    const micro = (await con.runAndReadAll(`select value, queries from read_parquet('${file}') where retriever = 'bm25' and setting = 'multilingual' and aggregate = 'micro' and metric = 'map@20'`)).getRowObjectsJS();
+    t.deepEqual(micro, [{ value: json.retrievers[0].headline.multilingualMap20, queries: 12 }]);
+    const labels = (await con.runAndReadAll(`select distinct kind, strategy, batch_size, seed from read_parquet('${file}') order by kind, seed`)).getRowObjectsJS();
+    t.deepEqual(labels, [
+      { kind: 'bm25', strategy: null, batch_size: null, seed: null },
+      { kind: 'model', strategy: 'hybrid', batch_size: 16, seed: 3 },
+      { kind: 'model', strategy: 'hybrid', batch_size: 16, seed: 4 },
+      { kind: 'model', strategy: null, batch_size: null, seed: null },
+      { kind: 'random', strategy: null, batch_size: null, seed: null },
+    ]);
+    // Recompute R@1 of the multilingual pool from ranks.parquet: the ranks are what the metrics came from.
+    const fromRanks = (await con.runAndReadAll(
+      `select avg(hit)::double r1 from (select query_id, max((rank_all = 1)::int) hit from read_parquet('${join(outDir, 'ranks.parquet')}') where retriever = 'models#0' group by query_id)`,
+    )).getRowObjectsJS();
+    t.is(Math.round(Number(fromRanks[0].r1) * 1e9), Math.round(json.retrievers[2].metrics.multilingual.micro.values['recall@1'] * 2 * 1e9), 'R@1 with 2 relevant = hits/2');
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+
+  const md = await readFile(join(outDir, 'summary.md'), 'utf8');
+  t.regex(md, /Zero-shot retrieval on toy: 12 questions, 12 candidate sentences, 2 languages \(en de\)/);
+  t.regex(md, /\| BM25 \|/);
+  t.regex(md, /\| untrained encoder \|/);
+  t.regex(md, /\| dual encoder \| hybrid \| 16 \| infonce \| 2 \| [0-9.]+ ± [0-9.]+ \|/, 'two seeds of one configuration fold into one line');
+});
+
+test('same inputs and params: byte-identical metrics and ranks', async (t) => {
+  const model = await trainedModel();
+  const data = await evalSet();
+  const a = await runStage(scoreStage, { inputs: { eval: data, models: [model] }, params: { backend: 'cpu', baselines: ['random'] } });
+  const b = await runStage(scoreStage, { inputs: { eval: data, models: [model] }, params: { backend: 'cpu', baselines: ['random'], block: 1 } });
+  for (const file of ['metrics.parquet', 'ranks.parquet', 'metrics.json', 'summary.md']) {
+    t.true((await readFile(join(a.outDir, file))).equals(await readFile(join(b.outDir, file))), `${file} differs`);
+  }
+});
+
+test('no models: the baselines alone, with the train stage\'s default architecture', async (t) => {
+  const { summary } = await runStage(scoreStage, { inputs: { eval: await evalSet(), models: [] }, params: { backend: 'cpu', ranks: false } });
+  t.deepEqual(summary.retrievers.map((r) => r.id), ['bm25', 'random-encoder']);
+  t.false('ranks' in summary.rows);
+  // Every English question shares its topic word with exactly one English sentence: BM25 gets mono R@1 = 1 there.
+  t.true(summary.retrievers[0].headline.monoR1 > 0.4);
+});
+
+test('a relevant id missing from the pool is an error naming the file and the query', async (t) => {
+  const broken = await evalSet({ brokenRelevant: true });
+  await t.throwsAsync(runStage(scoreStage, { inputs: { eval: broken, models: [] }, params: { backend: 'cpu', baselines: ['bm25'] } }), {
+    message: /queries\.arrow: query "q2\/en" lists relevant_ids "toy\/de\/9\/9\/9", which is not in .*candidates\.arrow/,
+  });
+});
+
+test('params: a bad value names the param', async (t) => {
+  await t.throwsAsync(runStage(scoreStage, { inputs: { eval: await evalSet(), models: [] }, params: { baselines: ['tfidf'] } }), { message: /baselines/ });
+  await t.throwsAsync(runStage(scoreStage, { inputs: { eval: await evalSet(), models: [] }, params: { bm25B: 2 } }), { message: /bm25B/ });
+});
+
