@@ -1,18 +1,45 @@
 // The default pipeline (`npm run pipeline`): the study's DAG on the shipped data, offline.
-// download → pairs → batches → train; attacks, scoring and the report join as their stages land.
-import { definePipeline } from './engine/pipeline.ts';
+// download → pairs → batches (strategy × batch size [× seed]) → train (× loss) → score (all models + baselines).
+// Profiles: `quick` (the default: finishes in minutes on 2 cores) and `full` (`--profile full`: the whole grid).
+import { definePipeline, type Profile } from './engine/pipeline.ts';
 import { batchesStage } from '../stages/batches/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
+import { scoreStage } from '../stages/score/index.ts';
 import { trainStage } from '../stages/train/index.ts';
+
+/** The study's grid, shared by the swapped pipeline. Seeds are zipped: seed i sets both the batch order and the init. */
+export const STUDY_PROFILES: Record<string, Profile> = {
+  quick: {
+    description: 'strategy {mono, cross, hybrid} × batch size {32, 512} × loss {infonce, albef}, one seed: 12 models',
+    sweeps: {
+      'batches.strategy': ['mono', 'cross', 'hybrid'],
+      'batches.batchSize': [32, 512],
+      'train.loss': ['infonce', 'albef'],
+    },
+  },
+  full: {
+    description: 'strategy {mono, cross, hybrid} × batch size {16 … 1024} × loss {infonce, albef} × seeds {0, 1, 2}: 126 models',
+    sweeps: {
+      'batches.strategy': ['mono', 'cross', 'hybrid'],
+      'batches.batchSize': [16, 32, 64, 128, 256, 512, 1024],
+      'train.loss': ['infonce', 'albef'],
+      'batches.seed+train.seed': [0, 1, 2],
+    },
+  },
+};
 
 export default definePipeline({
   name: 'study',
-  description: 'Hybrid-batch scaling study: shipped MLQA/XQuAD-R/MLQA-R/MUSE data → pairs → training batches → TF.js dual encoder',
+  description: 'Hybrid-batch scaling study: MLQA dev pairs → batches → TF.js dual encoders → zero-shot XQuAD-R retrieval metrics',
   nodes: {
     download: { stage: downloadStage },
     pairs: { stage: pairsStage, inputs: { raw: 'download' } },
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
     train: { stage: trainStage, inputs: { batches: 'batches' } },
+    score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs' } },
   },
+  profiles: STUDY_PROFILES,
+  defaultProfile: 'quick',
+  summary: { node: 'score', file: 'summary.md' },
 });

@@ -5,7 +5,9 @@ import { batchesStage } from '../stages/batches/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { XQUAD_LANGS } from '../stages/pairs/langs.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
+import { scoreStage } from '../stages/score/index.ts';
 import { trainStage } from '../stages/train/index.ts';
+import { STUDY_PROFILES } from './study.ts';
 
 export default definePipeline({
   name: 'swap',
@@ -15,5 +17,9 @@ export default definePipeline({
     pairs: { stage: pairsStage, params: { train: 'xquad', eval: 'mlqa-r', trainLanguages: [...XQUAD_LANGS] }, inputs: { raw: 'download' } },
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
     train: { stage: trainStage, inputs: { batches: 'batches' } },
+    score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs' } },
   },
+  profiles: STUDY_PROFILES,
+  defaultProfile: 'quick',
+  summary: { node: 'score', file: 'summary.md' },
 });

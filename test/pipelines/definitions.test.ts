@@ -5,12 +5,32 @@ import exportPipeline from '../../pipelines/export.ts';
 import study from '../../pipelines/study.ts';
 import swap from '../../pipelines/swap.ts';
 
-test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train', (t) => {
+test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train → score, the quick profile by default', (t) => {
   const e = expand(study);
-  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train']);
-  t.is(e.byNode.get('train')![0].inputs.batches, 'batches');
+  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train', 'score']);
   const pairs = e.byNode.get('pairs')![0];
   t.like(pairs.params, { train: 'mlqa-dev', eval: 'xquad-r' });
+  // quick: 3 strategies × 2 batch sizes of batches, × 2 losses of models, one score over all of them.
+  t.is(e.byNode.get('batches')!.length, 6);
+  const trains = e.byNode.get('train')!;
+  t.is(trains.length, 12);
+  t.is(trains[0].inputs.batches, 'batches[strategy=mono,batchSize=32]');
+  const score = e.byNode.get('score')!;
+  t.is(score.length, 1);
+  t.deepEqual(score[0].inputs.models, trains.map((i) => i.id));
+  t.is(score[0].inputs.eval, 'pairs');
+  t.deepEqual(study.summary, { node: 'score', file: 'summary.md' });
+});
+
+test('study --profile full: batch sizes 16…1024, three seeds zipped over batch order and init', (t) => {
+  const e = expand(study, { profile: 'full' });
+  const trains = e.byNode.get('train')!;
+  t.is(trains.length, 3 * 7 * 2 * 3);
+  t.is(e.byNode.get('batches')!.length, 3 * 7 * 3);
+  const seeded = trains.filter((i) => i.id.endsWith('seed=2]'));
+  t.is(seeded.length, 42);
+  t.true(seeded.every((i) => i.params.seed === 2 && (i.inputs.batches as string).endsWith('seed=2]')));
+  t.deepEqual([...new Set(trains.map((i) => i.params.loss))], ['infonce', 'albef']);
 });
 
 test('swap: XQuAD in all 11 languages → MLQA-R', (t) => {
@@ -18,6 +38,8 @@ test('swap: XQuAD in all 11 languages → MLQA-R', (t) => {
   const pairs = e.byNode.get('pairs')![0];
   t.like(pairs.params, { train: 'xquad', eval: 'mlqa-r' });
   t.is((pairs.params.trainLanguages as string[]).length, 11);
+  t.is(e.byNode.get('train')!.length, 12);
+  t.is((e.byNode.get('score')![0].inputs.models as string[]).length, 12);
 });
 
 test('export: shares the study nodes and fans in every batches branch', (t) => {
