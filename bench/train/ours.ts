@@ -1,11 +1,12 @@
 // Our trainer on a peer-format batches file (bench/train-peer/index.ts writes it), in its own process so its peak
 // memory is its own: `node --import tsx bench/train/ours.ts --dir D --backend wasm --loss infonce --warmup 3
-// --steps 20`. Prints one JSON line shaped like the PyTorch peer's.
+// --steps 20 [--row-kernel wasm|js]`. Prints one JSON line shaped like the PyTorch peer's.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendChoice } from '../../stages/train/backend.ts';
 import type { Bags } from '../../stages/train/encoder.ts';
+import { RowKernel, rowKernelUnavailable } from '../../stages/train/row-kernel.ts';
 import { initialState, Trainer, type LossKind, type TrainerConfig } from '../../stages/train/trainer.ts';
 
 const { values } = parseArgs({
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     queue: { type: 'string', default: '4096' },
     warmup: { type: 'string', default: '3' },
     steps: { type: 'string', default: '20' },
+    'row-kernel': { type: 'string', default: 'wasm' },
   },
 });
 const dir = values.dir!;
@@ -64,7 +66,9 @@ const config: TrainerConfig = {
   alpha: 0.4,
   gradCacheChunk: 0,
 };
-const trainer = new Trainer(config, initialState(config, 0));
+const kernel = values['row-kernel'] === 'wasm' ? RowKernel.create({ buckets: meta.buckets, dim: meta.dim, momentum: loss === 'albef' }) : null;
+if (values['row-kernel'] === 'wasm' && !kernel) throw new Error(`row kernel unavailable: ${rowKernelUnavailable({ buckets: meta.buckets, dim: meta.dim, momentum: loss === 'albef' })}`);
+const trainer = new Trainer(config, initialState(config, 0, kernel));
 const warmup = Number(values.warmup);
 const steps = Number(values.steps);
 let pairs = 0;
@@ -78,5 +82,5 @@ for (let s = 0; s < warmup + steps; s++) {
 }
 const seconds = (performance.now() - began) / 1000;
 process.stdout.write(
-  `${JSON.stringify({ backend: backend.name, simd: backend.simd ?? null, loss, steps, pairs, seconds, pairsPerSecond: pairs / seconds, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), finalLoss: last })}\n`,
+  `${JSON.stringify({ backend: backend.name, simd: backend.simd ?? null, rowKernel: trainer.kernel ? 'wasm-simd' : 'js', loss, steps, pairs, seconds, pairsPerSecond: pairs / seconds, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), finalLoss: last })}\n`,
 );

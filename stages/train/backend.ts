@@ -81,8 +81,8 @@ const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'] 
 
 // tfjs-backend-wasm's own SIMD detection (a tiny module with one SIMD opcode, from GoogleChromeLabs'
 // wasm-feature-detect): it picks its SIMD binary when this validates. Validation is synchronous, so backendEnv
-// knows without starting the backend. (The WebAssembly global is typed only in the DOM lib, which tsconfig omits.)
-const webAssembly = (globalThis as { WebAssembly?: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+// knows without starting the backend. (webassembly.d.ts declares the part of the WebAssembly global we use.)
+const webAssembly = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
 
 // The 'auto' chain needs the native packages to be absent without anything breaking, and resolveBackend must be

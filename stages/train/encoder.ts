@@ -35,19 +35,23 @@ export interface Bags {
  * Seeded initialisation as PyTorch does it for the same modules: table rows N(0, 1) (nn.Embedding), dense weights
  * and bias U(±1/sqrt(dim)) (nn.Linear), so the PyTorch reference and this model start from the same distribution.
  */
-export function initWeights(config: EncoderConfig, seed: number): EncoderWeights {
+export function initWeights(config: EncoderConfig, seed: number, table: Float32Array = new Float32Array(config.buckets * config.dim)): EncoderWeights {
   const bound = 1 / Math.sqrt(config.dim);
   return {
-    table: fillNormal(new Float32Array(config.buckets * config.dim), seed, 'train/init/table'),
+    table: fillNormal(table, seed, 'train/init/table'),
     kernel: fillUniform(new Float32Array(config.dim * config.outDim), seed, 'train/init/kernel', bound),
     bias: fillUniform(new Float32Array(config.outDim), seed, 'train/init/bias', bound),
   };
 }
 
-/** The factor each row of a bag of `count` ids contributes with. An empty bag pools to the zero vector. */
+/**
+ * The factor each row of a bag of `count` ids contributes with, as a float32 value. An empty bag pools to the
+ * zero vector. Every loop below rounds to float32 after each operation, as the WASM kernel (row-kernel.ts) and
+ * PyTorch do, so the kernel reproduces these loops bit for bit.
+ */
 export function poolScale(pooling: Pooling, count: number): number {
   if (count === 0) return 0;
-  return pooling === 'mean' ? 1 / count : 1 / Math.sqrt(count);
+  return Math.fround(pooling === 'mean' ? 1 / count : 1 / Math.fround(Math.sqrt(count)));
 }
 
 /** Pools the bags of texts `slots` from `table` into `out` [slots.length × dim]. */
@@ -77,10 +81,11 @@ export class RowGradients {
   values: Float32Array;
   count = 0;
 
-  constructor(buckets: number, readonly dim: number) {
+  /** `storage`: fixed buffers for every row (the row kernel's), used instead of growing ones. */
+  constructor(buckets: number, readonly dim: number, storage?: { rows: Int32Array; values: Float32Array }) {
     this.slotOf = new Int32Array(buckets).fill(-1);
-    this.rows = new Int32Array(4096);
-    this.values = new Float32Array(4096 * dim);
+    this.rows = storage?.rows ?? new Int32Array(4096);
+    this.values = storage?.values ?? new Float32Array(4096 * dim);
   }
 
   reset(): void {
@@ -117,7 +122,7 @@ export class RowGradients {
       const g = (offset + i) * dim;
       for (let k = start; k < end; k++) {
         const v = this.slot(bags.ids[k]) * dim;
-        for (let d = 0; d < dim; d++) this.values[v + d] += grad[g + d] * scale;
+        for (let d = 0; d < dim; d++) this.values[v + d] += Math.fround(grad[g + d] * scale);
       }
     }
   }

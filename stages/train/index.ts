@@ -13,6 +13,7 @@ import type { EncoderConfig } from './encoder.ts';
 import { saveEncoder } from './model-io.ts';
 import { curveSchema } from './schema.ts';
 import { HashedTokenizer, tokenizeUnique } from './tokenizer.ts';
+import { RowKernel, rowKernelUnavailable } from './row-kernel.ts';
 import { initialState, Trainer, type TrainerConfig } from './trainer.ts';
 
 const params = z.object({
@@ -39,6 +40,7 @@ const params = z.object({
   gradCacheChunk: z.number().int().min(0).default(512).describe('backpropagate larger batches in chunks of this many texts (0: never)'),
   maxSteps: z.number().int().min(0).default(0).describe('stop after this many steps (0: every batch)'),
   checkpointEvery: z.number().int().min(0).default(200).describe('steps between checkpoints (0: none)'),
+  rowKernel: z.enum(['wasm', 'js']).default('wasm').describe('per-row loops (pooling, scatter, sparse Adam): WASM SIMD kernel, or plain JS (same bits, slower)'),
   seed: z.number().int().default(0),
 });
 
@@ -48,6 +50,8 @@ export interface TrainSummary {
   [key: string]: unknown;
   rows: { curve: number };
   backend: Omit<ActiveBackend, 'tried'>;
+  /** Where the per-row loops ran: the WASM SIMD kernel or JS. */
+  rowKernel: 'wasm-simd' | 'js';
   loss: TrainParams['loss'];
   steps: number;
   pairs: number;
@@ -89,7 +93,8 @@ export const trainStage = defineStage({
   inputs: ['batches'],
   // Which backend runs matters (float results differ), and the env records the one that will; how often state is
   // saved does not change the result (a resumed run equals an uninterrupted one).
-  runtimeParams: ['backend', 'checkpointEvery'],
+  // The row kernel gives the same bits as the JS loops (tested), so it is a runtime choice too.
+  runtimeParams: ['backend', 'checkpointEvery', 'rowKernel'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
   extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
@@ -133,7 +138,13 @@ export const trainStage = defineStage({
       alpha: p.alpha,
       gradCacheChunk: p.gradCacheChunk,
     };
-    const state = initialState(config, ctx.seed);
+    let kernel: RowKernel | null = null;
+    if (p.rowKernel === 'wasm') {
+      const shape = { buckets: p.buckets, dim: p.dim, momentum: p.loss === 'albef' };
+      kernel = RowKernel.create(shape);
+      if (!kernel) ctx.log.warn(`row kernel unavailable (${rowKernelUnavailable(shape)}): per-row loops run in JS`);
+    }
+    const state = initialState(config, ctx.seed, kernel);
     const trainer = new Trainer(config, state);
     const inputSha = input.manifest.files.find((f) => f.path === 'batches.arrow')?.sha256 ?? input.fingerprint;
     const key = createHash('sha256').update(JSON.stringify({ config, seed: ctx.seed, inputSha, backend: backend.name, tokenizer: tokenizer.toJSON() })).digest('hex');
@@ -212,6 +223,7 @@ export const trainStage = defineStage({
     return {
       rows: { curve: curve.length },
       backend: backendInfo,
+      rowKernel: trainer.kernel ? 'wasm-simd' : 'js',
       loss: p.loss,
       steps: total,
       pairs: starts[total],

@@ -19,13 +19,24 @@ export function adamState(size: number): AdamState {
   return { m: new Float32Array(size), v: new Float32Array(size) };
 }
 
+/** SparseAdam's per-step constants, rounded to float32 as PyTorch holds them (and the row kernel takes them). */
+export function sparseAdamConstants(lr: number, step: number, c: AdamConfig): { oneMinusBeta1: number; oneMinusBeta2: number; eps: number; stepSize: number } {
+  return {
+    oneMinusBeta1: Math.fround(1 - c.beta1),
+    oneMinusBeta2: Math.fround(1 - c.beta2),
+    eps: Math.fround(c.eps),
+    stepSize: Math.fround((lr * Math.sqrt(1 - c.beta2 ** step)) / (1 - c.beta1 ** step)),
+  };
+}
+
 /**
  * torch.optim.SparseAdam on the touched rows: moments of untouched rows stay as they are, and the bias correction
- * uses the global step, as PyTorch does (`step` counts optimizer steps, from 1).
+ * uses the global step, as PyTorch does (`step` counts optimizer steps, from 1). Float32 arithmetic throughout
+ * (each operation rounded), so the row kernel's SIMD version gives the same bits.
  */
 export function sparseAdamStep(param: Float32Array, state: AdamState, grads: RowGradients, lr: number, step: number, c: AdamConfig): void {
-  const { beta1, beta2, eps } = c;
-  const stepSize = (lr * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
+  const { oneMinusBeta1: c1, oneMinusBeta2: c2, eps, stepSize } = sparseAdamConstants(lr, step, c);
+  const f = Math.fround;
   const dim = grads.dim;
   const { m, v } = state;
   for (let s = 0; s < grads.count; s++) {
@@ -34,9 +45,9 @@ export function sparseAdamStep(param: Float32Array, state: AdamState, grads: Row
     for (let d = 0; d < dim; d++) {
       const g = grads.values[g0 + d];
       const i = p + d;
-      const mi = (m[i] += (g - m[i]) * (1 - beta1));
-      const vi = (v[i] += (g * g - v[i]) * (1 - beta2));
-      param[i] -= (stepSize * mi) / (Math.sqrt(vi) + eps);
+      const mi = (m[i] = f(m[i] + f(f(g - m[i]) * c1)));
+      const vi = (v[i] = f(v[i] + f(f(f(g * g) - v[i]) * c2)));
+      param[i] = f(param[i] - f(f(stepSize * mi) / f(f(Math.sqrt(vi)) + eps)));
     }
   }
 }

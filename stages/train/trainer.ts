@@ -6,7 +6,8 @@
 import { tf } from './backend.ts';
 import { initWeights, poolBags, RowGradients, type Bags, type EncoderConfig, type EncoderWeights } from './encoder.ts';
 import { albefLoss, albefTargets, infoNceLoss, scoped, topOneAccuracy, tower } from './graph.ts';
-import { adamState, adamStep, sparseAdamStep, type AdamConfig, type AdamState } from './optimizer.ts';
+import { adamState, adamStep, sparseAdamConstants, sparseAdamStep, type AdamConfig, type AdamState } from './optimizer.ts';
+import { RowKernel } from './row-kernel.ts';
 import { fillNormal } from '../common/random.ts';
 
 type T2 = import('@tensorflow/tfjs-core').Tensor2D;
@@ -77,8 +78,15 @@ export function learningRate(c: Pick<TrainerConfig, 'lr' | 'warmupSteps' | 'sche
   return c.lr * left;
 }
 
-export function initialState(config: TrainerConfig, seed: number): TrainerState {
-  const weights = initWeights(config.encoder, seed);
+/**
+ * The state before the first step. With `kernel`, the table, its Adam moments and the momentum table are the
+ * kernel's arrays, and the trainer runs its row loops there; without, plain arrays and the JS loops.
+ */
+export function initialState(config: TrainerConfig, seed: number, kernel: RowKernel | null = null): TrainerState {
+  if (kernel && (kernel.table.length !== config.encoder.buckets * config.encoder.dim || kernel.dim !== config.encoder.dim || (config.loss === 'albef') !== (kernel.momentumTable !== null))) {
+    throw new Error(`trainer: the row kernel's shape does not match the encoder (${config.encoder.buckets} × ${config.encoder.dim}, loss ${config.loss})`);
+  }
+  const weights = initWeights(config.encoder, seed, kernel?.table);
   const { buckets, dim, outDim } = config.encoder;
   let momentum: MomentumState | null = null;
   if (config.loss === 'albef') {
@@ -89,7 +97,7 @@ export function initialState(config: TrainerConfig, seed: number): TrainerState 
     };
     // ALBEF starts the momentum model as a copy and fills the queues with random unit vectors.
     momentum = {
-      weights: { table: weights.table.slice(), kernel: weights.kernel.slice(), bias: weights.bias.slice() },
+      weights: { table: copyOf(weights.table, kernel?.momentumTable), kernel: weights.kernel.slice(), bias: weights.bias.slice() },
       synced: new Int32Array(buckets),
       queueQ: normalRows('train/init/queue-q'),
       queueP: normalRows('train/init/queue-p'),
@@ -98,7 +106,7 @@ export function initialState(config: TrainerConfig, seed: number): TrainerState 
   }
   // Touch the table's moments now: a zeroed 128 MiB array is mapped lazily, and faulting its pages in one by one
   // as batches reach new rows costs the first few hundred steps far more than the update itself.
-  const tableAdam = adamState(buckets * dim);
+  const tableAdam = kernel ? { m: kernel.adamM, v: kernel.adamV } : adamState(buckets * dim);
   tableAdam.m.fill(1).fill(0);
   tableAdam.v.fill(1).fill(0);
   return {
@@ -108,6 +116,12 @@ export function initialState(config: TrainerConfig, seed: number): TrainerState 
     temperature: Float32Array.of(config.temperature),
     momentum,
   };
+}
+
+function copyOf(source: Float32Array, target: Float32Array | null | undefined): Float32Array {
+  if (!target) return source.slice();
+  target.set(source);
+  return target;
 }
 
 function normalizeRow(x: Float32Array, r: number, width: number): void {
@@ -120,6 +134,8 @@ function normalizeRow(x: Float32Array, r: number, width: number): void {
 export class Trainer {
   private readonly rowGrads: RowGradients;
   private readonly momentumRows: RowGradients | null;
+  /** The WASM row kernel, when the state's big arrays live in its memory (initialState with a kernel). */
+  readonly kernel: RowKernel | null;
 
   constructor(
     readonly config: TrainerConfig,
@@ -127,9 +143,25 @@ export class Trainer {
   ) {
     const { buckets, dim } = config.encoder;
     if (state.weights.table.length !== buckets * dim) throw new Error(`trainer: table has ${state.weights.table.length} values, expected ${buckets}×${dim}`);
-    this.rowGrads = new RowGradients(buckets, dim);
+    const kernel = RowKernel.owning(state.weights.table);
+    const inKernel = (a: Float32Array) => kernel !== null && kernel.owns(a);
+    this.kernel = kernel && inKernel(state.adam.table.m) && inKernel(state.adam.table.v) && (!state.momentum || inKernel(state.momentum.weights.table)) ? kernel : null;
+    this.rowGrads = new RowGradients(buckets, dim, this.kernel ? { rows: this.kernel.gradRows, values: this.kernel.gradValues } : undefined);
     this.momentumRows = config.loss === 'albef' ? new RowGradients(buckets, dim) : null;
   }
+
+  private pool(table: Float32Array, bags: Bags, slots: Int32Array): Float32Array {
+    const { dim, pooling } = this.config.encoder;
+    return this.kernel ? this.kernel.poolBags(table, bags, slots, pooling) : poolBags(table, dim, bags, slots, pooling);
+  }
+
+  private scatter(grad: Float32Array, bags: Bags, slots: Int32Array): void {
+    const pooling = this.config.encoder.pooling;
+    if (this.kernel) this.kernel.scatter(this.slotOf, grad, bags, slots, pooling, 0);
+    else this.rowGrads.scatter(grad, bags, slots, pooling);
+  }
+
+  private readonly slotOf = (row: number): number => this.rowGrads.slot(row);
 
   /** One optimizer step on the batch whose question texts are `qSlots` and passage texts `pSlots` in `bags`. */
   step(bags: Bags, qSlots: Int32Array, pSlots: Int32Array): StepResult {
@@ -137,7 +169,12 @@ export class Trainer {
     const t = state.step + 1;
     const lr = learningRate(config, t);
     const g = this.gradients(bags, qSlots, pSlots);
-    sparseAdamStep(state.weights.table, state.adam.table, this.rowGrads, lr, t, config.adam);
+    if (this.kernel) {
+      const c = sparseAdamConstants(lr, t, config.adam);
+      this.kernel.sparseAdam(this.rowGrads.count, c.oneMinusBeta1, c.oneMinusBeta2, c.eps, c.stepSize);
+    } else {
+      sparseAdamStep(state.weights.table, state.adam.table, this.rowGrads, lr, t, config.adam);
+    }
     adamStep(state.weights.kernel, state.adam.kernel, g.kernel, lr, t, config.adam);
     adamStep(state.weights.bias, state.adam.bias, g.bias, lr, t, config.adam);
     if (config.learnTemperature) {
@@ -160,8 +197,8 @@ export class Trainer {
     const b = qSlots.length;
     if (pSlots.length !== b || b < 2) throw new Error(`trainer: a batch needs ≥ 2 aligned questions and passages (got ${b} and ${pSlots.length})`);
     const t = state.step + 1;
-    const pooledQ = poolBags(state.weights.table, dim, bags, qSlots, pooling);
-    const pooledP = poolBags(state.weights.table, dim, bags, pSlots, pooling);
+    const pooledQ = this.pool(state.weights.table, bags, qSlots);
+    const pooledP = this.pool(state.weights.table, bags, pSlots);
     const momentum = config.loss === 'albef' ? this.momentumFeatures(bags, qSlots, pSlots, t) : null;
 
     const grads = scoped(() => {
@@ -183,15 +220,15 @@ export class Trainer {
     });
     if (!Number.isFinite(grads.loss)) throw new NonFiniteLossError(t, grads.loss);
     this.rowGrads.reset();
-    this.rowGrads.scatter(grads.pooledQ, bags, qSlots, pooling);
-    this.rowGrads.scatter(grads.pooledP, bags, pSlots, pooling);
+    this.scatter(grads.pooledQ, bags, qSlots);
+    this.scatter(grads.pooledP, bags, pSlots);
     return { loss: grads.loss, kernel: grads.kernel, bias: grads.bias, temperature: grads.temperature, rows: this.rowGrads, momentum };
   }
 
   /** Top-1 in-batch accuracy (question → passage) of the current weights on one batch, without training. */
   accuracy(bags: Bags, qSlots: Int32Array, pSlots: Int32Array): number {
-    const q = this.embedPooled(poolBags(this.state.weights.table, this.config.encoder.dim, bags, qSlots, this.config.encoder.pooling), qSlots.length);
-    const p = this.embedPooled(poolBags(this.state.weights.table, this.config.encoder.dim, bags, pSlots, this.config.encoder.pooling), pSlots.length);
+    const q = this.embedPooled(this.pool(this.state.weights.table, bags, qSlots), qSlots.length);
+    const p = this.embedPooled(this.pool(this.state.weights.table, bags, pSlots), pSlots.length);
     return tf.tidy(() => topOneAccuracy(tf.tensor2d(q, [qSlots.length, this.config.encoder.outDim]), tf.tensor2d(p, [pSlots.length, this.config.encoder.outDim])));
   }
 
@@ -217,9 +254,8 @@ export class Trainer {
     rows.reset();
     rows.touch(bags, qSlots);
     rows.touch(bags, pSlots);
-    for (let s = 0; s < rows.count; s++) this.catchUpRow(rows.rows[s], t);
-    const dim = config.encoder.dim;
-    const pooled = (slots: Int32Array) => poolBags(mom.weights.table, dim, bags, slots, config.encoder.pooling);
+    this.catchUpRows(rows.rows, rows.count, t);
+    const pooled = (slots: Int32Array) => this.pool(mom.weights.table, bags, slots);
     return { qm: this.embedPooled(pooled(qSlots), qSlots.length, mom.weights), pm: this.embedPooled(pooled(pSlots), pSlots.length, mom.weights) };
   }
 
@@ -237,23 +273,45 @@ export class Trainer {
   /** Brings every momentum table row up to the current step (before saving it where a reader expects it current). */
   syncMomentum(): void {
     if (!this.state.momentum) return;
-    for (let r = 0; r < this.config.encoder.buckets; r++) this.catchUpRow(r, this.state.step);
+    const buckets = this.config.encoder.buckets;
+    const all = new Int32Array(buckets);
+    for (let r = 0; r < buckets; r++) all[r] = r;
+    this.catchUpRows(all, buckets, this.state.step);
   }
 
   /**
-   * Momentum table row `r` through step `t`: the EMA over the steps it missed, in closed form
-   * (m_t = p + β^k (m_{t−k} − p)), since its online row p has not changed since it was last synced.
+   * Momentum table rows `rows[0..count)` through step `t`: the EMA over the steps each missed, in closed form
+   * (m_t = p + β^k (m_{t−k} − p), float32), since its online row p has not changed since it was last synced.
    */
-  private catchUpRow(r: number, t: number): void {
+  private catchUpRows(rows: Int32Array, count: number, t: number): void {
     const mom = this.state.momentum!;
-    const missed = t - mom.synced[r];
-    if (missed <= 0) return;
-    const keep = this.config.momentum ** missed;
+    const due = this.dueRows ?? (this.dueRows = new Int32Array(this.config.encoder.buckets));
+    const keeps = this.dueKeeps ?? (this.dueKeeps = new Float32Array(this.config.encoder.buckets));
+    let n = 0;
+    for (let s = 0; s < count; s++) {
+      const r = rows[s];
+      const missed = t - mom.synced[r];
+      if (missed <= 0) continue;
+      due[n] = r;
+      keeps[n++] = Math.fround(this.config.momentum ** missed);
+      mom.synced[r] = t;
+    }
+    if (this.kernel) {
+      this.kernel.emaRows(due, keeps, n);
+      return;
+    }
+    const f = Math.fround;
     const online = this.state.weights.table;
     const table = mom.weights.table;
-    for (let d = r * this.config.encoder.dim, end = d + this.config.encoder.dim; d < end; d++) table[d] = online[d] + keep * (table[d] - online[d]);
-    mom.synced[r] = t;
+    const dim = this.config.encoder.dim;
+    for (let s = 0; s < n; s++) {
+      const keep = keeps[s];
+      for (let d = due[s] * dim, end = d + dim; d < end; d++) table[d] = f(online[d] + f(keep * f(table[d] - online[d])));
+    }
   }
+
+  private dueRows: Int32Array | null = null;
+  private dueKeeps: Float32Array | null = null;
 }
 
 /** A loss that is NaN or infinite: training stops at once, naming the step. */

@@ -53,6 +53,10 @@ test('trains on the batches in order: model folder, curve in DuckDB, a summary t
 
   const again = await runStage(trainStage, { inputs: { batches }, params: { ...SMALL, checkpointEvery: 7 } });
   t.true((await modelBytes(outDir)).equals(await modelBytes(again.outDir)), 'same inputs and params (checkpoints or not): byte-identical weights');
+  t.is(summary.rowKernel, 'wasm-simd');
+  const js = await runStage(trainStage, { inputs: { batches }, params: { ...SMALL, checkpointEvery: 0, rowKernel: 'js' } });
+  t.is(js.summary.rowKernel, 'js');
+  t.true((await modelBytes(outDir)).equals(await modelBytes(js.outDir)), 'the row kernel and the JS loops: byte-identical weights');
 });
 
 test('albef: queue negatives recorded, GradCache on a batch larger than the chunk, training still learns', async (t) => {
