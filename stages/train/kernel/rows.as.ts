@@ -13,7 +13,21 @@ export function pool(table: usize, dim: i32, ids: usize, offsets: usize, scales:
     const end = load<i32>(offsets + ((<usize>(i + 1)) << 2));
     const o = out + (<usize>i) * rowBytes;
     for (let d: usize = 0; d < rowBytes; d += 16) v128.store(o + d, f32x4.splat(0));
-    for (let k = start; k < end; k++) {
+    // Four rows per pass: the sums keep their order ((o + r0) + r1) + ..., but the four random rows are fetched
+    // at once, and a row fetch (a cache and TLB miss in a 128 MiB table) is what pooling waits on.
+    let k = start;
+    for (; k + 4 <= end; k += 4) {
+      const at = ids + ((<usize>k) << 2);
+      const r0 = table + (<usize>load<i32>(at)) * rowBytes;
+      const r1 = table + (<usize>load<i32>(at, 4)) * rowBytes;
+      const r2 = table + (<usize>load<i32>(at, 8)) * rowBytes;
+      const r3 = table + (<usize>load<i32>(at, 12)) * rowBytes;
+      for (let d: usize = 0; d < rowBytes; d += 16) {
+        const sum = f32x4.add(f32x4.add(f32x4.add(f32x4.add(v128.load(o + d), v128.load(r0 + d)), v128.load(r1 + d)), v128.load(r2 + d)), v128.load(r3 + d));
+        v128.store(o + d, sum);
+      }
+    }
+    for (; k < end; k++) {
       const r = table + (<usize>load<i32>(ids + ((<usize>k) << 2))) * rowBytes;
       for (let d: usize = 0; d < rowBytes; d += 16) v128.store(o + d, f32x4.add(v128.load(o + d), v128.load(r + d)));
     }
