@@ -6,6 +6,28 @@ import { join } from 'node:path';
 import { batchesSchema } from '../../stages/batches/schema.ts';
 import { createRng } from '../../stages/common/random.ts';
 import { writeTable } from '../../stages/common/tables.ts';
+import type { EncoderConfig } from '../../stages/train/encoder.ts';
+import type { TrainerConfig } from '../../stages/train/trainer.ts';
+
+/** A trainer config for unit tests: a tiny encoder, InfoNCE, constant lr 0.01; `over` changes any field. */
+export function trainerConfig(encoder: EncoderConfig, over: Partial<TrainerConfig> = {}): TrainerConfig {
+  return {
+    encoder,
+    loss: 'infonce',
+    lr: 0.01,
+    warmupSteps: 0,
+    schedule: 'constant',
+    totalSteps: 100,
+    adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+    temperature: 0.1,
+    learnTemperature: false,
+    momentum: 0.9,
+    queueSize: 0,
+    alpha: 0.4,
+    gradCacheChunk: 0,
+    ...over,
+  };
+}
 
 const WORDS = ['river', 'Fluss', 'río', 'mountain', 'Berg', 'montaña', 'city', 'Stadt', 'ciudad', 'music', 'Musik', 'música', 'king', 'König', 'rey', '河流', '山', '城市', 'แม่น้ำ', 'ภูเขา'];
 

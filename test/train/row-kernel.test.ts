@@ -14,6 +14,7 @@ import { adamState, sparseAdamConstants, sparseAdamStep } from '../../stages/tra
 import { RowKernel, rowKernelUnavailable } from '../../stages/train/row-kernel.ts';
 import { initialState, Trainer, type TrainerConfig } from '../../stages/train/trainer.ts';
 import { createRng, fillNormal } from '../../stages/common/random.ts';
+import { trainerConfig } from './fixture.ts';
 
 const BUCKETS = 211;
 const DIM = 16;
@@ -90,22 +91,7 @@ test('SparseAdam: the kernel updates the same rows to the same bits, over severa
 });
 
 function config(over: Partial<TrainerConfig>): TrainerConfig {
-  return {
-    encoder: { buckets: BUCKETS, dim: DIM, outDim: 12, pooling: 'mean' },
-    loss: 'infonce',
-    lr: 0.01,
-    warmupSteps: 0,
-    schedule: 'constant',
-    totalSteps: 100,
-    adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-    temperature: 0.1,
-    learnTemperature: false,
-    momentum: 0.9,
-    queueSize: 0,
-    alpha: 0.4,
-    gradCacheChunk: 0,
-    ...over,
-  };
+  return trainerConfig({ buckets: BUCKETS, dim: DIM, outDim: 12, pooling: 'mean' }, over);
 }
 
 const cases: [string, Partial<TrainerConfig>][] = [

@@ -8,28 +8,14 @@ import { l2Normalize } from '../../stages/train/graph.ts';
 import { adamState, adamStep } from '../../stages/train/optimizer.ts';
 import { initialState, learningRate, NonFiniteLossError, Trainer, type TrainerConfig } from '../../stages/train/trainer.ts';
 import { createRng } from '../../stages/common/random.ts';
+import { trainerConfig } from './fixture.ts';
 
 const BUCKETS = 97;
 const DIM = 8;
 const OUT = 6;
 
 function config(over: Partial<TrainerConfig> = {}): TrainerConfig {
-  return {
-    encoder: { buckets: BUCKETS, dim: DIM, outDim: OUT, pooling: 'mean' },
-    loss: 'infonce',
-    lr: 0.01,
-    warmupSteps: 0,
-    schedule: 'constant',
-    totalSteps: 100,
-    adam: { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-    temperature: 0.1,
-    learnTemperature: false,
-    momentum: 0.9,
-    queueSize: 0,
-    alpha: 0.4,
-    gradCacheChunk: 0,
-    ...over,
-  };
+  return trainerConfig({ buckets: BUCKETS, dim: DIM, outDim: OUT, pooling: 'mean' }, over);
 }
 
 /** 40 texts with 0–12 features each (text 7 has none), in overlapping buckets so rows are shared. */
