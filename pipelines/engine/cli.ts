@@ -20,7 +20,7 @@ import {
 } from './operations.ts';
 import { parseCliValue } from './params.ts';
 import type { PipelineDef } from './pipeline.ts';
-import { nodeArtifact, publish } from './publish.ts';
+import { nodeArtifact, nodeArtifacts, publish } from './publish.ts';
 import { createReporter } from './reporter.ts';
 
 interface CommonOptions {
@@ -144,9 +144,12 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
     for (const [id, r] of report.results) if (r.error) print(`\n${id} failed:\n${r.error.stack ?? r.error.message}`);
     process.exitCode = controller.signal.aborted ? 130 : report.exitCode;
     if (process.exitCode === 0 && def.summary && options.stage.length === 0 && options.only.length === 0) {
-      // The study's answer, printed where the user looks: the summary file of the node that holds it.
-      const artifact = await nodeArtifact(project, def, def.summary.node, expandOptions, 'its summary');
-      if (artifact.files.some((f) => f.path === def.summary!.file)) {
+      // The study's answer, printed where the user looks: the summary file of the node that holds it (of each of
+      // its instances when a sweep upstream fans it out, e.g. over pairs.alignment).
+      const artifacts = await nodeArtifacts(project, def, def.summary.node, expandOptions);
+      for (const artifact of artifacts) {
+        if (!artifact.files.some((f) => f.path === def.summary!.file)) continue;
+        if (artifacts.length > 1) print(`\n${artifact.id}:`);
         print(`\n${(await readFile(join(artifact.dir, def.summary.file), 'utf8')).trimEnd()}`);
         print(`\n(${def.summary.file} of ${artifact.stage}/${artifact.fingerprint})`);
       }

@@ -38,18 +38,26 @@ async function isNonEmptyDir(path: string): Promise<boolean | null> {
 
 /** The committed artifact of a node that has one instance, for these expand options; a UserError otherwise. */
 export async function nodeArtifact(project: Project, def: PipelineDef, node: string, options: ExpandOptions = {}, purpose = 'export'): Promise<NodeArtifact> {
+  const artifacts = await nodeArtifacts(project, def, node, options);
+  if (artifacts.length !== 1) {
+    throw new UserError(`pipeline "${def.name}": node "${node}" has ${artifacts.length} instances (a --sweep over it?); ${purpose} needs exactly one`);
+  }
+  return artifacts[0];
+}
+
+/** The built artifact of every instance of `node` (several when a sweep fans it out), in expansion order. */
+export async function nodeArtifacts(project: Project, def: PipelineDef, node: string, options: ExpandOptions = {}): Promise<NodeArtifact[]> {
   const expansion = expand(def, options);
   const digests = new DigestCache(join(project.store.root, '.cache', 'digests.json'));
   await digests.load();
   const planned = await new Planner(project.rootDir, digests).plan(expansion);
-  const instances = [...planned.values()].filter((p) => p.instance.node === node);
-  if (instances.length !== 1) {
-    throw new UserError(`pipeline "${def.name}": node "${node}" has ${instances.length} instances (a --sweep over it?); ${purpose} needs exactly one`);
+  const out: NodeArtifact[] = [];
+  for (const { instance, fingerprint } of [...planned.values()].filter((p) => p.instance.node === node)) {
+    const artifact = await project.store.get(instance.stage.name, fingerprint);
+    if (!artifact) throw new UserError(`${instance.id} has not been built (fingerprint ${fingerprint}): run the pipeline first`);
+    out.push({ id: instance.id, stage: instance.stage.name, fingerprint, dir: artifact.dir, files: artifact.manifest.files });
   }
-  const { instance, fingerprint } = instances[0];
-  const artifact = await project.store.get(instance.stage.name, fingerprint);
-  if (!artifact) throw new UserError(`${instance.id} has not been built (fingerprint ${fingerprint}): run the pipeline first`);
-  return { id: instance.id, stage: instance.stage.name, fingerprint, dir: artifact.dir, files: artifact.manifest.files };
+  return out;
 }
 
 export interface NodeArtifact {

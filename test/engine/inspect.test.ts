@@ -100,3 +100,14 @@ test('profiles: the default one runs, --profile picks another, an unknown one is
   t.is(bad.code, 2);
   t.regex(bad.stderr, /--profile huge: pipeline "profiled" has profiles quick, full/);
 });
+
+test('a summary node fanned out by a sweep prints each instance\'s summary, headed by its id', async (t) => {
+  const dir = await toyProject();
+  const one = await cli(dir, ['run', '--pipeline', 'pipelines/summarized.ts']);
+  t.is(one.code, 0, one.stderr);
+  t.notRegex(one.stdout, /^scale\[/m);
+  t.regex(one.stdout, /\(scaled\.txt of scale\/[0-9a-f]+\)\n$/);
+  const swept = await cli(dir, ['run', '--pipeline', 'pipelines/summarized.ts', '--sweep', 'scale.factor=2,3']);
+  t.is(swept.code, 0, swept.stderr);
+  t.regex(swept.stdout, /\nscale\[factor=2\]:\n\n[^]*\(scaled\.txt of scale\/[0-9a-f]+\)\n\nscale\[factor=3\]:\n\n[^]*\(scaled\.txt of scale\/[0-9a-f]+\)\n$/);
+});
