@@ -1,11 +1,16 @@
 // Reads the evaluation pool and queries of a pairs artifact into the index form the scorer uses: candidate and
 // query languages as small integers, each query's relevant candidates as pool indices.
+import { readFile } from 'node:fs/promises';
 import { readArrow } from '../common/tables.ts';
 import { CANDIDATES_SCHEMA, QUERIES_SCHEMA } from '../pairs/schema.ts';
 import type { EvalSet } from './evaluate.ts';
 
-/** Languages of the pool in first-seen order (the candidates table is ordered by language). */
-export async function loadEvalSet(candidatesPath: string, queriesPath: string): Promise<EvalSet> {
+/**
+ * Languages of the pool in first-seen order (the candidates table is ordered by language). `reportPath`: the pairs
+ * stage's report.json, whose params name the training languages (the rest of the pool's are zero-shot); absent
+ * (null), the split is unknown.
+ */
+export async function loadEvalSet(candidatesPath: string, queriesPath: string, reportPath: string | null = null): Promise<EvalSet> {
   const cand = (await readArrow(candidatesPath, CANDIDATES_SCHEMA)).columns;
   const qs = (await readArrow(queriesPath, QUERIES_SCHEMA)).columns;
   const candIds = cand.candidate_id as string[];
@@ -52,7 +57,22 @@ export async function loadEvalSet(candidatesPath: string, queriesPath: string): 
   return {
     dataset,
     languages,
+    trainLanguages: reportPath ? await readTrainLanguages(reportPath) : null,
     candidates: { ids: candIds, texts: cand.text as string[], lang },
     queries: { ids: queryIds, texts: qs.question as string[], lang: qLang, relevant },
   };
+}
+
+async function readTrainLanguages(reportPath: string): Promise<string[] | null> {
+  let report: unknown;
+  try {
+    report = JSON.parse(await readFile(reportPath, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`${reportPath}: not readable as JSON (${(error as Error).message})`);
+  }
+  const langs = (report as { params?: { trainLanguages?: unknown } }).params?.trainLanguages;
+  if (langs === undefined) return null;
+  if (!Array.isArray(langs) || !langs.every((l) => typeof l === 'string')) throw new Error(`${reportPath}: params.trainLanguages must be a list of language codes`);
+  return langs;
 }

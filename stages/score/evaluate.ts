@@ -13,6 +13,8 @@ export interface EvalSet {
   /** Dataset name, e.g. "xquad-r". */
   dataset: string;
   languages: readonly string[];
+  /** The languages the models were trained on (from the pairs artifact), or null when unknown. */
+  trainLanguages: readonly string[] | null;
   candidates: { ids: readonly string[]; texts: readonly string[]; lang: Uint8Array };
   queries: { ids: readonly string[]; texts: readonly string[]; lang: Uint8Array; relevant: readonly Int32Array[] };
 }

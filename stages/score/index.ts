@@ -33,6 +33,7 @@ export interface ScoreSummary {
   rows: Record<string, number>;
   dataset: string;
   backend: string;
+  trainLanguages: readonly string[] | null;
   retrievers: { id: string; seconds: number; headline: Headline }[];
   [key: string]: unknown;
 }
@@ -52,7 +53,8 @@ export const scoreStage = defineStage({
     const p = ctx.params;
     const backend = await initBackend(p.backend);
     const evalRef = ctx.input('eval');
-    const data = await loadEvalSet(evalRef.path('candidates.arrow'), evalRef.path('queries.arrow'));
+    const hasReport = evalRef.manifest.files.some((f) => f.path === 'report.json');
+    const data = await loadEvalSet(evalRef.path('candidates.arrow'), evalRef.path('queries.arrow'), hasReport ? evalRef.path('report.json') : null);
     const models = ctx.inputs('models');
     ctx.log.info(`${data.dataset}: ${data.queries.ids.length} queries, ${data.candidates.ids.length} candidates, ${data.languages.length} languages; ${models.length} models`);
 
@@ -94,7 +96,7 @@ export const scoreStage = defineStage({
       } finally {
         scorer.dispose?.();
       }
-      const h = headline(scored[scored.length - 1].metrics);
+      const h = headline(scored[scored.length - 1].metrics, data.trainLanguages);
       ctx.log.info(`${job.id}: multilingual mAP@20 ${h.multilingualMap20.toFixed(3)}, cross R@1 ${h.crossR1.toFixed(3)}, mono R@1 ${h.monoR1.toFixed(3)}`);
     }
 
@@ -110,17 +112,25 @@ export const scoreStage = defineStage({
     // The runtime param is left out: metrics.json is a pure function of what the fingerprint covers.
     const { block: _block, ...fingerprinted } = p;
     await writeFile(join(ctx.outDir, 'metrics.json'), `${JSON.stringify(metricsJson(data, scored, { backend: backendName, params: fingerprinted }), null, 2)}\n`);
-    const rows = summaryRows(scored.map((s) => ({ info: s.info, headline: headline(s.metrics) })));
+    const rows = summaryRows(scored.map((s) => ({ info: s.info, headline: headline(s.metrics, data.trainLanguages) })));
     const nLang = data.languages.length;
     await writeFile(
       join(ctx.outDir, 'summary.md'),
-      summaryMarkdown(rows, { dataset: data.dataset, queries: data.queries.ids.length, candidates: data.candidates.ids.length, languages: data.languages, directions: nLang * (nLang - 1) }),
+      summaryMarkdown(rows, {
+        dataset: data.dataset,
+        queries: data.queries.ids.length,
+        candidates: data.candidates.ids.length,
+        languages: data.languages,
+        directions: nLang * (nLang - 1),
+        trainLanguages: data.trainLanguages,
+      }),
     );
     return {
       rows: { metrics: metricsTable.rows, ...(p.ranks && { ranks: rankRows }) },
       dataset: data.dataset,
       backend: backendName,
-      retrievers: scored.map((s) => ({ id: s.info.id, seconds: Math.round(s.seconds * 10) / 10, headline: headline(s.metrics) })),
+      trainLanguages: data.trainLanguages,
+      retrievers: scored.map((s) => ({ id: s.info.id, seconds: Math.round(s.seconds * 10) / 10, headline: headline(s.metrics, data.trainLanguages) })),
     };
   },
 });

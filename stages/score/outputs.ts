@@ -119,6 +119,7 @@ export function metricsJson(data: EvalSet, scored: readonly ScoredRetriever[], e
     eval: {
       dataset: data.dataset,
       languages: data.languages,
+      trainLanguages: data.trainLanguages,
       candidates: data.candidates.ids.length,
       queries: data.queries.ids.length,
       relevantPerQuery: histogram(data.queries.relevant.map((r) => r.length)),
@@ -133,7 +134,7 @@ export function metricsJson(data: EvalSet, scored: readonly ScoredRetriever[], e
     retrievers: scored.map((s) => ({
       ...s.info,
       ...(s.featurelessCandidates !== undefined && { featurelessCandidates: s.featurelessCandidates }),
-      headline: headline(s.metrics),
+      headline: headline(s.metrics, data.trainLanguages),
       metrics: s.metrics,
     })),
   };

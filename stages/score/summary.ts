@@ -1,6 +1,7 @@
 // The study's compact answer: one line per configuration (strategy × batch size × loss, baselines first) with the
 // headline numbers, as mean ± sample standard deviation when a configuration was trained with several seeds.
-import type { RetrieverMetrics } from './evaluate.ts';
+import type { Aggregate, RetrieverMetrics } from './evaluate.ts';
+import { macroMean } from './metrics.ts';
 
 export type RetrieverKind = 'model' | 'bm25' | 'random';
 
@@ -28,9 +29,20 @@ export interface Headline {
   /** Share of questions whose best relevant candidate is in their own language (chance: ownLanguageChance). */
   ownLanguageFirst: number;
   ownLanguageChance: number;
+  /** Recall@1 of X → X over the training languages X, and over the zero-shot ones (NaN when there are none). */
+  monoR1Seen: number;
+  monoR1ZeroShot: number;
+  /** Recall@1 over directions between two training languages, and over directions with a zero-shot language. */
+  crossR1Seen: number;
+  crossR1ZeroShot: number;
 }
 
-export function headline(m: RetrieverMetrics): Headline {
+/** The headline numbers; `trainLanguages` splits mono and cross R@1 into seen and zero-shot languages. */
+export function headline(m: RetrieverMetrics, trainLanguages: readonly string[] | null = null): Headline {
+  const seen = new Set(trainLanguages ?? []);
+  const r1 = (list: Aggregate[]): number => (trainLanguages ? macroMean(list.filter((a) => a.queries > 0).map((a) => a.values))['recall@1'] : Number.NaN);
+  const mono = Object.entries(m.mono.byLanguage);
+  const cross = Object.entries(m.cross.byDirection).flatMap(([x, row]) => Object.entries(row).map(([y, a]) => [x, y, a] as const));
   return {
     multilingualMap20: m.multilingual.micro.values['map@20'],
     crossR1: m.cross.macro['recall@1'],
@@ -38,6 +50,10 @@ export function headline(m: RetrieverMetrics): Headline {
     rankDistance: m.bias.all.rankDistance,
     ownLanguageFirst: m.bias.all.ownLanguageFirst,
     ownLanguageChance: m.bias.all.ownLanguageChance,
+    monoR1Seen: r1(mono.filter(([x]) => seen.has(x)).map(([, a]) => a)),
+    monoR1ZeroShot: r1(mono.filter(([x]) => !seen.has(x)).map(([, a]) => a)),
+    crossR1Seen: r1(cross.filter(([x, y]) => seen.has(x) && seen.has(y)).map(([, , a]) => a)),
+    crossR1ZeroShot: r1(cross.filter(([x, y]) => !seen.has(x) || !seen.has(y)).map(([, , a]) => a)),
   };
 }
 
@@ -89,6 +105,10 @@ export function summaryRows(results: readonly { info: RetrieverInfo; headline: H
   });
 }
 
+function retrieverName(r: SummaryRow): string {
+  return r.info.kind === 'model' ? 'dual encoder' : r.info.kind === 'bm25' ? 'BM25' : 'untrained encoder';
+}
+
 function cell(row: SummaryRow, key: keyof Headline, digits: number): string {
   const m = row.mean[key];
   if (Number.isNaN(m)) return '—';
@@ -101,6 +121,8 @@ export interface SummaryContext {
   candidates: number;
   languages: readonly string[];
   directions: number;
+  /** The models' training languages: with some of `languages` outside them, a second table splits R@1 by them. */
+  trainLanguages?: readonly string[] | null;
 }
 
 /** The Markdown table (summary.md and the end of `npm run pipeline`). */
@@ -114,11 +136,29 @@ export function summaryMarkdown(rows: readonly SummaryRow[], ctx: SummaryContext
     '|---|---|---:|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const name = r.info.kind === 'model' ? 'dual encoder' : r.info.kind === 'bm25' ? 'BM25' : 'untrained encoder';
     lines.push(
-      `| ${name} | ${r.info.strategy ?? '—'} | ${r.info.batchSize ?? '—'} | ${r.info.loss ?? '—'} | ${r.info.kind === 'model' ? r.n : '—'} | ` +
+      `| ${retrieverName(r)} | ${r.info.strategy ?? '—'} | ${r.info.batchSize ?? '—'} | ${r.info.loss ?? '—'} | ${r.info.kind === 'model' ? r.n : '—'} | ` +
         `${cell(r, 'multilingualMap20', 3)} | ${cell(r, 'crossR1', 3)} | ${cell(r, 'monoR1', 3)} | ${cell(r, 'rankDistance', 0)} | ${cell(r, 'ownLanguageFirst', 2)} |`,
     );
+  }
+  const seen = ctx.languages.filter((l) => ctx.trainLanguages?.includes(l));
+  const zeroShot = ctx.languages.filter((l) => !seen.includes(l));
+  if (ctx.trainLanguages && zeroShot.length > 0) {
+    const n = ctx.languages.length;
+    const seenDirs = seen.length * (seen.length - 1);
+    lines.push(
+      '',
+      `Seen and zero-shot languages: trained on ${ctx.trainLanguages.join(' ')}; zero-shot here: ${zeroShot.join(' ')}.`,
+      '',
+      `| retriever | strategy | batch | loss | mono R@1 seen (${seen.length}) | mono R@1 zero-shot (${zeroShot.length}) | cross R@1 seen → seen (${seenDirs} dirs) | cross R@1 with a zero-shot language (${n * (n - 1) - seenDirs} dirs) |`,
+      '|---|---|---:|---|---:|---:|---:|---:|',
+    );
+    for (const r of rows) {
+      lines.push(
+        `| ${retrieverName(r)} | ${r.info.strategy ?? '—'} | ${r.info.batchSize ?? '—'} | ${r.info.loss ?? '—'} | ` +
+          `${cell(r, 'monoR1Seen', 3)} | ${cell(r, 'monoR1ZeroShot', 3)} | ${cell(r, 'crossR1Seen', 3)} | ${cell(r, 'crossR1ZeroShot', 3)} |`,
+      );
+    }
   }
   lines.push(
     '',

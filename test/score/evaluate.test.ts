@@ -2,11 +2,13 @@
 // questions with their answer in both, scores chosen by hand; plus a question with no answer in one language.
 import test from 'ava';
 import { evaluate, type EvalSet } from '../../stages/score/evaluate.ts';
+import { headline, summaryMarkdown, summaryRows } from '../../stages/score/summary.ts';
 
 // Pool: c0 "A" en, c1 "B" en, c2 "A" de, c3 "B" de. q0: question A in en; q1: question B in de; q2: en, answer only in en.
 const data: EvalSet = {
   dataset: 'toy',
   languages: ['en', 'de'],
+  trainLanguages: null,
   candidates: { ids: ['c0', 'c1', 'c2', 'c3'], texts: ['', '', '', ''], lang: Uint8Array.from([0, 0, 1, 1]) },
   queries: {
     ids: ['q0', 'q1', 'q2'],
@@ -59,4 +61,24 @@ test('block size changes nothing; ranks come out per query and relevant candidat
   t.deepEqual([...a.ranks.query], [0, 0, 1, 1, 2]);
   t.deepEqual([...a.ranks.rankAll], [1, 3, 2, 1, 3]);
   t.deepEqual([...a.ranks.rankInLanguage], [1, 1, 1, 1, 2]);
+});
+
+test('training languages split R@1 into seen and zero-shot languages, in the headline and a second summary table', async (t) => {
+  const { metrics: m } = await run(2);
+  const none = headline(m);
+  t.true(Number.isNaN(none.monoR1Seen) && Number.isNaN(none.crossR1ZeroShot));
+  // Trained on en only: en→en is seen (0.5), de→de zero-shot (1); no direction joins two seen languages; en→de and
+  // de→en both involve German (1 each).
+  const h = headline(m, ['en']);
+  t.like(h, { monoR1Seen: 0.5, monoR1ZeroShot: 1, crossR1ZeroShot: 1 });
+  t.true(Number.isNaN(h.crossR1Seen));
+  const info = { id: 'm', kind: 'model' as const, strategy: 'hybrid', batchSize: 32, loss: 'infonce', seed: 0, fingerprint: 'f' };
+  const ctx = { dataset: 'toy', queries: 3, candidates: 4, languages: ['en', 'de'], directions: 2 };
+  const md = summaryMarkdown(summaryRows([{ info, headline: h }]), { ...ctx, trainLanguages: ['en'] });
+  t.regex(md, /Seen and zero-shot languages: trained on en; zero-shot here: de\./);
+  t.regex(md, /\| mono R@1 seen \(1\) \| mono R@1 zero-shot \(1\) \| cross R@1 seen → seen \(0 dirs\) \| cross R@1 with a zero-shot language \(2 dirs\) \|/);
+  t.regex(md, /\| dual encoder \| hybrid \| 32 \| infonce \| 0\.500 \| 1\.000 \| — \| 1\.000 \|/);
+  // Every language seen, or none known: no second table.
+  t.notRegex(summaryMarkdown(summaryRows([{ info, headline: headline(m, ['en', 'de']) }]), { ...ctx, trainLanguages: ['en', 'de'] }), /zero-shot here/);
+  t.notRegex(summaryMarkdown(summaryRows([{ info, headline: none }]), ctx), /zero-shot here/);
 });

@@ -3,7 +3,7 @@
 // reruns, and clear errors for a broken evaluation set.
 import test from 'ava';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStage } from '../../pipelines/engine/testing.ts';
@@ -19,7 +19,7 @@ const TOPICS = [
 ];
 
 /** A pairs-like artifact folder: 6 sentences per language (en, de), 6 questions per language, answers in both. */
-async function evalSet(options: { brokenRelevant?: boolean } = {}): Promise<string> {
+async function evalSet(options: { brokenRelevant?: boolean; report?: unknown } = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-score-eval-'));
   const cand = { candidate_id: [] as string[], lang: [] as string[], article_id: [] as string[], article_index: [] as number[], paragraph_index: [] as number[], sentence_index: [] as number[], start: [] as number[], end: [] as number[], text: [] as string[] };
   const q = { query_id: [] as string[], question_id: [] as string[], lang: [] as string[], question: [] as string[], answer: [] as string[], article_id: [] as string[], own_candidate_id: [] as string[], relevant_ids: [] as string[][] };
@@ -52,6 +52,7 @@ async function evalSet(options: { brokenRelevant?: boolean } = {}): Promise<stri
   });
   await writeArrow(join(dir, 'candidates.arrow'), CANDIDATES_SCHEMA, { ...cand, article_index: Int32Array.from(cand.article_index), paragraph_index: Int32Array.from(cand.paragraph_index), sentence_index: Int32Array.from(cand.sentence_index), start: Int32Array.from(cand.start), end: Int32Array.from(cand.end) });
   await writeArrow(join(dir, 'queries.arrow'), QUERIES_SCHEMA, q);
+  if (options.report !== undefined) await writeFile(join(dir, 'report.json'), JSON.stringify(options.report));
   return dir;
 }
 
@@ -86,7 +87,7 @@ test('scores models and both baselines: metrics.json, metrics.parquet and ranks.
 
   const json = JSON.parse(await readFile(join(outDir, 'metrics.json'), 'utf8'));
   t.is(json.format, 'hybrid-xlr/metrics@1');
-  t.deepEqual(json.eval, { dataset: 'toy', languages: ['en', 'de'], candidates: 12, queries: 12, relevantPerQuery: { 2: 12 } });
+  t.deepEqual(json.eval, { dataset: 'toy', languages: ['en', 'de'], trainLanguages: null, candidates: 12, queries: 12, relevantPerQuery: { 2: 12 } });
   const labelledRun = json.retrievers[3];
   t.like(labelledRun, { id: 'models#1', kind: 'model', strategy: 'hybrid', batchSize: 16, loss: 'infonce', seed: 3 });
   t.is(json.retrievers[0].kind, 'bm25');
@@ -143,6 +144,24 @@ test('no models: the baselines alone, with the train stage\'s default architectu
   t.false('ranks' in summary.rows);
   // Every English question shares its topic word with exactly one English sentence: BM25 gets mono R@1 = 1 there.
   t.true(summary.retrievers[0].headline.monoR1 > 0.4);
+});
+
+test('the pairs report\'s training languages split R@1 into seen and zero-shot languages', async (t) => {
+  const model = await trainedModel();
+  const data = await evalSet({ report: { params: { trainLanguages: ['en', 'es'] } } });
+  const { outDir, summary } = await runStage(scoreStage, { inputs: { eval: data, models: [model] }, params: { backend: 'cpu', baselines: ['bm25'] } });
+  t.deepEqual(summary.trainLanguages, ['en', 'es']);
+  const json = JSON.parse(await readFile(join(outDir, 'metrics.json'), 'utf8'));
+  t.deepEqual(json.eval.trainLanguages, ['en', 'es']);
+  const h = json.retrievers[1].headline;
+  t.is(h.monoR1Seen, json.retrievers[1].metrics.mono.byLanguage.en.values['recall@1']);
+  t.is(h.monoR1ZeroShot, json.retrievers[1].metrics.mono.byLanguage.de.values['recall@1']);
+  t.is(h.crossR1Seen, null, 'no direction between two seen languages: NaN, written as null');
+  const md = await readFile(join(outDir, 'summary.md'), 'utf8');
+  t.regex(md, /trained on en es; zero-shot here: de\./);
+
+  const bad = await evalSet({ report: { params: { trainLanguages: 'en' } } });
+  await t.throwsAsync(runStage(scoreStage, { inputs: { eval: bad, models: [] }, params: { backend: 'cpu', baselines: ['bm25'] } }), { message: /report\.json: params\.trainLanguages must be a list of language codes/ });
 });
 
 test('a relevant id missing from the pool is an error naming the file and the query', async (t) => {
