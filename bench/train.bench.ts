@@ -42,7 +42,7 @@ export default async function bench(): Promise<BenchResult> {
     if ('missing' in torch) notes.push(`PyTorch peer missing: ${torch.missing}`);
     else notes.push(`PyTorch ${torch.version} (Debian python3-torch, ${torch.python}), 2 threads, glibc huge pages on (GLIBC_TUNABLES=glibc.malloc.hugetlb=1): without them its large per-step buffers page-fault and it runs 3–10× slower on this VM.`);
     const backends = BACKEND_NAMES.filter((b) => probeBackend(b).ok);
-    notes.push(`TF.js backends that load here: ${backends.join(', ')}. Ours: table, pooling, gradient scatter and sparse Adam in the WASM SIMD row kernel (and, for comparison, in plain JS loops: the same bits); dense layer and loss in TF.js.`);
+    notes.push(`TF.js backends that load here: ${backends.join(', ')}. Ours: table, pooling, gradient scatter and sparse Adam in the WASM SIMD row kernel, SparseAdam split over 2 threads (and, for comparison, on 1 thread and in plain JS loops: the same bits); dense layer and loss in TF.js.`);
     const tokenizer = new HashedTokenizer({ buckets: BUCKETS });
 
     for (const size of SIZES) {
@@ -55,12 +55,17 @@ export default async function bench(): Promise<BenchResult> {
       await writePeerBatches(data, { buckets: BUCKETS, dim: DIM, temperature: 0.05, lr: 1e-3 }, peerBatches);
       for (const backend of backends.filter((b) => b !== 'cpu' || size <= 128)) {
         // The JS row loops run once per size on wasm, as the in-house peer of the SIMD row kernel.
-        const variants: [string, string][] = backend === 'wasm' ? [['infonce', 'wasm'], ['infonce', 'js'], ['albef', 'wasm']] : [['infonce', 'wasm']];
-        for (const [loss, rowKernel] of variants) {
-          const { stdout } = await run(process.execPath, ['--import', 'tsx', OURS, '--dir', data, '--backend', backend, '--loss', loss, '--row-kernel', rowKernel, '--warmup', String(WARMUP), '--steps', String(steps)], { maxBuffer: 1 << 20 });
+        // The JS row loops and the one-thread kernel run once per size on wasm, as in-house peers of the default.
+        const variants: [string, string, string][] =
+          backend === 'wasm'
+            ? [['infonce', 'wasm', '2'], ['infonce', 'wasm', '1'], ['infonce', 'js', '1'], ['albef', 'wasm', '2']]
+            : [['infonce', 'wasm', '2']];
+        for (const [loss, rowKernel, threads] of variants) {
+          const { stdout } = await run(process.execPath, ['--import', 'tsx', OURS, '--dir', data, '--backend', backend, '--loss', loss, '--row-kernel', rowKernel, '--threads', threads, '--warmup', String(WARMUP), '--steps', String(steps)], { maxBuffer: 1 << 20 });
           const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
-          const label = `ours ${backend}${loss === 'albef' ? ' albef K=4096' : ''}${r.rowKernel === 'js' ? ', JS row loops' : ''}`;
-          rows.push({ batch: size, trainer: label, optimizer: r.rowKernel === 'js' ? 'sparse Adam (JS)' : 'sparse Adam (WASM SIMD)', 'pairs/s': Math.round(r.pairsPerSecond), 'peak RSS MiB': r.peakRssMiB, 'final loss': round(r.finalLoss) });
+          const label = `ours ${backend}${loss === 'albef' ? ' albef K=4096' : ''}${r.rowKernel === 'js' ? ', JS row loops' : r.threads === 1 ? ', kernel on 1 thread' : ''}`;
+          const optimizer = r.rowKernel === 'js' ? 'sparse Adam (JS)' : `sparse Adam (WASM SIMD, ${r.threads} thread${r.threads === 1 ? '' : 's'})`;
+          rows.push({ batch: size, trainer: label, optimizer, 'pairs/s': Math.round(r.pairsPerSecond), 'peak RSS MiB': r.peakRssMiB, 'final loss': round(r.finalLoss) });
         }
       }
       if (!('missing' in torch)) {

@@ -41,6 +41,7 @@ const params = z.object({
   maxSteps: z.number().int().min(0).default(0).describe('stop after this many steps (0: every batch)'),
   checkpointEvery: z.number().int().min(0).default(200).describe('steps between checkpoints (0: none)'),
   rowKernel: z.enum(['wasm', 'js']).default('wasm').describe('per-row loops (pooling, scatter, sparse Adam): WASM SIMD kernel, or plain JS (same bits, slower)'),
+  rowKernelThreads: z.union([z.literal(1), z.literal(2)]).default(2).describe('threads for the row kernel\'s SparseAdam: 2 splits the rows with a worker (same bits)'),
   seed: z.number().int().default(0),
 });
 
@@ -52,6 +53,8 @@ export interface TrainSummary {
   backend: Omit<ActiveBackend, 'tried'>;
   /** Where the per-row loops ran: the WASM SIMD kernel or JS. */
   rowKernel: 'wasm-simd' | 'js';
+  /** Steps whose SparseAdam ran on two threads. */
+  rowKernelParallelSteps: number;
   loss: TrainParams['loss'];
   steps: number;
   pairs: number;
@@ -94,7 +97,7 @@ export const trainStage = defineStage({
   // Which backend runs matters (float results differ), and the env records the one that will; how often state is
   // saved does not change the result (a resumed run equals an uninterrupted one).
   // The row kernel gives the same bits as the JS loops (tested), so it is a runtime choice too.
-  runtimeParams: ['backend', 'checkpointEvery', 'rowKernel'],
+  runtimeParams: ['backend', 'checkpointEvery', 'rowKernel', 'rowKernelThreads'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
   extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
@@ -140,105 +143,111 @@ export const trainStage = defineStage({
     };
     let kernel: RowKernel | null = null;
     if (p.rowKernel === 'wasm') {
-      const shape = { buckets: p.buckets, dim: p.dim, momentum: p.loss === 'albef' };
+      const shape = { buckets: p.buckets, dim: p.dim, momentum: p.loss === 'albef', threads: p.rowKernelThreads };
       kernel = RowKernel.create(shape);
       if (!kernel) ctx.log.warn(`row kernel unavailable (${rowKernelUnavailable(shape)}): per-row loops run in JS`);
     }
-    const state = initialState(config, ctx.seed, kernel);
-    const trainer = new Trainer(config, state);
-    const inputSha = input.manifest.files.find((f) => f.path === 'batches.arrow')?.sha256 ?? input.fingerprint;
-    const key = createHash('sha256').update(JSON.stringify({ config, seed: ctx.seed, inputSha, backend: backend.name, tokenizer: tokenizer.toJSON() })).digest('hex');
-    const meta = { encoder, tokenizer: tokenizer.toJSON(), key };
+    try {
+      const state = initialState(config, ctx.seed, kernel);
+      const trainer = new Trainer(config, state);
+      const inputSha = input.manifest.files.find((f) => f.path === 'batches.arrow')?.sha256 ?? input.fingerprint;
+      const key = createHash('sha256').update(JSON.stringify({ config, seed: ctx.seed, inputSha, backend: backend.name, tokenizer: tokenizer.toJSON() })).digest('hex');
+      const meta = { encoder, tokenizer: tokenizer.toJSON(), key };
 
-    let curve: CurveRow[] = [];
-    const resumed = await restoreCheckpoint<{ curve: CurveRow[] }>(ctx.checkpointDir, key, state);
-    if (resumed) {
-      curve = resumed.progress.curve;
-      ctx.log.info(`resuming from ${resumed.path} (step ${resumed.step} of ${total})`);
-    }
-    const resumedFromStep = state.step;
-    const queue = config.queueSize;
-    const kinds = columns.kind as string[];
-    const epochs = columns.epoch as Int32Array;
-
-    let trainSeconds = 0;
-    let pairsTrained = 0;
-    const checkpoint = () => writeCheckpoint(ctx.checkpointDir, meta, state, { curve });
-    while (state.step < total) {
-      if (ctx.signal.aborted) {
-        // Stopped (Ctrl-C or a failure elsewhere): keep what was learnt, so the next run resumes here.
-        if (p.checkpointEvery > 0 && state.step > resumedFromStep) await checkpoint();
-        ctx.signal.throwIfAborted();
+      let curve: CurveRow[] = [];
+      const resumed = await restoreCheckpoint<{ curve: CurveRow[] }>(ctx.checkpointDir, key, state);
+      if (resumed) {
+        curve = resumed.progress.curve;
+        ctx.log.info(`resuming from ${resumed.path} (step ${resumed.step} of ${total})`);
       }
-      const b = state.step;
-      const from = starts[b];
-      const to = starts[b + 1];
-      const began = performance.now();
-      const result = trainer.step(bags, encoded.index.subarray(from, to), encoded.index.subarray(n + from, n + to));
-      const seconds = (performance.now() - began) / 1000;
-      trainSeconds += seconds;
-      pairsTrained += to - from;
-      curve.push({
-        step: state.step,
-        batch_id: batchId[from],
-        epoch: epochs[from],
-        kind: kinds[from],
-        batch_size: to - from,
-        negatives: to - from - 1 + queue,
-        loss: result.loss,
-        lr: result.lr,
-        temperature: result.temperature,
-        pairs_per_second: (to - from) / Math.max(seconds, 1e-9),
+      const resumedFromStep = state.step;
+      const queue = config.queueSize;
+      const kinds = columns.kind as string[];
+      const epochs = columns.epoch as Int32Array;
+
+      let trainSeconds = 0;
+      let pairsTrained = 0;
+      const checkpoint = () => writeCheckpoint(ctx.checkpointDir, meta, state, { curve });
+      while (state.step < total) {
+        if (ctx.signal.aborted) {
+          // Stopped (Ctrl-C or a failure elsewhere): keep what was learnt, so the next run resumes here.
+          if (p.checkpointEvery > 0 && state.step > resumedFromStep) await checkpoint();
+          ctx.signal.throwIfAborted();
+        }
+        const b = state.step;
+        const from = starts[b];
+        const to = starts[b + 1];
+        const began = performance.now();
+        const result = trainer.step(bags, encoded.index.subarray(from, to), encoded.index.subarray(n + from, n + to));
+        const seconds = (performance.now() - began) / 1000;
+        trainSeconds += seconds;
+        pairsTrained += to - from;
+        curve.push({
+          step: state.step,
+          batch_id: batchId[from],
+          epoch: epochs[from],
+          kind: kinds[from],
+          batch_size: to - from,
+          negatives: to - from - 1 + queue,
+          loss: result.loss,
+          lr: result.lr,
+          temperature: result.temperature,
+          pairs_per_second: (to - from) / Math.max(seconds, 1e-9),
+        });
+        ctx.progress(state.step, total, `loss ${result.loss.toFixed(3)}`);
+        if (p.checkpointEvery > 0 && state.step % p.checkpointEvery === 0 && state.step < total) {
+          await checkpoint();
+          ctx.log.info(`checkpoint at step ${state.step}`);
+        }
+        // Let the event loop see a signal between steps.
+        if (state.step % 16 === 0) await new Promise((r) => setImmediate(r));
+      }
+
+      const last = Math.min(10, total);
+      let accuracy = 0;
+      for (let b = total - last; b < total; b++) {
+        accuracy += trainer.accuracy(bags, encoded.index.subarray(starts[b], starts[b + 1]), encoded.index.subarray(n + starts[b], n + starts[b + 1])) / last;
+      }
+
+      const modelDir = join(ctx.outDir, 'model');
+      await mkdir(modelDir);
+      await saveEncoder(modelDir, encoder, tokenizer.toJSON(), state.weights, {
+        loss: p.loss,
+        steps: total,
+        seed: ctx.seed,
+        batches: batchesMetadata(input.fingerprint, input.manifest.record.params),
+        backend: backend.name,
       });
-      ctx.progress(state.step, total, `loss ${result.loss.toFixed(3)}`);
-      if (p.checkpointEvery > 0 && state.step % p.checkpointEvery === 0 && state.step < total) {
-        await checkpoint();
-        ctx.log.info(`checkpoint at step ${state.step}`);
-      }
-      // Let the event loop see a signal between steps.
-      if (state.step % 16 === 0) await new Promise((r) => setImmediate(r));
+      await writeFile(join(ctx.outDir, 'curve.json'), `${JSON.stringify({ schema: 'hybrid-xlr/training-curve@1', rows: curve })}\n`);
+      await writeParquet(join(ctx.outDir, 'curve.parquet'), curveSchema, curveColumns(curve));
+
+      const tenth = Math.max(1, Math.floor(curve.length / 10));
+      const mean = (rows: CurveRow[]) => rows.reduce((s, r) => s + r.loss, 0) / rows.length;
+      const { tried: _tried, ...backendInfo } = backend;
+      return {
+        rows: { curve: curve.length },
+        backend: backendInfo,
+        rowKernel: trainer.kernel ? 'wasm-simd' : 'js',
+        rowKernelParallelSteps: kernel?.parallelSteps ?? 0,
+        loss: p.loss,
+        steps: total,
+        pairs: starts[total],
+        seconds: round(trainSeconds),
+        pairsPerSecond: Math.round(pairsTrained / Math.max(trainSeconds, 1e-9)),
+        batchSize: starts[1] - starts[0],
+        negatives: { inBatch: starts[1] - starts[0] - 1, queue },
+        lossFirst: round(mean(curve.slice(0, tenth))),
+        lossLast: round(mean(curve.slice(-tenth))),
+        temperature: state.temperature[0],
+        finalInBatchAccuracy: round(accuracy),
+        resumedFromStep,
+        peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+        tokenizer: { texts: 2 * n, distinct, featuresPerText: round(encoded.ids.length / distinct), emptyTexts },
+      };
+    } finally {
+      // Stops the row kernel's worker thread; its memory goes with the kernel.
+      kernel?.close();
     }
-
-    const last = Math.min(10, total);
-    let accuracy = 0;
-    for (let b = total - last; b < total; b++) {
-      accuracy += trainer.accuracy(bags, encoded.index.subarray(starts[b], starts[b + 1]), encoded.index.subarray(n + starts[b], n + starts[b + 1])) / last;
-    }
-
-    const modelDir = join(ctx.outDir, 'model');
-    await mkdir(modelDir);
-    await saveEncoder(modelDir, encoder, tokenizer.toJSON(), state.weights, {
-      loss: p.loss,
-      steps: total,
-      seed: ctx.seed,
-      batches: batchesMetadata(input.fingerprint, input.manifest.record.params),
-      backend: backend.name,
-    });
-    await writeFile(join(ctx.outDir, 'curve.json'), `${JSON.stringify({ schema: 'hybrid-xlr/training-curve@1', rows: curve })}\n`);
-    await writeParquet(join(ctx.outDir, 'curve.parquet'), curveSchema, curveColumns(curve));
-
-    const tenth = Math.max(1, Math.floor(curve.length / 10));
-    const mean = (rows: CurveRow[]) => rows.reduce((s, r) => s + r.loss, 0) / rows.length;
-    const { tried: _tried, ...backendInfo } = backend;
-    return {
-      rows: { curve: curve.length },
-      backend: backendInfo,
-      rowKernel: trainer.kernel ? 'wasm-simd' : 'js',
-      loss: p.loss,
-      steps: total,
-      pairs: starts[total],
-      seconds: round(trainSeconds),
-      pairsPerSecond: Math.round(pairsTrained / Math.max(trainSeconds, 1e-9)),
-      batchSize: starts[1] - starts[0],
-      negatives: { inBatch: starts[1] - starts[0] - 1, queue },
-      lossFirst: round(mean(curve.slice(0, tenth))),
-      lossLast: round(mean(curve.slice(-tenth))),
-      temperature: state.temperature[0],
-      finalInBatchAccuracy: round(accuracy),
-      resumedFromStep,
-      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-      tokenizer: { texts: 2 * n, distinct, featuresPerText: round(encoded.ids.length / distinct), emptyTexts },
-    };
   },
 });
 

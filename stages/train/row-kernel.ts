@@ -5,21 +5,24 @@
 // pooled vectors) are copied in by chunks. The results are bit-identical to the JS loops (encoder.ts,
 // optimizer.ts, trainer.ts), which stay as the reference and the fallback.
 import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { type Bags, poolScale, type Pooling } from './encoder.ts';
-
-interface Exports {
-  pool(table: number, dim: number, ids: number, offsets: number, scales: number, n: number, out: number): void;
-  scatter(values: number, dim: number, slotIds: number, offsets: number, scales: number, n: number, grad: number): void;
-  sparseAdam(param: number, m: number, v: number, dim: number, rows: number, values: number, count: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, stepSize: number): void;
-  emaRows(target: number, online: number, dim: number, rows: number, keep: number, count: number): void;
-}
+import { CONTROL, type KernelExports } from './row-kernel-abi.ts';
 
 export interface RowKernelShape {
   buckets: number;
   dim: number;
   /** Also hold a momentum table (ALBEF). */
   momentum: boolean;
+  /** 2: SparseAdam runs on two threads (the second a worker on the same memory); 1 (default): one. */
+  threads?: 1 | 2;
 }
+
+/** Below this many rows a step's SparseAdam stays on one thread: the handoff would cost more than it saves. */
+const PARALLEL_MIN_ROWS = 512;
+/** How long the main thread waits for the worker's half before giving up on it. */
+const WORKER_TIMEOUT_MS = 60_000;
+const WORKER_URL = new URL('./row-kernel-worker.mjs', import.meta.url);
 
 /** Ids and texts copied into the kernel per call; larger bags are processed in several calls. */
 const CHUNK_IDS = 1 << 20;
@@ -30,7 +33,7 @@ const MAX_PAGES = 65536;
 
 let compiled: WebAssembly.Module | null | undefined;
 /** Each kernel by its memory's buffer: the trainer finds the kernel its state's arrays belong to. */
-const owners = new WeakMap<ArrayBuffer, RowKernel>();
+const owners = new WeakMap<ArrayBufferLike, RowKernel>();
 
 /** The compiled kernel, or null where this runtime cannot compile it (no WASM SIMD). */
 function kernelModule(): WebAssembly.Module | null {
@@ -79,7 +82,10 @@ export class RowKernel {
   private readonly offsets: Int32Array;
   private readonly scales: Float32Array;
   private readonly vectors: Float32Array;
-  private readonly k: Exports;
+  private readonly k: KernelExports;
+  private worker: { thread: Worker; control: Int32Array; floats: Float32Array; job: number } | null = null;
+  /** SparseAdam calls split across the two threads so far. */
+  parallelSteps = 0;
   readonly dim: number;
 
   /** A kernel for this shape, or null (with the reason from `rowKernelUnavailable`) where it cannot run. */
@@ -92,8 +98,17 @@ export class RowKernel {
     this.dim = dim;
     // Pages nobody writes stay unmapped zeros: reserving the gradient buffer for every row costs address space,
     // not memory.
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(layoutBytes(shape) / PAGE) });
-    this.k = new WebAssembly.Instance(kernelModule()!, { env: { memory } }).exports as unknown as Exports;
+    // Shared, so a worker can run the same module on it; sized once, since growing would detach every view.
+    const pages = Math.ceil(layoutBytes(shape) / PAGE);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.k = new WebAssembly.Instance(kernelModule()!, { env: { memory } }).exports as unknown as KernelExports;
+    if (shape.threads === 2) {
+      const control = new SharedArrayBuffer(CONTROL.size * 4);
+      const thread = new Worker(WORKER_URL, { workerData: { module: kernelModule(), memory, control, layout: CONTROL } });
+      // The worker must never keep the process alive; close() stops it, and exit stops it anyway.
+      thread.unref();
+      this.worker = { thread, control: new Int32Array(control), floats: new Float32Array(control), job: 0 };
+    }
     let offset = 0;
     const f32 = (n: number): Float32Array => {
       const view = new Float32Array(memory.buffer, offset, n);
@@ -152,9 +167,59 @@ export class RowKernel {
     });
   }
 
-  /** sparseAdamStep (optimizer.ts) on this kernel's table and moments, from its gradient buffer's first `count` rows. */
+  /**
+   * sparseAdamStep (optimizer.ts) on this kernel's table and moments, from its gradient buffer's first `count` rows.
+   * With a worker, it takes the second half of the rows while this thread does the first.
+   */
   sparseAdam(count: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, stepSize: number): void {
-    this.k.sparseAdam(this.table.byteOffset, this.adamM.byteOffset, this.adamV.byteOffset, this.dim, this.gradRows.byteOffset, this.gradValues.byteOffset, count, oneMinusBeta1, oneMinusBeta2, eps, stepSize);
+    const rows = this.gradRows.byteOffset;
+    const values = this.gradValues.byteOffset;
+    const w = this.worker;
+    // Until the worker has started (loading it takes a moment, and this thread must not block while it loads),
+    // this thread does every row.
+    if (!w || count < PARALLEL_MIN_ROWS || Atomics.load(w.control, CONTROL.ready) !== 1) {
+      this.k.sparseAdam(this.table.byteOffset, this.adamM.byteOffset, this.adamV.byteOffset, this.dim, rows, values, count, oneMinusBeta1, oneMinusBeta2, eps, stepSize);
+      return;
+    }
+    const half = count >> 1;
+    const c = w.control;
+    c[CONTROL.param] = this.table.byteOffset;
+    c[CONTROL.m] = this.adamM.byteOffset;
+    c[CONTROL.v] = this.adamV.byteOffset;
+    c[CONTROL.dim] = this.dim;
+    c[CONTROL.rows] = rows + half * 4;
+    c[CONTROL.values] = values + half * this.dim * 4;
+    c[CONTROL.count] = count - half;
+    w.floats[CONTROL.oneMinusBeta1] = oneMinusBeta1;
+    w.floats[CONTROL.oneMinusBeta2] = oneMinusBeta2;
+    w.floats[CONTROL.eps] = eps;
+    w.floats[CONTROL.stepSize] = stepSize;
+    const job = ++w.job;
+    Atomics.store(c, CONTROL.job, job);
+    Atomics.notify(c, CONTROL.job);
+    this.k.sparseAdam(this.table.byteOffset, this.adamM.byteOffset, this.adamV.byteOffset, this.dim, rows, values, half, oneMinusBeta1, oneMinusBeta2, eps, stepSize);
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
+    for (let done = Atomics.load(c, CONTROL.done); done !== job; done = Atomics.load(c, CONTROL.done)) {
+      if (Date.now() > deadline) throw new Error(`row kernel: its worker thread did not finish SparseAdam within ${WORKER_TIMEOUT_MS / 1000} s`);
+      Atomics.wait(c, CONTROL.done, done, 100);
+    }
+    if (c[CONTROL.failed]) throw new Error('row kernel: its worker thread failed in SparseAdam (its error is on stderr)');
+    this.parallelSteps++;
+  }
+
+  /** Whether the worker thread is up and takes half of each large SparseAdam (it starts in the background). */
+  get parallel(): boolean {
+    return this.worker !== null && Atomics.load(this.worker.control, CONTROL.ready) === 1;
+  }
+
+  /** Stops the worker thread, if any. The arrays stay usable; SparseAdam continues on one thread. */
+  close(): void {
+    const w = this.worker;
+    if (!w) return;
+    this.worker = null;
+    Atomics.store(w.control, CONTROL.job, -1);
+    Atomics.notify(w.control, CONTROL.job);
+    void w.thread.terminate();
   }
 
   /** The momentum table's rows `rows` move toward the online table with factors `keep` (float32 values). */

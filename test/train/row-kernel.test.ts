@@ -131,6 +131,43 @@ for (const [name, over] of cases) {
   });
 }
 
+test('SparseAdam on two threads (a worker on the shared memory) gives the one-thread bits', async (t) => {
+  const buckets = 4096;
+  const c = trainerConfig({ buckets, dim: DIM, outDim: 12, pooling: 'mean' }, { loss: 'albef', queueSize: 16 });
+  // 120 texts of 1–60 ids over 4,096 rows: a step of 30 + 30 texts touches well over the 512 rows that split.
+  const rng = createRng(9, 'two-threads');
+  const offsets = [0];
+  const ids: number[] = [];
+  for (let i = 0; i < 120; i++) {
+    const n = rng.int(1, 60);
+    for (let k = 0; k < n; k++) ids.push(rng.int(0, buckets - 1));
+    offsets.push(ids.length);
+  }
+  const b: Bags = { offsets: Int32Array.from(offsets), ids: Int32Array.from(ids) };
+  const run = async (threads: 1 | 2) => {
+    const kernel = RowKernel.create({ buckets, dim: DIM, momentum: true, threads })!;
+    try {
+      // The worker loads in the background; until it is up, the main thread does all rows.
+      for (let waited = 0; threads === 2 && !kernel.parallel && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      const trainer = new Trainer(c, initialState(c, 3, kernel));
+      for (let step = 0; step < 4; step++) {
+        const q = Int32Array.from({ length: 30 }, (_, i) => (step * 7 + 2 * i) % 120);
+        const p = Int32Array.from({ length: 30 }, (_, i) => (step * 7 + 2 * i + 1) % 120);
+        trainer.step(b, q, p);
+      }
+      return { table: Buffer.from(bytes(kernel.table)), m: Buffer.from(bytes(kernel.adamM)), v: Buffer.from(bytes(kernel.adamV)), parallel: kernel.parallelSteps };
+    } finally {
+      kernel.close();
+    }
+  };
+  const one = await run(1);
+  const two = await run(2);
+  t.is(one.parallel, 0);
+  t.is(two.parallel, 4, 'every step split its SparseAdam across the threads');
+  t.true(two.table.equals(one.table), 'table');
+  t.true(two.m.equals(one.m) && two.v.equals(one.v), 'Adam moments');
+});
+
 test('a kernel that does not match the encoder is refused; shapes it cannot serve say why', (t) => {
   const c = config({ loss: 'albef', queueSize: 4 });
   t.throws(() => initialState(c, 1, kernelFor(false)), { message: /row kernel's shape does not match the encoder/ });
