@@ -75,8 +75,9 @@ export class RowKernel {
   /** Gradient rows of one step, capacity `buckets` (a step cannot touch more). */
   readonly gradRows: Int32Array;
   readonly gradValues: Float32Array;
-  private readonly emaRowList: Int32Array;
-  private readonly emaKeep: Float32Array;
+  /** Momentum rows due for their EMA catch-up and their factors: the trainer fills them, `emaRows` applies them. */
+  readonly emaDue: Int32Array;
+  readonly emaKeep: Float32Array;
   private readonly ids: Int32Array;
   private readonly slotIds: Int32Array;
   private readonly offsets: Int32Array;
@@ -126,7 +127,7 @@ export class RowKernel {
     this.gradValues = f32(buckets * dim);
     this.momentumTable = shape.momentum ? f32(buckets * dim) : null;
     this.gradRows = i32(buckets);
-    this.emaRowList = i32(buckets);
+    this.emaDue = i32(buckets);
     this.emaKeep = f32(buckets);
     this.ids = i32(CHUNK_IDS);
     this.slotIds = i32(CHUNK_IDS);
@@ -222,16 +223,9 @@ export class RowKernel {
     void w.thread.terminate();
   }
 
-  /** The momentum table's rows `rows` move toward the online table with factors `keep` (float32 values). */
-  emaRows(rows: ArrayLike<number>, keep: ArrayLike<number>, count: number): void {
-    for (let s = 0; s < count; s += this.emaRowList.length) {
-      const n = Math.min(this.emaRowList.length, count - s);
-      for (let j = 0; j < n; j++) {
-        this.emaRowList[j] = rows[s + j];
-        this.emaKeep[j] = keep[s + j];
-      }
-      this.k.emaRows(this.momentumTable!.byteOffset, this.table.byteOffset, this.dim, this.emaRowList.byteOffset, this.emaKeep.byteOffset, n);
-    }
+  /** The momentum table's rows `emaDue[0..count)` move toward the online table with factors `emaKeep`. */
+  emaRows(count: number): void {
+    this.k.emaRows(this.momentumTable!.byteOffset, this.table.byteOffset, this.dim, this.emaDue.byteOffset, this.emaKeep.byteOffset, count);
   }
 
   /**

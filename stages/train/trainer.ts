@@ -285,8 +285,9 @@ export class Trainer {
    */
   private catchUpRows(rows: Int32Array, count: number, t: number): void {
     const mom = this.state.momentum!;
-    const due = this.dueRows ?? (this.dueRows = new Int32Array(this.config.encoder.buckets));
-    const keeps = this.dueKeeps ?? (this.dueKeeps = new Float32Array(this.config.encoder.buckets));
+    // With the kernel, the due list is written straight into its memory.
+    const due = this.kernel?.emaDue ?? this.dueRows ?? (this.dueRows = new Int32Array(this.config.encoder.buckets));
+    const keeps = this.kernel?.emaKeep ?? this.dueKeeps ?? (this.dueKeeps = new Float32Array(this.config.encoder.buckets));
     let n = 0;
     for (let s = 0; s < count; s++) {
       const r = rows[s];
@@ -297,7 +298,7 @@ export class Trainer {
       mom.synced[r] = t;
     }
     if (this.kernel) {
-      this.kernel.emaRows(due, keeps, n);
+      this.kernel.emaRows(n);
       return;
     }
     const f = Math.fround;
