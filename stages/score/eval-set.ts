@@ -68,7 +68,6 @@ async function readTrainLanguages(reportPath: string): Promise<string[] | null> 
   try {
     report = JSON.parse(await readFile(reportPath, 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new Error(`${reportPath}: not readable as JSON (${(error as Error).message})`);
   }
   const langs = (report as { params?: { trainLanguages?: unknown } }).params?.trainLanguages;

@@ -92,12 +92,12 @@ export const scoreStage = defineStage({
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress(index * total + done, jobs.length * total, job.id),
         });
-        scored.push({ info: scorer.info, metrics, ranks, seconds: (performance.now() - began) / 1000, featurelessCandidates: scorer.featureless });
+        const h = headline(metrics, data.trainLanguages);
+        scored.push({ info: scorer.info, metrics, headline: h, ranks, seconds: (performance.now() - began) / 1000, featurelessCandidates: scorer.featureless });
+        ctx.log.info(`${job.id}: multilingual mAP@20 ${h.multilingualMap20.toFixed(3)}, cross R@1 ${h.crossR1.toFixed(3)}, mono R@1 ${h.monoR1.toFixed(3)}`);
       } finally {
         scorer.dispose?.();
       }
-      const h = headline(scored[scored.length - 1].metrics, data.trainLanguages);
-      ctx.log.info(`${job.id}: multilingual mAP@20 ${h.multilingualMap20.toFixed(3)}, cross R@1 ${h.crossR1.toFixed(3)}, mono R@1 ${h.monoR1.toFixed(3)}`);
     }
 
     const metricsTable = metricsColumns(data, scored);
@@ -112,7 +112,7 @@ export const scoreStage = defineStage({
     // The runtime param is left out: metrics.json is a pure function of what the fingerprint covers.
     const { block: _block, ...fingerprinted } = p;
     await writeFile(join(ctx.outDir, 'metrics.json'), `${JSON.stringify(metricsJson(data, scored, { backend: backendName, params: fingerprinted }), null, 2)}\n`);
-    const rows = summaryRows(scored.map((s) => ({ info: s.info, headline: headline(s.metrics, data.trainLanguages) })));
+    const rows = summaryRows(scored);
     const nLang = data.languages.length;
     await writeFile(
       join(ctx.outDir, 'summary.md'),
@@ -130,7 +130,7 @@ export const scoreStage = defineStage({
       dataset: data.dataset,
       backend: backendName,
       trainLanguages: data.trainLanguages,
-      retrievers: scored.map((s) => ({ id: s.info.id, seconds: Math.round(s.seconds * 10) / 10, headline: headline(s.metrics, data.trainLanguages) })),
+      retrievers: scored.map((s) => ({ id: s.info.id, seconds: Math.round(s.seconds * 10) / 10, headline: s.headline })),
     };
   },
 });

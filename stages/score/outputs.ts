@@ -3,11 +3,13 @@
 import type { Columns } from '../common/tables.ts';
 import type { Aggregate, BiasValues, EvalSet, RankRows, RetrieverMetrics } from './evaluate.ts';
 import { METRIC_NAMES, type MetricValues } from './metrics.ts';
-import { headline, type RetrieverInfo } from './summary.ts';
+import type { Headline, RetrieverInfo } from './summary.ts';
 
 export interface ScoredRetriever {
   info: RetrieverInfo;
   metrics: RetrieverMetrics;
+  /** `headline(metrics, trainLanguages)`, computed once. */
+  headline: Headline;
   ranks: RankRows;
   seconds: number;
   featurelessCandidates?: number;
@@ -134,7 +136,7 @@ export function metricsJson(data: EvalSet, scored: readonly ScoredRetriever[], e
     retrievers: scored.map((s) => ({
       ...s.info,
       ...(s.featurelessCandidates !== undefined && { featurelessCandidates: s.featurelessCandidates }),
-      headline: headline(s.metrics, data.trainLanguages),
+      headline: s.headline,
       metrics: s.metrics,
     })),
   };
