@@ -73,7 +73,7 @@ if (values['row-kernel'] === 'wasm' && !kernel) throw new Error(`row kernel unav
 const trainer = new Trainer(config, initialState(config, 0, kernel));
 const warmup = Number(values.warmup);
 // The kernel's worker loads in the background; measure once it takes its share.
-for (let waited = 0; kernel && threads === 2 && !kernel.parallel && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+await kernel?.untilParallel();
 const steps = Number(values.steps);
 let pairs = 0;
 let began = 0;

@@ -213,6 +213,12 @@ export class RowKernel {
     return this.worker !== null && Atomics.load(this.worker.control, CONTROL.ready) === 1;
   }
 
+  /** Waits (up to `timeoutMs`) for the worker thread to start taking its share; false if there is none by then. */
+  async untilParallel(timeoutMs = 20_000): Promise<boolean> {
+    for (let waited = 0; this.worker && !this.parallel && waited < timeoutMs; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    return this.parallel;
+  }
+
   /** Stops the worker thread, if any. The arrays stay usable; SparseAdam continues on one thread. */
   close(): void {
     const w = this.worker;

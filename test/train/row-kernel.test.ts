@@ -148,7 +148,7 @@ test('SparseAdam on two threads (a worker on the shared memory) gives the one-th
     const kernel = RowKernel.create({ buckets, dim: DIM, momentum: true, threads })!;
     try {
       // The worker loads in the background; until it is up, the main thread does all rows.
-      for (let waited = 0; threads === 2 && !kernel.parallel && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      await kernel.untilParallel();
       const trainer = new Trainer(c, initialState(c, 3, kernel));
       for (let step = 0; step < 4; step++) {
         const q = Int32Array.from({ length: 30 }, (_, i) => (step * 7 + 2 * i) % 120);
