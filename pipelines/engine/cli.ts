@@ -22,6 +22,7 @@ import { parseCliValue } from './params.ts';
 import type { PipelineDef } from './pipeline.ts';
 import { nodeArtifact, nodeArtifacts, publish } from './publish.ts';
 import { createReporter } from './reporter.ts';
+import { executorFromFlags } from './executor-bullmq.ts';
 
 interface CommonOptions {
   pipeline: string;
@@ -63,11 +64,11 @@ export function parseSweeps(items: string[]): Record<string, unknown[]> {
   return sweeps;
 }
 
-function isPipelinePath(spec: string): boolean {
+export function isPipelinePath(spec: string): boolean {
   return spec.includes('/') || /\.[cm]?[jt]s$/.test(spec);
 }
 
-async function loadPipeline(spec: string, root: string): Promise<PipelineDef> {
+export async function loadPipeline(spec: string, root: string): Promise<PipelineDef> {
   const file = isPipelinePath(spec) ? resolve(spec) : resolve(root, 'pipelines', `${spec}.ts`);
   let mod: { default?: PipelineDef };
   try {
@@ -102,7 +103,11 @@ interface RunFlags {
   stage: string[];
   only: string[];
   force: string[];
-  jobs: number;
+  /** Unset: 1 for the local executor, every ready instance for bullmq. */
+  jobs?: number;
+  executor?: string;
+  redis?: string;
+  redisTimeout?: number;
   keepGoing: boolean;
   dryRun: boolean;
   wait: boolean;
@@ -119,8 +124,11 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let executor: Awaited<ReturnType<typeof executorFromFlags>>;
   try {
+    executor = options.dryRun ? undefined : await executorFromFlags(options, { store: project.store, rootDir: project.rootDir, pipeline: options.pipeline, expand: expandOptions });
     const report = await runPipeline(project, def, {
+      executor,
       ...expandOptions,
       selection: { targets: options.stage, only: options.only, force: options.force },
       jobs: options.jobs,
@@ -159,6 +167,7 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     reporter.close();
+    await executor?.close();
   }
 }
 
@@ -173,8 +182,11 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     .option('--stage <stage...>', 'bring these stages up to date (their stale upstream first)', [])
     .option('--only <stage...>', 'run these stages alone, on cached inputs', [])
     .option('--force <stage...>', 'rerun these stages even when cached', [])
-    .option('-j, --jobs <n>', 'instances run in parallel', (v) => positiveInt('--jobs', v), 1)
+    .option('-j, --jobs <n>', 'instances run in parallel (default 1; with --executor bullmq, every ready one)', (v) => positiveInt('--jobs', v))
     .option('--keep-going', 'after a failure, still run what does not depend on it', false)
+    .option('--executor <name>', 'local (this process) or bullmq (workers started with `npm run worker`, through Redis)', 'local')
+    .option('--redis <url>', 'Redis for --executor bullmq, redis://HOST:PORT (default: $HXLR_REDIS)')
+    .option('--redis-timeout <s>', 'with bullmq: fail after Redis has been unreachable this long', (v) => positiveInt('--redis-timeout', v), 60)
     .option('-n, --dry-run', 'list what would run and why, run nothing', false)
     .option('--wait', 'wait for another run holding the store instead of exiting', false)
     .action(async (options: CommonOptions & RunFlags) => {

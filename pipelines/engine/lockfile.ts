@@ -2,6 +2,7 @@
 // each pipeline produced in its last run, with the full record, so `status` can explain staleness and `gc` knows
 // what to keep.
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { UserError } from './errors.ts';
 import { FingerprintRecordSchema } from './fingerprint.ts';
@@ -61,4 +62,24 @@ export function referencedArtifacts(lock: Lock): Set<string> {
     for (const node of Object.values(pipeline.nodes)) refs.add(`${node.stage}/${node.fingerprint}`);
   }
   return refs;
+}
+
+/**
+ * Read, change and write the lock file under a short lock of its own, so runs that share a project root (two
+ * distributed coordinators, which do not hold the store lock for their whole run) merge their entries instead
+ * of overwriting each other's. `change` returns whether it changed anything; nothing is written otherwise.
+ */
+export async function updateLock(path: string, change: (lock: Lock) => boolean): Promise<void> {
+  const release = await lockfile.lock(path, {
+    lockfilePath: `${path}.writing`,
+    realpath: false,
+    stale: 10_000,
+    retries: { retries: 200, minTimeout: 10, maxTimeout: 100 },
+  });
+  try {
+    const lock = await readLock(path);
+    if (change(lock)) await writeLock(path, lock);
+  } finally {
+    await release();
+  }
 }

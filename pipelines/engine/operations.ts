@@ -5,7 +5,9 @@ import { EXIT, UserError } from './errors.ts';
 import { expand, type ExpandOptions, type Expansion } from './expand.ts';
 import { canonicalJson, diffRecords, type FingerprintRecord } from './fingerprint.ts';
 import { DigestCache } from './hashing.ts';
-import { LOCK_FILE, readLock, referencedArtifacts, writeLock, type Lock } from './lockfile.ts';
+import type { Executor } from './executor.ts';
+import { LocalExecutor } from './executor-local.ts';
+import { LOCK_FILE, readLock, referencedArtifacts, updateLock, type Lock } from './lockfile.ts';
 import { wireSource, type PipelineDef } from './pipeline.ts';
 import { Planner, statusOf, type Planned, type Status } from './plan.ts';
 import type { Reporter } from './reporter.ts';
@@ -24,13 +26,13 @@ export function openProject(rootDir: string, storeDir = process.env.HXLR_STORE ?
   return { rootDir, store: new LocalStore(storeDir), lockPath: join(rootDir, LOCK_FILE) };
 }
 
-interface PlanResult {
+export interface PlanResult {
   expansion: Expansion;
   planned: Map<string, Planned>;
   digests: DigestCache;
 }
 
-async function planPipeline(project: Project, def: PipelineDef, expandOptions: ExpandOptions): Promise<PlanResult> {
+export async function planPipeline(project: Project, def: PipelineDef, expandOptions: ExpandOptions): Promise<PlanResult> {
   const expansion = expand(def, expandOptions);
   const digests = new DigestCache(join(project.store.root, '.cache', 'digests.json'));
   await digests.load();
@@ -47,6 +49,8 @@ export interface RunOptions extends ExpandOptions {
   wait?: boolean;
   reporter: Reporter;
   signal?: AbortSignal;
+  /** Who runs the instances: this process (the default) or workers elsewhere (executor-bullmq.ts). */
+  executor?: Executor;
 }
 
 export interface RunReport {
@@ -78,13 +82,42 @@ export async function runPipeline(project: Project, def: PipelineDef, options: R
     return { exitCode: EXIT.ok, results: new Map(), wouldRun, engineMs: performance.now() - began };
   }
 
-  const storeLock = await acquireStoreLock(project.store.root, { wait: options.wait, onWait: (m) => options.reporter.info(m) });
+  const executor = options.executor ?? new LocalExecutor(project.store, project.rootDir);
+  let storeLock: Awaited<ReturnType<typeof acquireStoreLock>> | null = await acquireStoreLock(project.store.root, {
+    wait: options.wait,
+    onWait: (m) => options.reporter.info(m),
+  });
   try {
     if (storeLock.recoveredFrom) options.reporter.info(`recovered the store lock left by a run that died (pid ${storeLock.recoveredFrom.pid})`);
     await project.store.cleanup();
-    const lock = await readLock(project.lockPath);
-    const nodes = (lock.pipelines[def.name] ??= { nodes: {} }).nodes;
+    // Read now: a broken lock file is a usage error before anything runs, and entries that stay the same (a cached
+    // instance) need no write.
+    const before = await readLock(project.lockPath);
+    if (!executor.exclusiveStore) {
+      // A distributed run lasts hours and shares the store with other coordinators and every worker: it holds the
+      // store lock only for the cleanup above; each artifact is guarded by its own build lock from here on.
+      await storeLock.release();
+      storeLock = null;
+    }
+    // Lock-file entries are written as artifacts land, batched: one locked read-merge-write per batch.
+    const due = new Map<string, ReturnType<typeof lockEntry>>();
     let writes = Promise.resolve();
+    let flushing = false;
+    const flush = (): Promise<void> => {
+      if (flushing) return writes;
+      flushing = true;
+      writes = writes.then(() => {
+        flushing = false;
+        const entries = [...due];
+        due.clear();
+        return updateLock(project.lockPath, (lock) => {
+          const nodes = (lock.pipelines[def.name] ??= { nodes: {} }).nodes;
+          for (const [id, entry] of entries) nodes[id] = entry;
+          return entries.length > 0;
+        });
+      });
+      return writes;
+    };
     const controller = new AbortController();
     options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
     const result = await schedule({
@@ -92,15 +125,17 @@ export async function runPipeline(project: Project, def: PipelineDef, options: R
       planned,
       forced,
       store: project.store,
-      rootDir: project.rootDir,
-      jobs: Math.max(1, options.jobs ?? 1),
+      executor,
+      jobs: Math.max(1, options.jobs ?? executor.defaultJobs),
       keepGoing: options.keepGoing ?? false,
       reporter: options.reporter,
       signal: controller.signal,
       onArtifact: (id, p) => {
-        nodes[id] = lockEntry(p);
-        writes = writes.then(() => writeLock(project.lockPath, lock));
-        return writes;
+        const entry = lockEntry(p);
+        const known = before.pipelines[def.name]?.nodes[id];
+        if (known && canonicalJson(known) === canonicalJson(entry)) return Promise.resolve();
+        due.set(id, entry);
+        return flush();
       },
     });
     await writes;
@@ -108,13 +143,17 @@ export async function runPipeline(project: Project, def: PipelineDef, options: R
     const whole = selection.targets.length === 0 && selection.only.length === 0;
     if (whole && exitCode === EXIT.ok) {
       // A complete run defines the pipeline's state: forget instances that are no longer part of it.
-      for (const id of Object.keys(nodes)) if (!planned.has(id)) delete nodes[id];
-      await writeLock(project.lockPath, lock);
+      await updateLock(project.lockPath, (lock) => {
+        const nodes = lock.pipelines[def.name]?.nodes ?? {};
+        const gone = Object.keys(nodes).filter((id) => !planned.has(id));
+        for (const id of gone) delete nodes[id];
+        return gone.length > 0;
+      });
     }
     await digests.save();
     return { exitCode, results: result.results, wouldRun: [], engineMs: performance.now() - began - result.stageSeconds * 1000 };
   } finally {
-    await storeLock.release();
+    await storeLock?.release();
   }
 }
 

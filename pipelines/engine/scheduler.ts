@@ -1,17 +1,12 @@
 // The scheduler: brings the selected instances up to date in topological order, independent ones in parallel
 // (up to `jobs`), each cached by fingerprint. The first failure stops new work (or, with keepGoing, only the
 // work that depends on it); every finished artifact is kept, so a rerun resumes from there.
-import { hostname, cpus } from 'node:os';
-import { join } from 'node:path';
-import { artifactRef } from './artifact-ref.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { Expansion } from './expand.ts';
+import type { Executor } from './executor.ts';
 import type { Lock } from './lockfile.ts';
-import { createStageLogger } from './logger.ts';
-import { LOG_FILE } from './manifest.ts';
 import type { Planned } from './plan.ts';
 import type { Outcome, Reporter } from './reporter.ts';
-import type { ArtifactRef, StageSummary } from './stage.ts';
 import type { Store, StoredArtifact } from './store.ts';
 
 export interface Selection {
@@ -63,7 +58,8 @@ export interface ScheduleOptions {
   /** Ids to run even when cached. */
   forced: Set<string>;
   store: Store;
-  rootDir: string;
+  /** Runs each ready instance (executor-local.ts in this process, executor-bullmq.ts on workers). */
+  executor: Executor;
   jobs: number;
   keepGoing: boolean;
   reporter: Reporter;
@@ -132,11 +128,19 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
       reporter.started(id);
       enter();
       try {
-        const artifact = await execute(p, artifacts, options).finally(leave);
+        const { artifact, outcome } = await options.executor
+          .execute(p, {
+            input: (upId) => artifacts.get(upId),
+            force: options.forced.has(id),
+            progress: (done, total, message) => reporter.progress(id, done, total, message),
+            log: (level, message) => reporter.log(id, level, message),
+            signal: options.signal,
+          })
+          .finally(leave);
         const seconds = (performance.now() - began) / 1000;
         artifacts.set(id, artifact);
-        results.set(id, { outcome: 'ran', seconds });
-        reporter.finished(id, 'ran', seconds, describeRows(artifact.manifest.rows));
+        results.set(id, { outcome, seconds });
+        reporter.finished(id, outcome, seconds, outcome === 'ran' ? describeRows(artifact.manifest.rows) : p.fingerprint);
         await options.onArtifact(id, p);
       } catch (error) {
         const seconds = (performance.now() - began) / 1000;
@@ -174,67 +178,6 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
     if (!results.has(id)) results.set(id, { outcome: 'skipped', seconds: 0 });
   }
   return { results, stageSeconds };
-}
-
-async function execute(p: Planned, artifacts: Map<string, StoredArtifact>, options: ScheduleOptions): Promise<StoredArtifact> {
-  const { store, reporter } = options;
-  const { instance } = p;
-  const staging = await store.begin(instance.stage.name, p.fingerprint);
-  const logger = createStageLogger(join(staging.dir, LOG_FILE), instance.id, (level, message) => reporter.log(instance.id, level, message));
-  const refOf = (id: string): ArtifactRef => {
-    const artifact = artifacts.get(id);
-    if (!artifact) throw new Error(`internal: input ${id} of ${instance.id} is not available`);
-    return artifactRef(id, artifact.dir, artifact.manifest);
-  };
-  const startedAt = new Date();
-  try {
-    logger.log.info({ fingerprint: p.fingerprint, params: instance.params }, `start ${instance.id}`);
-    const summary: StageSummary = await instance.stage.run({
-      params: instance.params,
-      seed: p.record.seed ?? 0,
-      node: instance.id,
-      outDir: staging.dir,
-      checkpointDir: store.checkpointDir(instance.stage.name, p.fingerprint),
-      rootDir: options.rootDir,
-      input(name: string) {
-        const wired = instance.inputs[name];
-        if (wired === undefined) throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
-        if (Array.isArray(wired)) throw new Error(`input "${name}" of ${instance.id} is a fan-in input: use ctx.inputs("${name}")`);
-        return refOf(wired);
-      },
-      inputs(name: string) {
-        const wired = instance.inputs[name];
-        if (wired === undefined) throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
-        return (Array.isArray(wired) ? wired : [wired]).map(refOf);
-      },
-      log: logger.log,
-      progress: (done, total, message) => reporter.progress(instance.id, done, total, message),
-      signal: options.signal,
-    });
-    if (options.signal.aborted) throw new Error('stopped before the stage finished');
-    const finishedAt = new Date();
-    logger.log.info({ summary }, `done ${instance.id}`);
-    logger.close();
-    const committed = await store.commit(staging, {
-      format: 1,
-      stage: instance.stage.name,
-      node: instance.id,
-      fingerprint: p.fingerprint,
-      record: p.record,
-      rows: summary?.rows ?? {},
-      timings: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000 },
-      environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, host: hostname() },
-      summary: JSON.parse(JSON.stringify(summary ?? null)),
-    });
-    // The checkpoints served their purpose; a failed cleanup costs disk only, never correctness.
-    await store.dropCheckpoints(instance.stage.name, p.fingerprint).catch((error) => reporter.log(instance.id, 'warn', `could not remove checkpoints: ${error}`));
-    return committed;
-  } catch (error) {
-    logger.log.error({ err: error }, `failed ${instance.id}`);
-    logger.close();
-    await store.discard(staging);
-    throw error;
-  }
 }
 
 function describeRows(rows: Record<string, number>): string | undefined {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { acquireBuildLock, isBuildLocked, type BuildLock, type BuildLockOptions } from './build-lock.ts';
 import { hashFolderFiles, sha256File } from './hashing.ts';
 import { MANIFEST_FILE, ManifestSchema, type Manifest } from './manifest.ts';
 
@@ -47,8 +48,16 @@ export interface Store {
   remove(stage: string, fingerprint: string): Promise<void>;
   /** Rehash every file against the manifest. */
   verify(stage: string, fingerprint: string): Promise<VerifyReport>;
-  /** Remove staging leftovers of runs that died (call only while holding the store lock). Checkpoints stay. */
+  /**
+   * Remove staging leftovers of runs that died (call only while holding the store lock). Checkpoints stay, and so
+   * do the staging folders of builds whose build lock is held: a worker of a distributed run may be writing them.
+   */
   cleanup(): Promise<number>;
+  /**
+   * The build lock of one artifact: held while it is built, so two processes sharing the store never build it
+   * at once; a dead holder's lock is taken over. A remote store implements it with its own primitive.
+   */
+  lockBuild(stage: string, fingerprint: string, options?: BuildLockOptions): Promise<BuildLock>;
   /**
    * The folder where a run of `stage` with this fingerprint keeps resumable state (training checkpoints). It
    * survives a failed or killed run, so the next run with the same fingerprint resumes from it, and it is
@@ -201,10 +210,17 @@ export class LocalStore implements Store {
     return removed;
   }
 
+  lockBuild(stage: string, fingerprint: string, options?: BuildLockOptions): Promise<BuildLock> {
+    return acquireBuildLock(this.root, `${stage}-${fingerprint}`, options);
+  }
+
   async cleanup(): Promise<number> {
     let removed = 0;
     for (const sub of [TMP, TRASH]) {
       for (const name of await subdirs(join(this.root, sub))) {
+        // `<stage>-<fingerprint>-<pid>-<random>`: a live builder of that artifact may still be writing it.
+        const key = /^(.+-[0-9a-f]{20})-\d+-[0-9a-f]{8}$/.exec(name)?.[1];
+        if (key && (await isBuildLocked(this.root, key))) continue;
         await rm(join(this.root, sub, name), { recursive: true, force: true });
         removed++;
       }
