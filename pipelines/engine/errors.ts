@@ -8,6 +8,8 @@ export const EXIT = {
   usage: 2,
   /** The store is locked by another run (EX_TEMPFAIL): try again later or pass --wait. */
   locked: 75,
+  /** A service the run needs (Redis for --executor bullmq) cannot be reached (EX_UNAVAILABLE). */
+  unavailable: 69,
 } as const;
 
 export class UserError extends Error {

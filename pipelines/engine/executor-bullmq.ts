@@ -101,7 +101,15 @@ export class BullmqExecutor implements Executor {
       for (const w of [...(this.waiters.get(jobId) ?? [])]) w.settle(null, result);
     });
     events.on('failed', ({ jobId, failedReason }) => {
-      for (const w of [...(this.waiters.get(jobId) ?? [])]) w.settle(new Error(failedReason));
+      if (!this.waiters.has(jobId)) return;
+      // The worker's stack, not this process's: read it from the job (kept on failure).
+      void Job.fromId(this.queue, jobId).then(
+        (job) => job ?? null,
+        () => null,
+      ).then((job) => {
+        const error = job ? workerError(job) : new Error(failedReason);
+        for (const w of [...(this.waiters.get(jobId) ?? [])]) w.settle(error);
+      });
     });
     events.on('error', () => {}); // connection errors while Redis is away; the poll below decides when to give up
   }

@@ -2,7 +2,7 @@
 // so a typo or a server that is down is a clear error within seconds, not a process that retries forever. The
 // connections BullMQ then uses reconnect on their own (ioredis' retry strategy) when Redis restarts mid-run.
 import { Redis } from 'ioredis';
-import { UserError } from './errors.ts';
+import { EXIT, UserError } from './errors.ts';
 
 /** Where the coordinator and the workers find Redis when `--redis` is not given. */
 export const REDIS_ENV = 'HXLR_REDIS';
@@ -52,7 +52,7 @@ export async function probeRedis(url: string, timeoutMs = 3000): Promise<{ versi
     return { version };
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`cannot reach Redis at ${redact(url)}: ${(error as Error).message}. Start one (redis-server --port 6379) or check --redis / ${REDIS_ENV}.`);
+    throw new UserError(`cannot reach Redis at ${redact(url)}: ${(error as Error).message}. Start one (redis-server --port 6379) or check --redis / ${REDIS_ENV}.`, EXIT.unavailable);
   } finally {
     client.disconnect();
   }
