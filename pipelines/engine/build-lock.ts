@@ -38,9 +38,11 @@ export interface BuildLockOptions {
   staleMs?: number;
 }
 
-function paths(storeRoot: string, key: string): { dir: string; lock: string; owner: string } {
+function paths(storeRoot: string, key: string): { dir: string; target: string; lock: string; owner: string } {
   const dir = join(storeRoot, LOCKS);
-  return { dir, lock: join(dir, `${key}.lock`), owner: join(dir, `${key}.owner.json`) };
+  // proper-lockfile keeps its in-process registry by target path: one target per key, never the shared folder,
+  // or two builds in one process (--jobs 2, a worker's --concurrency) would release each other's locks.
+  return { dir, target: join(dir, key), lock: join(dir, `${key}.lock`), owner: join(dir, `${key}.owner.json`) };
 }
 
 function staleMs(options: BuildLockOptions): number {
@@ -57,7 +59,7 @@ export async function acquireBuildLock(storeRoot: string, key: string, options: 
   for (;;) {
     options.signal?.throwIfAborted();
     try {
-      const release = await lockfile.lock(p.dir, {
+      const release = await lockfile.lock(p.target, {
         lockfilePath: p.lock,
         stale,
         update: Math.max(1000, Math.floor(stale / 4)),
@@ -101,7 +103,7 @@ export async function isBuildLocked(storeRoot: string, key: string, options: { s
   const p = paths(storeRoot, key);
   const owner = await readOwner(p.owner);
   if (owner && owner.host === hostname() && owner.pid !== process.pid && !isAlive(owner.pid)) return false;
-  return lockfile.check(p.dir, { lockfilePath: p.lock, stale: Math.max(2000, staleMs(options)), realpath: false }).catch(() => false);
+  return lockfile.check(p.target, { lockfilePath: p.lock, stale: Math.max(2000, staleMs(options)), realpath: false }).catch(() => false);
 }
 
 async function readOwner(path: string): Promise<Owner | null> {

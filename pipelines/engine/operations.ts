@@ -84,7 +84,10 @@ export async function runPipeline(project: Project, def: PipelineDef, options: R
 
   const executor = options.executor ?? new LocalExecutor(project.store, project.rootDir);
   let storeLock: Awaited<ReturnType<typeof acquireStoreLock>> | null = await acquireStoreLock(project.store.root, {
-    wait: options.wait,
+    // Distributed coordinators hold the store lock for a moment each: one starting beside another waits its turn
+    // (up to 30 s unless --wait, for a local run may hold it for hours).
+    wait: options.wait || !executor.exclusiveStore,
+    waitTimeoutMs: options.wait || executor.exclusiveStore ? undefined : 30_000,
     onWait: (m) => options.reporter.info(m),
   });
   try {

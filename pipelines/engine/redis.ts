@@ -43,7 +43,9 @@ export async function probeRedis(url: string, timeoutMs = 3000): Promise<{ versi
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  client.on('error', () => {}); // reported through the rejected promise below
+  // The socket's own error (ECONNREFUSED, ENOTFOUND) says more than the rejected connect() ("Connection is closed").
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => (cause ??= error));
   try {
     await client.connect();
     const info = await client.info('server');
@@ -52,7 +54,7 @@ export async function probeRedis(url: string, timeoutMs = 3000): Promise<{ versi
     return { version };
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`cannot reach Redis at ${redact(url)}: ${(error as Error).message}. Start one (redis-server --port 6379) or check --redis / ${REDIS_ENV}.`, EXIT.unavailable);
+    throw new UserError(`cannot reach Redis at ${redact(url)}: ${(cause ?? (error as Error)).message}. Start one (redis-server --port 6379) or check --redis / ${REDIS_ENV}.`, EXIT.unavailable);
   } finally {
     client.disconnect();
   }

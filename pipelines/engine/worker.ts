@@ -54,14 +54,25 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     maxStalledCount: 2,
     name: `${hostname()}:${process.pid}`,
   });
+  let away = false;
   let lastError = '';
   worker.on('error', (error) => {
-    // While Redis is away every reconnect attempt fails; say so once per distinct message.
-    if (error.message !== lastError) out(`redis: ${error.message} (retrying)`);
+    // While Redis is away every reconnect attempt fails: say so once per distinct message.
+    if (error.message === lastError) return;
     lastError = error.message;
+    if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed/.test(error.message)) {
+      away = true;
+      out(`redis: ${error.message} (reconnecting)`);
+    } else if (/Missing (key|lock) for job/.test(error.message)) {
+      // Redis lost the job (restarted without its data) while it ran here; the artifact is committed all the same.
+      out(`redis: ${error.message}: the job left Redis while it ran here; its artifact is in the store`);
+    } else {
+      out(`redis: ${error.message}`);
+    }
   });
-  worker.on('ready', () => {
-    if (lastError) out('redis: connected again');
+  connection.on('ready', () => {
+    if (away) out('redis: connected again');
+    away = false;
     lastError = '';
   });
   await worker.waitUntilReady();
