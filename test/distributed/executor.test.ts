@@ -7,24 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli, toyProject, TOY } from '../helpers/toy-project.ts';
 import { startRedis, startWorkerProcess } from '../helpers/redis.ts';
-
-interface Built {
-  fingerprints: Record<string, string>;
-  files: Record<string, { path: string; sha256: string }[]>;
-}
-
-/** Each node's fingerprint (lock file) and each artifact's file digests (manifests), keyed by node id. */
-async function built(root: string, pipeline: string, store = join(root, 'artifacts')): Promise<Built> {
-  const lock = JSON.parse(await readFile(join(root, 'hybrid-xlr.lock.json'), 'utf8'));
-  const nodes = lock.pipelines[pipeline].nodes as Record<string, { stage: string; fingerprint: string }>;
-  const out: Built = { fingerprints: {}, files: {} };
-  for (const [id, node] of Object.entries(nodes)) {
-    out.fingerprints[id] = node.fingerprint;
-    const manifest = JSON.parse(await readFile(join(store, node.stage, node.fingerprint, 'manifest.json'), 'utf8'));
-    out.files[id] = manifest.files.map((f: { path: string; sha256: string }) => ({ path: f.path, sha256: f.sha256 }));
-  }
-  return out;
-}
+import { builtArtifacts } from '../helpers/artifacts.ts';
 
 test('two workers build the toy grid with the fingerprints and file digests of a local run', async (t) => {
   const redis = await startRedis();
@@ -39,7 +22,9 @@ test('two workers build the toy grid with the fingerprints and file digests of a
     const run = await cli(distributed, ['run', ...TOY, ...grid, '--executor', 'bullmq', '--redis', redis.url]);
     t.is(run.code, 0, run.stdout + run.stderr);
     t.regex(run.stdout, /6 ran, 1 cached, 0 failed, 0 skipped/);
-    t.deepEqual(await built(distributed, 'toy'), await built(local, 'toy'));
+    const [ours, theirs] = [await builtArtifacts(distributed, 'toy'), await builtArtifacts(local, 'toy')];
+    t.deepEqual(ours.fingerprints, theirs.fingerprints);
+    t.deepEqual(ours.files, theirs.files);
     for (const w of workers) t.regex(w.output(), /✔ scale\[factor=\d\] done/, 'both workers built some of the grid');
     t.is((await cli(distributed, ['verify'])).code, 0);
 
