@@ -3,6 +3,7 @@
 // (worker.ts, `npm run worker`) on any machine run it against the shared store; the coordinator follows the job
 // through Redis events (progress, log lines, completion), with a periodic look at the job and the store as a
 // safety net for events lost while Redis restarts.
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { Job, Queue, QueueEvents } from 'bullmq';
@@ -171,6 +172,7 @@ export class BullmqExecutor implements Executor {
           else resolvePromise(result ?? { outcome: 'ran', seconds: 0, host: 'unknown', pid: 0 });
         },
       };
+      setMaxListeners(0, hooks.signal); // one listener per job in flight, and all ready jobs are in flight
       const onAbort = (): void => waiter.settle(new Error('stopped before the job finished (it may still finish on its worker; its artifact then lands in the store)'));
       hooks.signal.addEventListener('abort', onAbort, { once: true });
       if (!this.waiters.has(jobId)) this.waiters.set(jobId, new Set());
