@@ -12,6 +12,7 @@ import { wireSource, type PipelineDef } from './pipeline.ts';
 import { Planner, statusOf, type Planned, type Status } from './plan.ts';
 import type { Reporter } from './reporter.ts';
 import { exitCodeOf, lockEntry, schedule, selectInstances, type InstanceResult, type Selection } from './scheduler.ts';
+import { liveRuns, takeRunLease, type RunLease } from './run-lease.ts';
 import { acquireStoreLock } from './store-lock.ts';
 import { LocalStore, type Store } from './store.ts';
 
@@ -90,6 +91,7 @@ export async function runPipeline(project: Project, def: PipelineDef, options: R
     waitTimeoutMs: options.wait || executor.exclusiveStore ? undefined : 30_000,
     onWait: (m) => options.reporter.info(m),
   });
+  let lease: RunLease | null = null;
   try {
     if (storeLock.recoveredFrom) options.reporter.info(`recovered the store lock left by a run that died (pid ${storeLock.recoveredFrom.pid})`);
     await project.store.cleanup();
@@ -98,7 +100,9 @@ export async function runPipeline(project: Project, def: PipelineDef, options: R
     const before = await readLock(project.lockPath);
     if (!executor.exclusiveStore) {
       // A distributed run lasts hours and shares the store with other coordinators and every worker: it holds the
-      // store lock only for the cleanup above; each artifact is guarded by its own build lock from here on.
+      // store lock only for the cleanup above; each artifact is guarded by its own build lock from here on, and
+      // the lease (taken before the lock is let go) keeps gc away until the run ends.
+      lease = await takeRunLease(project.store.root);
       await storeLock.release();
       storeLock = null;
     }
@@ -157,6 +161,7 @@ export async function runPipeline(project: Project, def: PipelineDef, options: R
     return { exitCode, results: result.results, wouldRun: [], engineMs: performance.now() - began - result.stageSeconds * 1000 };
   } finally {
     await storeLock?.release();
+    await lease?.release();
   }
 }
 
@@ -297,6 +302,11 @@ export interface GcReport {
 export async function gc(project: Project, options: { dryRun?: boolean; wait?: boolean; checkpoints?: boolean } = {}): Promise<GcReport> {
   const storeLock = options.dryRun ? null : await acquireStoreLock(project.store.root, { wait: options.wait });
   try {
+    const distributed = options.dryRun ? [] : await liveRuns(project.store.root);
+    if (distributed.length > 0) {
+      // Their workers commit artifacts the lock file does not name yet: collecting now could remove them.
+      throw new UserError(`gc: distributed runs are using the store (${distributed.join('; ')}); run gc after they finish`, EXIT.locked);
+    }
     const lock: Lock = await readLock(project.lockPath);
     const keep = referencedArtifacts(lock);
     const report: GcReport = { removed: [], kept: 0, checkpoints: 0 };

@@ -90,6 +90,11 @@ test('Redis restarted without its data mid-run: coordinator and worker reconnect
     const run = cli(dir, args, { env: { HXLR_POLL_MS: '300' }, timeoutMs: 120_000, onSpawn: (child) => child.stdout?.on('data', (d: Buffer) => (live += d)) });
     // Both scale-stage jobs are inside their stage on the worker when Redis goes away with every job it held.
     await until(() => existsSync(marker) && readFileSync(marker, 'utf8').trim().split('\n').length === 2, 'both scale jobs to start');
+    // The coordinator does not hold the store lock for its run; its lease keeps gc from collecting what its workers
+    // commit before the lock file names it.
+    const gc = await cli(dir, ['gc']);
+    t.is(gc.code, 75, gc.stdout + gc.stderr);
+    t.regex(gc.stderr, /gc: distributed runs are using the store \(pid \d+ on .*--executor bullmq.*\); run gc after they finish/);
     await redis.kill();
     await new Promise((r) => setTimeout(r, 1000));
     await redis.start();
@@ -108,6 +113,7 @@ test('Redis restarted without its data mid-run: coordinator and worker reconnect
     await storeIsSound(t, dir);
     const rerun = await cli(dir, args);
     t.regex(rerun.stdout, /Everything up to date: 4 stages cached/);
+    t.is((await cli(dir, ['gc'])).code, 0, 'the run is over: gc may run');
   } finally {
     await worker.stop();
     await redis.kill();
