@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage } from '../../pipelines/engine/stage.ts';
-import { openTableWriter, readArrow, tablesEnv, writeTable, type Columns } from '../common/tables.ts';
+import { openTableWriter, readArrow, tablesEnv, TABLES_SOURCES, writeTable, type Columns } from '../common/tables.ts';
 import { planBatches, type BatchPlan, type SamplerStats } from './sampler.ts';
 import { batchRowChunks } from './rows.ts';
 import { batchesSchema, compositionSchema } from './schema.ts';
@@ -46,7 +46,7 @@ export const batchesStage = defineStage({
   inputs: ['pairs'],
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<BatchesSummary> {
     const { columns } = await readArrow(ctx.input('pairs').path('pairs.arrow'));
     const pairs = pickPairs(columns, ctx.params.split);

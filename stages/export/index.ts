@@ -9,7 +9,7 @@ import type { ArtifactRef } from '../../pipelines/engine/stage.ts';
 import { defineStage } from '../../pipelines/engine/stage.ts';
 import { canonicalJson } from '../../pipelines/engine/fingerprint.ts';
 import { sha256File } from '../../pipelines/engine/hashing.ts';
-import { readArrow, schemaJson, tablesEnv, writeParquet, type TableSchema } from '../common/tables.ts';
+import { readArrow, schemaJson, tablesEnv, TABLES_SOURCES, writeParquet, type TableSchema } from '../common/tables.ts';
 import { batchesSchema, compositionSchema } from '../batches/schema.ts';
 import { SOURCES_FILE, type DatasetRecord } from '../download/index.ts';
 import { CANDIDATES_SCHEMA, PAIRS_SCHEMA, QUERIES_SCHEMA } from '../pairs/schema.ts';
@@ -37,7 +37,7 @@ export const exportStage = defineStage({
   inputs: ['raw', 'pairs', 'batches'],
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES],
   async run(ctx): Promise<ExportSummary> {
     const raw = ctx.input('raw');
     const pairsRef = ctx.input('pairs');

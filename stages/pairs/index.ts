@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineStage, type ArtifactRef } from '../../pipelines/engine/stage.ts';
-import { tablesEnv, writeTable } from '../common/tables.ts';
+import { tablesEnv, TABLES_SOURCES, writeTable } from '../common/tables.ts';
 import { buildPairs, type PairsReport } from './build-pairs.ts';
 import { buildEval, type EvalReport } from './candidates.ts';
 import { LANGS, assertLang, type Lang } from './langs.ts';
@@ -43,7 +43,7 @@ export const pairsStage = defineStage({
   runtimeParams: ['workers'],
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES],
   async run(ctx): Promise<PairsSummary> {
     const p = ctx.params;
     const raw = ctx.input('raw');

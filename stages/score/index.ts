@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage, type ArtifactRef } from '../../pipelines/engine/stage.ts';
-import { tablesEnv, writeParquet } from '../common/tables.ts';
+import { tablesEnv, TABLES_SOURCES, writeParquet } from '../common/tables.ts';
 import { BACKEND_CHOICES, backendEnv, initBackend } from '../train/backend.ts';
 import type { EncoderConfig } from '../train/encoder.ts';
 import { describeEncoder, loadEncoder, type EncoderDescription, type LoadedEncoder } from '../train/model-io.ts';
@@ -48,7 +48,7 @@ export const scoreStage = defineStage({
   runtimeParams: ['block'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../train/', import.meta.url), new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [new URL('../train/', import.meta.url), ...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<ScoreSummary> {
     const p = ctx.params;
     const backend = await initBackend(p.backend);

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage } from '../../pipelines/engine/stage.ts';
-import { readArrow, tablesEnv, writeParquet } from '../common/tables.ts';
+import { readArrow, tablesEnv, TABLES_SOURCES, writeParquet } from '../common/tables.ts';
 import { BACKEND_CHOICES, backendEnv, initBackend, type ActiveBackend } from './backend.ts';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import type { EncoderConfig } from './encoder.ts';
@@ -100,7 +100,7 @@ export const trainStage = defineStage({
   runtimeParams: ['backend', 'checkpointEvery', 'rowKernel', 'rowKernelThreads'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<TrainSummary> {
     const p = ctx.params;
     if (p.ngramMin > p.ngramMax) throw new Error(`train: ngramMin ${p.ngramMin} > ngramMax ${p.ngramMax}`);
