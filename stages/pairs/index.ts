@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
 import { DATASET_OUTPUT, DOWNLOAD_OUTPUTS } from '../download/index.ts';
 import { tableBase } from '../common/table-outputs.ts';
-import { tablesEnv, writeTable } from '../common/tables.ts';
+import { TABLES_SOURCES, tablesEnv, writeTable } from '../common/tables.ts';
 import { buildPairs, type PairsReport } from './build-pairs.ts';
 import { buildEval, type EvalReport } from './candidates.ts';
 import { LANGS, assertLang, type Lang } from './langs.ts';
@@ -63,7 +63,7 @@ export const pairsStage = defineStage({
   runtimeParams: ['workers'],
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES],
   async run(ctx): Promise<PairsSummary> {
     const p = ctx.params;
     const raw = ctx.input('raw');
