@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { artifactRef } from './artifact-ref.ts';
 import { createStageLogger } from './logger.ts';
 import { LOG_FILE } from './manifest.ts';
+import { missingOutputs } from './outputs.ts';
 import type { Planned } from './plan.ts';
 import type { ArtifactRef, StageSummary } from './stage.ts';
 import type { Store, StoredArtifact } from './store.ts';
@@ -65,6 +66,7 @@ async function build(p: Planned, input: (id: string) => StoredArtifact | undefin
     logger.log.info({ fingerprint: p.fingerprint, params: instance.params, host: hostname(), pid: process.pid }, `start ${instance.id}`);
     const summary: StageSummary = await instance.stage.run({
       params: instance.params,
+      env: p.record.env,
       seed: p.record.seed ?? 0,
       node: instance.id,
       outDir: staging.dir,
@@ -86,6 +88,8 @@ async function build(p: Planned, input: (id: string) => StoredArtifact | undefin
       signal: options.signal,
     });
     if (options.signal.aborted) throw new Error('stopped before the stage finished');
+    const missing = await missingOutputs(staging.dir, instance.stage.outputs);
+    if (missing.length > 0) throw new Error(`stage ${instance.stage.name} did not write its declared outputs: ${missing.join('; ')}`);
     const finishedAt = new Date();
     logger.log.info({ summary }, `done ${instance.id}`);
     logger.close();
