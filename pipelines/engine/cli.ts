@@ -23,7 +23,7 @@ import { parseCliValue } from './params.ts';
 import type { PipelineDef } from './pipeline.ts';
 import { nodeArtifact, nodeArtifacts, publish } from './publish.ts';
 import { createReporter } from './reporter.ts';
-import { executorFromFlags } from './executor-bullmq.ts';
+import type { Executor } from './executor.ts';
 
 interface CommonOptions {
   pipeline: string;
@@ -125,9 +125,13 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let executor: Awaited<ReturnType<typeof executorFromFlags>>;
+  let executor: Executor | undefined;
   try {
-    executor = options.dryRun ? undefined : await executorFromFlags(options, { store: project.store, rootDir: project.rootDir, pipeline: options.pipeline, expand: expandOptions });
+    // BullMQ and its Redis client load only when asked for: a local run never pays for them.
+    if (!options.dryRun && (options.executor !== 'local' || options.redis)) {
+      const { executorFromFlags } = await import('./executor-bullmq.ts');
+      executor = await executorFromFlags(options, { store: project.store, rootDir: project.rootDir, pipeline: options.pipeline, expand: expandOptions });
+    }
     const report = await runPipeline(project, def, {
       executor,
       ...expandOptions,

@@ -149,7 +149,8 @@ export async function runPipeline(project: Project, def: PipelineDef, options: R
     await writes;
     const exitCode = exitCodeOf(result);
     const whole = selection.targets.length === 0 && selection.only.length === 0;
-    if (whole && exitCode === EXIT.ok) {
+    const forget = Object.keys(before.pipelines[def.name]?.nodes ?? {}).some((id) => !planned.has(id));
+    if (whole && exitCode === EXIT.ok && forget) {
       // A complete run defines the pipeline's state: forget instances that are no longer part of it.
       await updateLock(project.lockPath, (lock) => {
         const nodes = lock.pipelines[def.name]?.nodes ?? {};
