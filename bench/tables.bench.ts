@@ -352,6 +352,7 @@ export default async function bench(): Promise<BenchResult> {
     await rm(dir, { recursive: true, force: true });
   }
   const codecRounds = Number(process.env.HXLR_BENCH_CODEC_ROUNDS ?? 7);
+  if (!Number.isInteger(codecRounds) || codecRounds < 1) throw new Error(`HXLR_BENCH_CODEC_ROUNDS must be a positive integer`);
   const codecs = await spawnWorker<CodecResult[]>('codecs', codecRounds, dir);
   const summary = kinds.map((kind) => {
     const rs = runs.get(kind)!;

@@ -2,8 +2,8 @@
 // same folder (`<path>.tmp-<pid>-<random>`), its writes overlap the encoding of the next row group,
 // and it is fsynced before the writer renames it into place; a failed write removes it.
 //
-// The whole-file atomic-write helper the project uses elsewhere does not fit here: a table is
-// streamed row group by row group, never held whole in memory.
+// A whole-file atomic-write helper (write-file-atomic and the like) does not fit here: a table is
+// streamed row group by row group, never held whole in memory, and two files are published together.
 
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
