@@ -16,7 +16,7 @@ import type { ParquetCompression } from './types.ts';
 /** The codec names Parquet files carry in their column metadata. */
 export type Codec = 'ZSTD' | 'SNAPPY' | 'UNCOMPRESSED';
 
-/** The compression level of every zstd page: libzstd's default, DuckDB's and pyarrow's too. */
+/** The compression level of every zstd page: libzstd's default. */
 export const ZSTD_LEVEL = 3;
 
 /**
