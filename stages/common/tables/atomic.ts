@@ -1,12 +1,10 @@
-// Row tables: the files a table writer streams into. Each file is written to a temporary path in the
-// same folder (`<path>.tmp-<pid>-<random>`), its writes overlap the encoding of the next row group,
-// and it is fsynced before the writer renames it into place; a failed write removes it.
-//
-// A whole-file atomic-write helper (write-file-atomic and the like) does not fit here: a table is
-// streamed row group by row group, never held whole in memory, and two files are published together.
+// Row tables: the files a table writer streams into. Each file is written to the project's temporary path
+// beside its target (`tempPathFor`), its writes overlap the encoding of the next row group, and it is fsynced
+// (all of a table's files in parallel) before `commitFile` moves it into place; a failed write removes it.
+// The whole-buffer helper (`writeFileAtomic`) does not fit: a table is streamed row group by row group.
 
-import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { commitFile, tempPathFor } from '../../../pipelines/engine/index.ts';
 
 export interface Target {
   final: string;
@@ -17,12 +15,8 @@ export interface Target {
   inflight: Promise<void>;
 }
 
-function tmpPath(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-}
-
 export async function openTarget(final: string): Promise<Target> {
-  const tmp = tmpPath(final);
+  const tmp = tempPathFor(final);
   const fh = await open(tmp, 'wx');
   return { final, tmp, fh, bytes: 0, inflight: Promise.resolve() };
 }
@@ -67,9 +61,9 @@ export async function syncTarget(t: Target): Promise<void> {
   await t.fh.close();
 }
 
-/** Moves a synced file to its final path. */
+/** Moves a synced file to its final path (commitFile's own sync then finds nothing left to flush). */
 export async function publishTarget(t: Target): Promise<void> {
-  await rename(t.tmp, t.final);
+  await commitFile(t.tmp, t.final);
 }
 
 /** Closes and removes a file that will not be published; never throws. */
