@@ -291,3 +291,9 @@ function curveColumns(rows: CurveRow[]) {
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
+
+// What other stages may use of this one: loading a trained model and embedding texts exactly as training does.
+export { loadEncoder, describeEncoder, type LoadedEncoder, type EncoderDescription } from './model-io.ts';
+export { embed, type Embedded } from './embed.ts';
+export { BACKEND_CHOICES, backendEnv, initBackend, tf } from './backend.ts';
+export type { EncoderConfig } from './encoder.ts';
