@@ -45,12 +45,13 @@ export class Dictionaries {
       const en = line.slice(0, tab).trim();
       const word = line.slice(tab + 1).trim();
       if (en === '' || word === '' || word.includes('\t')) continue;
-      if (en === word) {
+      if (en.toLowerCase() === word.toLowerCase()) {
         identity++;
         continue;
       }
-      push(fwd, en, word);
-      push(back, word, en);
+      // Keys lower-cased (look-ups lower-case the query's word); MUSE is lower-case almost everywhere.
+      push(fwd, en.toLowerCase(), word);
+      push(back, word.toLowerCase(), en);
       entries++;
     }
     this.toForeign.set(lang, fwd);
