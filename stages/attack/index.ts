@@ -28,7 +28,8 @@ export { RECIPES, TRANSFORMS, perturb, wordCandidates, type Recipe, type Transfo
 export { greedyAttack, type QueryScorer, type Scored, type GreedyOptions, type GreedyResult, type AttackStatus } from './greedy.ts';
 export { Dictionaries, loadDictionaries, museFile } from './codemix.ts';
 export { loadAttackedQueries, type AttackedQueries, type AttackedQuerySet } from './load.ts';
-export { querySubset, sampleQueries } from './sample.ts';
+export { positiveOf, querySubset, sampleQueries } from './sample.ts';
+export { Target } from './target.ts';
 export { AttackParams } from './params.ts';
 
 export interface AttackSummary {
