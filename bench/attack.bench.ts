@@ -44,6 +44,7 @@ export default async function bench(): Promise<BenchResult> {
     const attack = async (queries: number[], batch: boolean) => {
       let calls = 0;
       let successful = 0;
+      let attacked = 0;
       let texts = 0;
       const out: string[] = [];
       const start = performance.now();
@@ -57,9 +58,10 @@ export default async function bench(): Promise<BenchResult> {
         const r = await greedyAttack(data.queries.texts[q], lang, createRng(0, `greedy:${data.queries.ids[q]}`), counted, { ...p, maxModelCalls: 100_000, batch });
         calls += r.modelCalls;
         if (r.status === 'successful') successful++;
+        if (r.status === 'successful' || r.status === 'failed') attacked++;
         out.push(r.text);
       }
-      return { seconds: (performance.now() - start) / 1000, calls, successful, texts, out };
+      return { seconds: (performance.now() - start) / 1000, calls, successful, attacked, texts, out };
     };
     began = performance.now();
     const batched = await attack(picked, true);
@@ -71,6 +73,7 @@ export default async function bench(): Promise<BenchResult> {
     const same = single.out.every((t, i) => t === batchedSubset.out[i]);
     notes.push(
       `Model: train stage defaults (2^18 buckets, dim 128), 300 steps of hybrid batches of 128 MLQA pairs; backend ${backend.name}. Pool: ${data.candidates.ids.length.toLocaleString('en-US')} XQuAD-R sentences, embedded once in ${poolSeconds.toFixed(1)} s (not in the rates).`,
+      'attacked: queries whose positive was in the top 1 (the rest are skipped after one call, as TextAttack skips a wrong prediction); success rate = successful / attacked.',
       `Greedy with the stage's default budget (25% of the words, ≤ 3 edits, k = 1) but no call cap, so both searches run to the same end: same adversarial texts: ${same ? 'yes' : 'NO'}.`,
       `Calls saved by batching on the peer's ${peerSet.length} queries: ${(100 * (1 - batchedSubset.calls / single.calls)).toFixed(1)}% (${batchedSubset.calls} vs ${single.calls}); texts embedded: ${batchedSubset.texts} vs ${single.texts}.`,
     );
@@ -81,13 +84,14 @@ export default async function bench(): Promise<BenchResult> {
       'model calls': r.calls,
       'calls/query': r.calls / n,
       'texts embedded': r.texts,
-      'success rate': r.successful / n,
+      attacked: r.attacked,
+      'success rate': r.attacked === 0 ? 0 : r.successful / r.attacked,
       seconds: r.seconds,
     });
     return {
       id: 'attack',
       title: `Greedy word-swap attack: batched candidate scoring vs one model call per candidate (peer), ${total.toLocaleString('en-US')} XQuAD-R queries`,
-      columns: ['search', 'queries', 'queries/s', 'model calls', 'calls/query', 'texts embedded', 'success rate', 'seconds'],
+      columns: ['search', 'queries', 'attacked', 'queries/s', 'model calls', 'calls/query', 'texts embedded', 'success rate', 'seconds'],
       rows: [row('batched (ours)', batched, picked.length), row('batched, peer subset', batchedSubset, peerSet.length), row('one call per candidate (peer)', single, peerSet.length)],
       notes: [...notes, `Peak RSS ${peakRssMiB()} MiB.`],
     };
