@@ -7,14 +7,14 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
-import { tablesEnv, writeParquet, writeTable } from '../common/tables.ts';
+import { tablesEnv, writeArrow, writeParquet, writeTable } from '../common/tables.ts';
 import { createRng } from '../common/random.ts';
-import { loadEvalSet, modelInfo, type RetrieverInfo } from '../score/index.ts';
+import { loadEvalSet, modelInfo, QUERY_SETS_SCHEMA, type RetrieverInfo } from '../score/index.ts';
 import { backendEnv, initBackend, loadEncoder } from '../train/index.ts';
 import { attackModel, type AttackRow, type SampledQuery } from './attack-model.ts';
 import { hasLayout } from './char.ts';
 import { loadDictionaries, type Dictionaries } from './codemix.ts';
-import { attacksColumns, tableColumns, tableRows, transferColumns } from './outputs.ts';
+import { attacksColumns, querySetsColumns, tableColumns, tableRows, transferColumns } from './outputs.ts';
 import { AttackParams, paramsDigest } from './params.ts';
 import { perturb, TRANSFORMS, type Perturbed, type Transform } from './recipes.ts';
 import { positiveOf, sampleQueries } from './sample.ts';
@@ -27,8 +27,9 @@ export { ATTACK_FILES, ATTACKS_SCHEMA, ATTACK_TABLE_SCHEMA, TRANSFER_SCHEMA } fr
 export { RECIPES, TRANSFORMS, perturb, wordCandidates, type Recipe, type Transform, type Perturbed, type PerturbOptions } from './recipes.ts';
 export { greedyAttack, type QueryScorer, type Scored, type GreedyOptions, type GreedyResult, type AttackStatus } from './greedy.ts';
 export { Dictionaries, loadDictionaries, museFile } from './codemix.ts';
-export { loadAttackedQueries, type AttackedQueries, type AttackedQuerySet } from './load.ts';
-export { positiveOf, querySubset, sampleQueries } from './sample.ts';
+// The query sets score reads are score's table (score/attacked.ts); re-exported for whoever reads an attack artifact.
+export { loadAttackedQueries, querySubset, type AttackedQuerySet } from '../score/index.ts';
+export { positiveOf, sampleQueries } from './sample.ts';
 export { Target } from './target.ts';
 export { AttackParams } from './params.ts';
 
@@ -153,6 +154,7 @@ export const attackStage = defineStage({
 
     const digests = Object.fromEntries(p.recipes.map((r) => [r, paramsDigest(r, p)]));
     const attacks = await writeTable(join(ctx.outDir, ATTACK_FILES.attacks.replace(/\.parquet$/, '')), ATTACKS_SCHEMA, attacksColumns(rows, digests));
+    await writeArrow(join(ctx.outDir, ATTACK_FILES.querySets), QUERY_SETS_SCHEMA, querySetsColumns(sample, rows, p.recipes));
     const table = tableRows(rows);
     await writeParquet(join(ctx.outDir, ATTACK_FILES.table), ATTACK_TABLE_SCHEMA, tableColumns(table));
     await writeParquet(join(ctx.outDir, ATTACK_FILES.transfer), TRANSFER_SCHEMA, transferColumns(transfer));

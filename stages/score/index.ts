@@ -13,6 +13,7 @@ import { describeEncoder, loadEncoder, type EncoderDescription, type LoadedEncod
 import { trainStage } from '../train/index.ts';
 import { evaluate, type EvalSet, type ScoreBlock } from './evaluate.ts';
 import { loadEvalSet } from './eval-set.ts';
+import { loadAttackedQueries, querySubset } from './attacked.ts';
 import { metricsColumns, metricsJson, ranksColumns, type ScoredRetriever } from './outputs.ts';
 import { bm25Pool, densePool, randomEncoder } from './retrievers.ts';
 import { METRICS_SCHEMA, RANKS_SCHEMA } from './schema.ts';
@@ -23,6 +24,7 @@ export { evaluate, type EvalSet, type RetrieverMetrics, type ScoreBlock } from '
 export { loadEvalSet } from './eval-set.ts';
 export { densePool, type DensePool } from './retrievers.ts';
 export { retrieverColumns } from './schema.ts';
+export { loadAttackedQueries, querySubset, QUERY_SETS_FILE, QUERY_SETS_SCHEMA, type AttackedQuerySet } from './attacked.ts';
 export type { RetrieverInfo } from './summary.ts';
 
 const params = z.object({
@@ -175,19 +177,10 @@ interface QuerySet {
   data: EvalSet;
 }
 
-/**
- * The attack artifact's query sets as evaluation sets on the same pool: the sample unperturbed, then each recipe's
- * attacked texts. The attack stage module is imported here, at run time, because it imports this one (it ranks
- * with score's code): a static import both ways would make the two modules' initialisation order matter.
- */
+/** The attack artifact's query sets (query-sets.arrow, attacked.ts) as evaluation sets on the same pool. */
 async function attackedSets(ref: ArtifactRef, data: EvalSet): Promise<QuerySet[]> {
-  const { loadAttackedQueries, querySubset } = await import('../attack/index.ts');
-  const loaded = await loadAttackedQueries(ref);
-  if (loaded.sets.length === 0) return [];
-  return [
-    { name: SAMPLE, retriever: null, data: querySubset(data, loaded.sample.queryIds, loaded.sample.texts) },
-    ...loaded.sets.map((set) => ({ name: set.recipe, retriever: set.retriever, data: querySubset(data, set.queryIds, set.texts) })),
-  ];
+  const sets = await loadAttackedQueries(ref);
+  return sets.map((set) => ({ name: set.name, retriever: set.retriever, data: querySubset(data, set.queryIds, set.texts) }));
 }
 
 function modelDir(ref: ArtifactRef): string {
