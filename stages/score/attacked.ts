@@ -1,13 +1,10 @@
 // The attacked query sets score measures, as score defines them: a table of (query set, target model, query id,
 // text) that an attack artifact writes and score reads. Declared here, on the consumer's side, so the attack stage
 // depends on score (it also ranks with score's code) and score on no attack code: the table is the interface.
-import type { ArtifactRef } from '../../pipelines/engine/index.ts';
+import { declareOutputs, type ArtifactRef } from '../../pipelines/engine/index.ts';
 import type { TableSchema } from '../common/tables.ts';
 import { readArrow } from '../common/tables.ts';
 import type { EvalSet } from './evaluate.ts';
-
-/** The file an attack artifact holds the query sets in. */
-export const QUERY_SETS_FILE = 'query-sets.arrow';
 
 export const QUERY_SETS_SCHEMA = {
   name: 'query_sets',
@@ -22,6 +19,14 @@ export const QUERY_SETS_SCHEMA = {
   ],
 } as const satisfies TableSchema;
 
+/**
+ * The output of the `attack` stage that score reads, declared by score (the consumer) and included by the attack
+ * stage in its outputs: a wrong wiring fails when the pipeline is planned.
+ */
+export const ATTACK_QUERY_SETS = declareOutputs('attack', {
+  querySets: { path: 'query-sets.arrow', kind: 'arrow', schema: QUERY_SETS_SCHEMA, description: QUERY_SETS_SCHEMA.description },
+});
+
 export interface AttackedQuerySet {
   /** "sample" or a recipe name. */
   name: string;
@@ -33,7 +38,7 @@ export interface AttackedQuerySet {
 
 /** The query sets of an attack artifact, in file order: "sample" first, then each recipe (per model where it depends on one). */
 export async function loadAttackedQueries(ref: ArtifactRef): Promise<AttackedQuerySet[]> {
-  const { columns } = await readArrow(ref.path(QUERY_SETS_FILE), QUERY_SETS_SCHEMA);
+  const { columns } = await readArrow(ref.output(ATTACK_QUERY_SETS.querySets), QUERY_SETS_SCHEMA);
   const name = columns.query_set as string[];
   const retriever = columns.retriever as (string | null)[];
   const ids = columns.query_id as string[];
