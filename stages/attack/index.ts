@@ -154,7 +154,7 @@ export const attackStage = defineStage({
         const bytes = await readFile(join(spill, `${m}.f32`));
         const poolVectors = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
         transfer.push(...(await transferRowsFor({ id: infos[m].id, model, poolVectors }, greedy, data, sampleRef, p.block)));
-        ctx.progress(models.length * sample.length * (1 + (m + 1) / models.length), models.length * sample.length * passes, `${ref.node} transfer`);
+        ctx.progress(models.length * sample.length + (m + 1) * sample.length, models.length * sample.length * passes, `${ref.node} transfer`);
       }
       await rm(spill, { recursive: true, force: true });
     }
