@@ -1,7 +1,9 @@
 // The default pipeline (`npm run pipeline`): the study's DAG on the shipped data, offline.
-// download → pairs → batches (strategy × batch size [× seed]) → train (× loss) → score (all models + baselines).
+// download → pairs → batches (strategy × batch size [× seed]) → train (× loss) → attack (every model) → score (all
+// models + baselines, clean and attacked queries).
 // Profiles: `quick` (the default: finishes in minutes on 2 cores) and `full` (`--profile full`: the whole grid).
 import { definePipeline, type Profile } from './engine/pipeline.ts';
+import { attackStage } from '../stages/attack/index.ts';
 import { batchesStage } from '../stages/batches/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
@@ -31,13 +33,14 @@ export const STUDY_PROFILES: Record<string, Profile> = {
 
 export default definePipeline({
   name: 'study',
-  description: 'Hybrid-batch scaling study: MLQA dev pairs → batches → TF.js dual encoders → zero-shot XQuAD-R retrieval metrics',
+  description: 'Hybrid-batch scaling study: MLQA dev pairs → batches → TF.js dual encoders → adversarial queries → zero-shot XQuAD-R retrieval metrics, clean and attacked',
   nodes: {
     download: { stage: downloadStage },
     pairs: { stage: pairsStage, inputs: { raw: 'download' } },
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
     train: { stage: trainStage, inputs: { batches: 'batches' } },
-    score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs' } },
+    attack: { stage: attackStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', raw: 'download' } },
+    score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', attacks: 'attack' } },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',
