@@ -135,12 +135,13 @@ export const scoreStage = defineStage({
   },
 });
 
-function modelDir(ref: ArtifactRef): string {
+/** The model folder inside a train artifact. */
+export function modelDir(ref: ArtifactRef): string {
   return join(ref.dir, 'model');
 }
 
 /** A trained model's labels, from the metadata the train stage stores in model.json. */
-function modelInfo(ref: ArtifactRef, meta: Record<string, unknown>): RetrieverInfo {
+export function modelInfo(ref: ArtifactRef, meta: Record<string, unknown>): RetrieverInfo {
   const batches = (meta.batches ?? {}) as Record<string, unknown>;
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
@@ -159,10 +160,15 @@ function modelInfo(ref: ArtifactRef, meta: Record<string, unknown>): RetrieverIn
  * The untrained encoder: the architecture of the models being scored (the first one's), or the train stage's
  * defaults when there is no model, initialised as training initialises it.
  */
-function randomBaseline(shape: EncoderDescription | null, seed: number): LoadedEncoder {
+export function randomBaseline(shape: EncoderDescription | null, seed: number): LoadedEncoder {
   if (shape) return randomEncoder(shape.config, shape.tokenizer.toJSON(), seed);
   const d = trainStage.params.parse({});
   const config: EncoderConfig = { buckets: d.buckets, dim: d.dim, outDim: d.outDim, pooling: d.pooling };
   return randomEncoder(config, { buckets: d.buckets, ngramMin: d.ngramMin, ngramMax: d.ngramMax, words: d.words }, seed);
 }
 
+// What other stages may use of this one: the retriever identity columns and how a retriever is labelled, and the
+// untrained-encoder baseline.
+export { retrieverColumns } from './schema.ts';
+export { randomEncoder } from './retrievers.ts';
+export type { RetrieverInfo, RetrieverKind } from './summary.ts';

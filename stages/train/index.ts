@@ -291,3 +291,10 @@ function curveColumns(rows: CurveRow[]) {
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
+
+// What other stages may use of this one: loading a trained encoder, embedding texts with it, the TF.js backend.
+export { BACKEND_CHOICES, backendEnv, initBackend, tf, type ActiveBackend, type BackendChoice } from './backend.ts';
+export { embed, embedBags, embedTexts, type Embedded } from './embed.ts';
+export type { EncoderConfig } from './encoder.ts';
+export { describeEncoder, loadEncoder, type EncoderDescription, type LoadedEncoder } from './model-io.ts';
+export { HashedTokenizer, type EncodedBatch, type TokenizerConfigInput } from './tokenizer.ts';
