@@ -1,8 +1,10 @@
 // The default pipeline (`npm run pipeline`): the study's DAG on the shipped data, offline.
-// download → pairs → batches (strategy × batch size [× seed]) → train (× loss) → score (all models + baselines).
+// download → pairs → batches (strategy × batch size [× seed]) → train (× loss) → score (all models + baselines);
+// train → classify (all models: zero-shot XNLI, and MLDoc when given).
 // Profiles: `quick` (the default: finishes in minutes on 2 cores) and `full` (`--profile full`: the whole grid).
 import { definePipeline, type Profile } from './engine/pipeline.ts';
 import { batchesStage } from '../stages/batches/index.ts';
+import { classifyStage } from '../stages/classify/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
 import { scoreStage } from '../stages/score/index.ts';
@@ -38,6 +40,7 @@ export default definePipeline({
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
     train: { stage: trainStage, inputs: { batches: 'batches' } },
     score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs' } },
+    classify: { stage: classifyStage, inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' } },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',

@@ -2,6 +2,7 @@
 // (7 languages). The questions of the two never overlap; the pairs stage refuses combinations that would.
 import { definePipeline } from './engine/pipeline.ts';
 import { batchesStage } from '../stages/batches/index.ts';
+import { classifyStage } from '../stages/classify/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { XQUAD_LANGS } from '../stages/pairs/langs.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
@@ -18,6 +19,7 @@ export default definePipeline({
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
     train: { stage: trainStage, inputs: { batches: 'batches' } },
     score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs' } },
+    classify: { stage: classifyStage, inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' } },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',

@@ -63,7 +63,8 @@ export async function loadEvalSet(candidatesPath: string, queriesPath: string, r
   };
 }
 
-async function readTrainLanguages(reportPath: string): Promise<string[] | null> {
+/** The retriever's training languages from a pairs report.json (`params.trainLanguages`); null when it has none. */
+export async function readTrainLanguages(reportPath: string): Promise<string[] | null> {
   let report: unknown;
   try {
     report = JSON.parse(await readFile(reportPath, 'utf8'));

@@ -171,4 +171,5 @@ export function randomBaseline(shape: EncoderDescription | null, seed: number): 
 // untrained-encoder baseline.
 export { retrieverColumns } from './schema.ts';
 export { randomEncoder } from './retrievers.ts';
+export { readTrainLanguages } from './eval-set.ts';
 export type { RetrieverInfo, RetrieverKind } from './summary.ts';

@@ -1,0 +1,207 @@
+// Stage `classify`: zero-shot cross-lingual classification with each trained encoder as a frozen feature
+// extractor (the standard transfer protocol): a softmax probe trained on English only, evaluated in every other
+// language. XNLI dev (shipped, split by premise) always; MLDoc when the user points at it (it cannot be shipped).
+// The untrained encoder and a lexical probe (hashed words) are measured the same way beside the models.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
+import { tablesEnv, writeParquet } from '../common/tables.ts';
+import { modelDir, modelInfo, randomBaseline, readTrainLanguages, type RetrieverInfo } from '../score/index.ts';
+import { BACKEND_CHOICES, backendEnv, describeEncoder, initBackend, loadEncoder } from '../train/index.ts';
+import { BagCache, encoderFeaturizer, lexicalFeaturizer, type TextFeaturizer } from './features.ts';
+import { locateMldoc, mldocDirOf, mldocEnv, MLDOC_CODES, MLDOC_ENV, MLDOC_TRAIN_SIZES, readMldoc } from './mldoc.ts';
+import { metricsColumns, metricsJson, writeTextAtomic } from './outputs.ts';
+import { mldocTask, runTask, SOURCE_LANGUAGE, xnliTask, type ProbeOptions, type Task } from './protocol.ts';
+import type { RetrieverResult } from './results.ts';
+import { CLASSIFY_METRICS_SCHEMA } from './schema.ts';
+import { splitByPremise } from './split.ts';
+import { summaryMarkdown, type SummaryContext } from './summary.ts';
+import { readXnli, XNLI_LANGUAGES } from './xnli.ts';
+
+/** The files of a classify artifact. */
+export const CLASSIFY_FILES = { metrics: 'metrics.parquet', metricsJson: 'metrics.json', summary: 'summary.md' } as const;
+
+const noRepeats = (list: readonly string[]): boolean => new Set(list).size === list.length;
+
+const params = z.object({
+  backend: z.enum(BACKEND_CHOICES).default('auto').describe('TF.js backend for embedding and the probe: auto tries node-gpu → node → wasm → cpu'),
+  languages: z
+    .array(z.enum(XNLI_LANGUAGES))
+    .min(2)
+    .default([...XNLI_LANGUAGES])
+    .refine((l) => l.includes(SOURCE_LANGUAGE), `must include "${SOURCE_LANGUAGE}" (the probe is trained on English)`)
+    .refine(noRepeats, 'must not repeat')
+    .describe('XNLI languages evaluated'),
+  testShare: z.number().gt(0).lt(1).default(0.5).describe('share of XNLI premises in part B (evaluation)'),
+  heldOutShare: z.number().gt(0).lt(1).default(0.2).describe("share of part A's premises held out for early stopping"),
+  baselines: z.array(z.enum(['random', 'lexical'])).default(['random', 'lexical']).refine(noRepeats, 'must not repeat').describe('baselines probed next to the models'),
+  lexicalBuckets: z.number().int().min(16).max(1 << 16).default(512).describe('hashed word buckets of the lexical baseline'),
+  lr: z.number().positive().max(10).default(3e-4).describe("the probe's Adam learning rate"),
+  maxEpochs: z.number().int().min(1).max(10_000).default(100),
+  batchSize: z.number().int().min(1).default(64),
+  patience: z.number().int().min(1).default(5).describe('epochs without a lower held-out loss before stopping'),
+  l2: z.number().min(0).default(0.01).describe('L2 penalty on the probe weights'),
+  seed: z.number().int().default(0).describe('premise split, minibatch order, and the untrained-encoder baseline'),
+  mldocDir: z.string().min(1).optional().describe(`folder of the MLDoc files (else the ${MLDOC_ENV} environment variable; neither: MLDoc is skipped)`),
+  mldocTrainSize: z.union(MLDOC_TRAIN_SIZES.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<1000>, z.ZodLiteral<2000>, z.ZodLiteral<5000>, z.ZodLiteral<10000>]).default(1000).describe('which english.train.N trains the MLDoc probe'),
+  mldocLanguages: z.array(z.enum(MLDOC_CODES)).min(2).refine(noRepeats, 'must not repeat').refine((l) => l.includes('en'), 'must include "en"').optional().describe('MLDoc languages (default: every one whose test file is present)'),
+});
+
+export type ClassifyParams = z.output<typeof params>;
+
+export interface ClassifySummary {
+  [key: string]: unknown;
+  rows: { metrics: number };
+  backend: string;
+  xnli: { languages: number; trainRows: number; heldOutRows: number; testRowsPerLanguage: number; unlabelled: number };
+  mldoc: string;
+  texts: { xnli: number; mldoc: number; tokenized: number };
+  retrievers: { id: string; seconds: number; xnliEnglish: number; xnliZeroShot: number; mldocZeroShot?: number }[];
+}
+
+interface Job {
+  info: RetrieverResult['info'];
+  open(): Promise<TextFeaturizer>;
+}
+
+export const classifyStage = defineStage({
+  name: 'classify',
+  version: 1,
+  description: 'Zero-shot cross-lingual XNLI (and MLDoc when given) accuracy of a softmax probe on each frozen encoder, trained on English only, with untrained and lexical baselines',
+  params,
+  inputs: ['models', 'raw', 'eval'],
+  // MLDoc lives outside the store: its files' content (not its path) enters the fingerprint here.
+  env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv(), ...mldocEnv(mldocDirOf(p.mldocDir), p.mldocTrainSize, p.mldocLanguages) }),
+  sourceDir: new URL('.', import.meta.url),
+  extraSources: [new URL('../train/', import.meta.url), new URL('../score/', import.meta.url), new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  async run(ctx): Promise<ClassifySummary> {
+    const p = ctx.params;
+    const backend = await initBackend(p.backend);
+    const backendName = `${backend.name}@${backend.version}`;
+
+    // XNLI from the download artifact, split by English premise (the files are aligned line by line).
+    const raw = ctx.input('raw');
+    const files = await readXnli(p.languages, (path) => artifactPath(raw, path));
+    const en = files.find((f) => f.lang === SOURCE_LANGUAGE)!;
+    const split = splitByPremise(en.premise, { seed: p.seed, testShare: p.testShare, heldOutShare: p.heldOutShare });
+    const xnli = xnliTask(files, split);
+    const unlabelled = Object.fromEntries(files.map((f) => [f.lang, f.unlabelled]));
+    const unlabelledTotal = files.reduce((n, f) => n + f.unlabelled, 0);
+    ctx.log.info(
+      `XNLI: ${files.length} languages × ${en.label.length} rows; part A ${split.premises.train + split.premises.heldOut} premises (train ${xnli.train.y.length} pairs, held out ${xnli.heldOut.y.length}), part B ${split.premises.test} premises (${split.test.length} pairs per language); ${unlabelledTotal} rows without a label`,
+    );
+
+    const retrieverLanguages = await trainLanguagesOf(ctx.input('eval'));
+    const mldoc = await loadMldoc(p, ctx.log);
+    const tasks: Task[] = [xnli, ...(mldoc.task ? [mldoc.task] : [])];
+
+    const models = ctx.inputs('models');
+    const cache = new BagCache();
+    const shared = tasks.map((t) => t.index.texts);
+    const none = { strategy: null, batchSize: null, loss: null, seed: null, fingerprint: null };
+    const jobs: Job[] = [];
+    for (const baseline of p.baselines) {
+      if (baseline === 'random') {
+        const shape = models.length > 0 ? await describeEncoder(modelDir(models[0])) : null;
+        jobs.push({ info: { id: 'random-encoder', kind: 'random', ...none }, open: async () => encoderFeaturizer(randomBaseline(shape, p.seed), cache, shared) });
+      } else {
+        jobs.push({ info: { id: 'lexical-words', kind: 'lexical', ...none }, open: async () => lexicalFeaturizer(p.lexicalBuckets) });
+      }
+    }
+    for (const ref of models) {
+      const model = await describeEncoder(modelDir(ref));
+      const info: RetrieverInfo = modelInfo(ref, model.metadata);
+      jobs.push({ info, open: async () => encoderFeaturizer(await loadEncoder(modelDir(ref)), cache, shared) });
+    }
+
+    const probe: ProbeOptions = { lr: p.lr, maxEpochs: p.maxEpochs, batchSize: p.batchSize, patience: p.patience, l2: p.l2, seed: p.seed };
+    const results: RetrieverResult[] = [];
+    for (const [i, job] of jobs.entries()) {
+      ctx.signal.throwIfAborted();
+      ctx.progress(i, jobs.length, job.info.id);
+      const began = performance.now();
+      const featurizer = await job.open();
+      const result: RetrieverResult = { info: job.info, results: [], probes: [], seconds: 0 };
+      for (const task of tasks) {
+        const outcome = await runTask(task, featurizer, probe, retrieverLanguages, `classify/probe/${task.dataset}`);
+        result.results.push(outcome.result);
+        result.probes.push(outcome.probe);
+      }
+      result.seconds = (performance.now() - began) / 1000;
+      results.push(result);
+      const x = result.results[0].summary;
+      ctx.log.info(`${job.info.id}: XNLI en ${x.source.toFixed(3)}, zero-shot ${x.zeroShot.toFixed(3)} (gap ${x.gap.toFixed(3)}) in ${result.seconds.toFixed(1)} s`);
+    }
+    ctx.progress(jobs.length, jobs.length);
+
+    const table = metricsColumns(results);
+    await writeParquet(join(ctx.outDir, CLASSIFY_FILES.metrics), CLASSIFY_METRICS_SCHEMA, table.columns);
+    const splitInfo = {
+      seed: p.seed,
+      testShare: p.testShare,
+      heldOutShare: p.heldOutShare,
+      premises: split.premises,
+      trainRows: xnli.train.y.length,
+      heldOutRows: xnli.heldOut.y.length,
+      testRowsPerLanguage: split.test.length,
+    };
+    const mldocContext: SummaryContext['mldoc'] = mldoc.task
+      ? { status: 'evaluated', languages: mldoc.task.test.map((t) => t.language), trainRows: mldoc.task.train.y.length, devRows: mldoc.task.heldOut.y.length }
+      : { status: 'skipped', reason: mldoc.reason };
+    const { mldocDir: _dir, ...fingerprinted } = p;
+    await writeTextAtomic(
+      join(ctx.outDir, CLASSIFY_FILES.metricsJson),
+      `${JSON.stringify(metricsJson(results, { backend: backendName, params: fingerprinted, trainLanguages: retrieverLanguages, xnli: { languages: p.languages, split: splitInfo, unlabelled }, mldoc: mldocContext }), null, 2)}\n`,
+    );
+    await writeTextAtomic(
+      join(ctx.outDir, CLASSIFY_FILES.summary),
+      summaryMarkdown(results, { xnli: { languages: p.languages, split: splitInfo, unlabelled: unlabelledTotal }, retrieverLanguages, mldoc: mldocContext }),
+    );
+    return {
+      rows: { metrics: table.rows },
+      backend: backendName,
+      xnli: { languages: files.length, trainRows: splitInfo.trainRows, heldOutRows: splitInfo.heldOutRows, testRowsPerLanguage: splitInfo.testRowsPerLanguage, unlabelled: unlabelledTotal },
+      mldoc: mldoc.task ? `evaluated: ${mldocContext.status === 'evaluated' ? mldocContext.languages.join(' ') : ''}` : `skipped: ${mldoc.reason}`,
+      texts: { xnli: xnli.index.texts.length, mldoc: mldoc.task?.index.texts.length ?? 0, tokenized: cache.tokenized },
+      retrievers: results.map((r) => ({
+        id: r.info.id,
+        seconds: Math.round(r.seconds * 10) / 10,
+        xnliEnglish: r.results[0].summary.source,
+        xnliZeroShot: r.results[0].summary.zeroShot,
+        ...(mldoc.task && { mldocZeroShot: r.results[1].summary.zeroShot }),
+      })),
+    };
+  },
+});
+
+/** A file of the download artifact, with a hint when the artifact was made without XNLI. */
+function artifactPath(raw: ArtifactRef, path: string): string {
+  try {
+    return raw.path(path);
+  } catch (error) {
+    throw new Error(`classify: the download artifact has no ${path} (is "xnli-dev" in download.datasets?): ${(error as Error).message}`);
+  }
+}
+
+async function trainLanguagesOf(evalRef: ArtifactRef): Promise<string[] | null> {
+  const hasReport = evalRef.manifest.files.some((f) => f.path === 'report.json');
+  return hasReport ? readTrainLanguages(evalRef.path('report.json')) : null;
+}
+
+/** MLDoc's task, or why there is none: absent is one log line (and a summary line), never silent. */
+async function loadMldoc(p: ClassifyParams, log: { info(msg: string): void; warn(msg: string): void }): Promise<{ task: Task; reason?: undefined } | { task?: undefined; reason: string }> {
+  const dir = mldocDirOf(p.mldocDir);
+  if (dir === undefined) {
+    const reason = `no MLDoc folder given (set classify.mldocDir or ${MLDOC_ENV}; MLDoc is built from Reuters RCV1/RCV2 and cannot be shipped)`;
+    log.warn(`MLDoc skipped: ${reason}`);
+    return { reason };
+  }
+  const located = locateMldoc(dir, p.mldocTrainSize, p.mldocLanguages);
+  if (located.missing.length > 0) log.warn(`MLDoc: no test file for ${located.missing.join(', ')} in ${dir}; evaluating the others`);
+  const tests = [];
+  for (const [language, path] of Object.entries(located.test)) tests.push({ language, file: await readMldoc(path) });
+  const task = mldocTask(await readMldoc(located.train), await readMldoc(located.dev), tests);
+  log.info(`MLDoc from ${dir}: train ${task.train.y.length}, dev ${task.heldOut.y.length}, test ${tests.map((t) => `${t.language} ${t.file.labels.length}`).join(', ')}`);
+  return { task };
+}
+
