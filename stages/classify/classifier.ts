@@ -58,8 +58,8 @@ export async function trainClassifier(train: LabelledSet, heldOut: LabelledSet, 
   const { mean, scale } = standardisation(train.x, n, dim);
   const xs = standardise(train.x, mean, scale);
 
-  const W = tf.variable(tf.zeros([dim, k]), true, `${opts.stream}/W`);
-  const b = tf.variable(tf.zeros([k]), true, `${opts.stream}/b`);
+  const W = tf.variable(tf.zeros([dim, k]), true);
+  const b = tf.variable(tf.zeros([k]), true);
   const optimizer = tf.train.adam(opts.lr);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const rng = createRng(opts.seed, opts.stream);
