@@ -1,6 +1,7 @@
 // Stage `score`: zero-shot retrieval metrics for every trained model of the pipeline (a fan-in input) and two
-// baselines computed by the same code, on the pairs artifact's evaluation pool (LAReQA protocol). Writes
-// metrics.json, metrics.parquet, ranks.parquet and summary.md (the study's table).
+// baselines computed by the same code, on the pairs artifact's evaluation pool (LAReQA protocol), on the clean
+// queries and, with an attack input, on each attacked query set. Writes metrics.json, metrics.parquet (a query_set
+// column), ranks.parquet (clean queries) and summary.md (the study's table and the robustness table).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -10,12 +11,19 @@ import { BACKEND_CHOICES, backendEnv, initBackend } from '../train/backend.ts';
 import type { EncoderConfig } from '../train/encoder.ts';
 import { describeEncoder, loadEncoder, type EncoderDescription, type LoadedEncoder } from '../train/model-io.ts';
 import { trainStage } from '../train/index.ts';
-import { evaluate, type ScoreBlock } from './evaluate.ts';
+import { evaluate, type EvalSet, type ScoreBlock } from './evaluate.ts';
 import { loadEvalSet } from './eval-set.ts';
 import { metricsColumns, metricsJson, ranksColumns, type ScoredRetriever } from './outputs.ts';
-import { bm25Scorer, denseScorer, randomEncoder } from './retrievers.ts';
+import { bm25Pool, densePool, randomEncoder } from './retrievers.ts';
 import { METRICS_SCHEMA, RANKS_SCHEMA } from './schema.ts';
-import { headline, summaryMarkdown, summaryRows, type Headline, type RetrieverInfo } from './summary.ts';
+import { headline, robustnessMarkdown, robustnessRows, summaryMarkdown, summaryRows, type Headline, type RetrieverInfo } from './summary.ts';
+
+// What other stages may use of this one (attack ranks its queries with score's own code).
+export { evaluate, type EvalSet, type RetrieverMetrics, type ScoreBlock } from './evaluate.ts';
+export { loadEvalSet } from './eval-set.ts';
+export { densePool, type DensePool } from './retrievers.ts';
+export { retrieverColumns } from './schema.ts';
+export type { RetrieverInfo } from './summary.ts';
 
 const params = z.object({
   backend: z.enum(BACKEND_CHOICES).default('auto').describe('TF.js backend for embedding and scoring: auto tries node-gpu → node → wasm → cpu'),
@@ -43,7 +51,7 @@ export const scoreStage = defineStage({
   version: 1,
   description: 'Zero-shot retrieval metrics (LAReQA: multilingual mAP@20, mono and cross R@k, MRR, nDCG, language bias) for every model and two baselines',
   params,
-  inputs: ['models', 'eval'],
+  inputs: ['models', 'eval', 'attacks'],
   // The block size changes how much is scored at once, never a score.
   runtimeParams: ['block'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
@@ -58,18 +66,32 @@ export const scoreStage = defineStage({
     const models = ctx.inputs('models');
     ctx.log.info(`${data.dataset}: ${data.queries.ids.length} queries, ${data.candidates.ids.length} candidates, ${data.languages.length} languages; ${models.length} models`);
 
-    // Each retriever is opened when its turn comes, so only one model's table is in memory at a time.
-    type Opened = { info: RetrieverInfo; score: ScoreBlock; dispose?(): void; featureless?: number };
+    // The attacked query sets (the attack input is absent in pipelines without an attack node, and in tests).
+    const attackRefs = ctx.inputs('attacks');
+    if (attackRefs.length > 1) throw new Error(`score: input "attacks" takes one attack artifact, got ${attackRefs.length}`);
+    const querySets = attackRefs.length === 1 ? await attackedSets(attackRefs[0], data) : [];
+    if (querySets.length > 0) ctx.log.info(`attacked query sets: ${[...new Set(querySets.map((q) => q.name))].join(' ')}`);
+
+    // Each retriever is opened when its turn comes, so only one model's table is in memory at a time. Its pool is
+    // embedded (or indexed) once and scores the clean queries and every attacked set.
+    type Opened = { info: RetrieverInfo; scorer(texts: readonly string[]): Promise<ScoreBlock>; dispose?(): void; featureless?: number };
     const jobs: { id: string; open(): Promise<Opened> }[] = [];
     const none = { strategy: null, batchSize: null, loss: null, seed: null, fingerprint: null };
+    const dense = async (info: RetrieverInfo, model: LoadedEncoder): Promise<Opened> => {
+      const pool = await densePool(model, data.candidates.texts);
+      return { info, scorer: (texts) => pool.scorer(texts), dispose: () => pool.dispose(), featureless: pool.featureless };
+    };
     for (const baseline of p.baselines) {
       if (baseline === 'bm25') {
         const info: RetrieverInfo = { id: 'bm25', kind: 'bm25', ...none };
-        jobs.push({ id: info.id, open: async () => ({ info, score: bm25Scorer(data, { k1: p.bm25K1, b: p.bm25B }) }) });
+        jobs.push({ id: info.id, open: async () => {
+          const index = bm25Pool(data.candidates.texts, { k1: p.bm25K1, b: p.bm25B });
+          return { info, scorer: async (texts) => index(texts) };
+        } });
       } else {
         const info: RetrieverInfo = { id: 'random-encoder', kind: 'random', ...none };
         const shape = models.length > 0 ? await describeEncoder(modelDir(models[0])) : null;
-        jobs.push({ id: info.id, open: async () => ({ info, ...(await denseScorer(randomBaseline(shape, p.seed), data)) }) });
+        jobs.push({ id: info.id, open: () => dense(info, randomBaseline(shape, p.seed)) });
       }
     }
     for (const ref of models) {
@@ -77,30 +99,36 @@ export const scoreStage = defineStage({
         id: ref.node,
         open: async () => {
           const model = await loadEncoder(modelDir(ref));
-          return { info: modelInfo(ref, model.metadata), ...(await denseScorer(model, data)) };
+          return dense(modelInfo(ref, model.metadata), model);
         },
       });
     }
 
     const scored: ScoredRetriever[] = [];
+    const attacked: ScoredRetriever[] = [];
     for (const [index, job] of jobs.entries()) {
       const began = performance.now();
       const scorer = await job.open();
       try {
-        const { metrics, ranks } = await evaluate(data, scorer.score, {
+        const { metrics, ranks } = await evaluate(data, await scorer.scorer(data.queries.texts), {
           block: p.block,
           signal: ctx.signal,
           onProgress: (done, total) => ctx.progress(index * total + done, jobs.length * total, job.id),
         });
         const h = headline(metrics, data.trainLanguages);
-        scored.push({ info: scorer.info, metrics, headline: h, ranks, seconds: (performance.now() - began) / 1000, featurelessCandidates: scorer.featureless });
+        scored.push({ info: scorer.info, querySet: CLEAN, metrics, headline: h, ranks, seconds: (performance.now() - began) / 1000, featurelessCandidates: scorer.featureless });
         ctx.log.info(`${job.id}: multilingual mAP@20 ${h.multilingualMap20.toFixed(3)}, cross R@1 ${h.crossR1.toFixed(3)}, mono R@1 ${h.monoR1.toFixed(3)}`);
+        // A model-dependent set (greedy) is scored on the model it was made against only; transfer is attack's.
+        for (const set of querySets.filter((q) => q.retriever === null || q.retriever === job.id)) {
+          const r = await evaluate(set.data, await scorer.scorer(set.data.queries.texts), { block: p.block, signal: ctx.signal });
+          attacked.push({ info: scorer.info, querySet: set.name, metrics: r.metrics, headline: headline(r.metrics, data.trainLanguages), ranks: r.ranks, seconds: 0 });
+        }
       } finally {
         scorer.dispose?.();
       }
     }
 
-    const metricsTable = metricsColumns(data, scored);
+    const metricsTable = metricsColumns(data, [...scored, ...attacked]);
     await writeParquet(join(ctx.outDir, 'metrics.parquet'), METRICS_SCHEMA, metricsTable.columns);
     let rankRows = 0;
     if (p.ranks) {
@@ -111,7 +139,7 @@ export const scoreStage = defineStage({
     const backendName = `${backend.name}@${backend.version}`;
     // The runtime param is left out: metrics.json is a pure function of what the fingerprint covers.
     const { block: _block, ...fingerprinted } = p;
-    await writeFile(join(ctx.outDir, 'metrics.json'), `${JSON.stringify(metricsJson(data, scored, { backend: backendName, params: fingerprinted }), null, 2)}\n`);
+    await writeFile(join(ctx.outDir, 'metrics.json'), `${JSON.stringify(metricsJson(data, [...scored, ...attacked], { backend: backendName, params: fingerprinted }), null, 2)}\n`);
     const rows = summaryRows(scored);
     const nLang = data.languages.length;
     await writeFile(
@@ -123,7 +151,7 @@ export const scoreStage = defineStage({
         languages: data.languages,
         directions: nLang * (nLang - 1),
         trainLanguages: data.trainLanguages,
-      }),
+      }) + (attacked.length > 0 ? `\n${robustnessMarkdown(robustnessRows([...scored, ...attacked]), { sample: querySets.find((q) => q.name === SAMPLE)?.data.queries.ids.length ?? 0 })}` : ''),
     );
     return {
       rows: { metrics: metricsTable.rows, ...(p.ranks && { ranks: rankRows }) },
@@ -131,9 +159,36 @@ export const scoreStage = defineStage({
       backend: backendName,
       trainLanguages: data.trainLanguages,
       retrievers: scored.map((s) => ({ id: s.info.id, seconds: Math.round(s.seconds * 10) / 10, headline: s.headline })),
+      querySets: [CLEAN, ...new Set(querySets.map((q) => q.name))],
     };
   },
 });
+
+/** Query-set names: the full clean set, and the attack's sample unperturbed (the reference of every drop). */
+export const CLEAN = 'clean';
+export const SAMPLE = 'sample';
+
+interface QuerySet {
+  name: string;
+  /** The model a model-dependent set was made against; null: every retriever is scored on it. */
+  retriever: string | null;
+  data: EvalSet;
+}
+
+/**
+ * The attack artifact's query sets as evaluation sets on the same pool: the sample unperturbed, then each recipe's
+ * attacked texts. The attack stage module is imported here, at run time, because it imports this one (it ranks
+ * with score's code): a static import both ways would make the two modules' initialisation order matter.
+ */
+async function attackedSets(ref: ArtifactRef, data: EvalSet): Promise<QuerySet[]> {
+  const { loadAttackedQueries, querySubset } = await import('../attack/index.ts');
+  const loaded = await loadAttackedQueries(ref);
+  if (loaded.sets.length === 0) return [];
+  return [
+    { name: SAMPLE, retriever: null, data: querySubset(data, loaded.sample.queryIds, loaded.sample.texts) },
+    ...loaded.sets.map((set) => ({ name: set.recipe, retriever: set.retriever, data: querySubset(data, set.queryIds, set.texts) })),
+  ];
+}
 
 /** The model folder inside a train artifact. */
 export function modelDir(ref: ArtifactRef): string {
@@ -167,9 +222,7 @@ export function randomBaseline(shape: EncoderDescription | null, seed: number): 
   return randomEncoder(config, { buckets: d.buckets, ngramMin: d.ngramMin, ngramMax: d.ngramMax, words: d.words }, seed);
 }
 
-// What other stages may use of this one: the retriever identity columns and how a retriever is labelled, and the
-// untrained-encoder baseline.
-export { retrieverColumns } from './schema.ts';
+// Also for other stages: how a retriever is labelled, the untrained-encoder baseline, the training languages.
 export { randomEncoder } from './retrievers.ts';
 export { readTrainLanguages } from './eval-set.ts';
-export type { RetrieverInfo, RetrieverKind } from './summary.ts';
+export type { RetrieverKind } from './summary.ts';

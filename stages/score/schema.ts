@@ -19,6 +19,7 @@ export const METRICS_SCHEMA = {
   columns: [
     ...retrieverColumns,
     { name: 'dataset', type: 'utf8', description: 'Evaluation set: "xquad-r" or "mlqa-r".' },
+    { name: 'query_set', type: 'utf8', description: '"clean" (every query of the evaluation set), "sample" (the attack stage\'s sampled queries, unperturbed: the reference of the drops), or the attack recipe whose queries were scored: "char", "homoglyph", "codemix", "greedy" (each model on the queries made against itself).' },
     { name: 'setting', type: 'utf8', description: '"multilingual" (one pool of every language), "mono" (X → X), "cross" (X → Y ≠ X), or "bias" (language bias in the multilingual pool).' },
     { name: 'aggregate', type: 'utf8', description: '"language" (one query language, or one direction), "macro" (equal-weight mean of those), or "micro" (mean over all queries).' },
     { name: 'query_lang', type: 'utf8', description: 'Language of the questions, or "all" for macro/micro rows.' },
