@@ -92,8 +92,11 @@ export function lexicalFeaturizer(buckets: number): TextFeaturizer {
   };
 }
 
-/** Pair features [rows × 4·dim]: u, v, |u − v|, u ⊙ v, with u = vectors[premise slot], v = vectors[hypothesis slot]. */
-export function pairFeatures(vectors: Float32Array, dim: number, premiseSlots: Int32Array, hypothesisSlots: Int32Array): Float32Array {
+/**
+ * Pair features [rows × 4·dim]: u, v, |u − v|, u ⊙ v, with u = vectors[premise slot], v = hypothesisVectors[hypothesis
+ * slot] (the same vectors unless the hypotheses were embedded apart, as attacked ones are).
+ */
+export function pairFeatures(vectors: Float32Array, dim: number, premiseSlots: Int32Array, hypothesisSlots: Int32Array, hypothesisVectors = vectors): Float32Array {
   const n = premiseSlots.length;
   const out = new Float32Array(n * 4 * dim);
   for (let i = 0; i < n; i++) {
@@ -102,7 +105,7 @@ export function pairFeatures(vectors: Float32Array, dim: number, premiseSlots: I
     const o = i * 4 * dim;
     for (let d = 0; d < dim; d++) {
       const a = vectors[u + d];
-      const b = vectors[v + d];
+      const b = hypothesisVectors[v + d];
       out[o + d] = a;
       out[o + dim + d] = b;
       out[o + 2 * dim + d] = Math.abs(a - b);

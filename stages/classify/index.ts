@@ -8,6 +8,8 @@ import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
 import { tablesEnv, writeParquet } from '../common/tables.ts';
 import { modelDir, modelInfo, randomBaseline, readTrainLanguages, type RetrieverInfo } from '../score/index.ts';
 import { BACKEND_CHOICES, backendEnv, describeEncoder, initBackend, loadEncoder } from '../train/index.ts';
+import { AttackParams, loadDictionaries, RECIPES, type Dictionaries } from '../attack/index.ts';
+import { attackedResults, attackSample, transformHypotheses, type AttackConfig } from './attacked.ts';
 import { BagCache, encoderFeaturizer, lexicalFeaturizer, type TextFeaturizer } from './features.ts';
 import { locateMldoc, mldocDirOf, mldocEnv, MLDOC_CODES, MLDOC_ENV, MLDOC_TRAIN_SIZES, readMldoc } from './mldoc.ts';
 import { metricsColumns, metricsJson, writeTextAtomic } from './outputs.ts';
@@ -22,6 +24,8 @@ import { readXnli, XNLI_LANGUAGES } from './xnli.ts';
 export const CLASSIFY_FILES = { metrics: 'metrics.parquet', metricsJson: 'metrics.json', summary: 'summary.md' } as const;
 
 const noRepeats = (list: readonly string[]): boolean => new Set(list).size === list.length;
+/** The attack stage's budget defaults, so an attack here means what it means there. */
+const ATTACK = AttackParams.parse({});
 
 const params = z.object({
   backend: z.enum(BACKEND_CHOICES).default('auto').describe('TF.js backend for embedding and the probe: auto tries node-gpu → node → wasm → cpu'),
@@ -42,6 +46,14 @@ const params = z.object({
   patience: z.number().int().min(1).default(5).describe('epochs without a lower held-out loss before stopping'),
   l2: z.number().min(0).default(0.01).describe('L2 penalty on the probe weights'),
   seed: z.number().int().default(0).describe('premise split, minibatch order, and the untrained-encoder baseline'),
+  attackRecipes: z.array(z.enum(RECIPES)).default([...RECIPES]).refine(noRepeats, 'must not repeat').describe("the attack stage's recipes applied to XNLI part-B hypotheses ([] for none)"),
+  attackPerLanguage: z.number().int().min(1).max(100_000).default(20).describe('part-B pairs attacked per language (a seeded sample, the same pairs in every language)'),
+  attackWordShare: z.number().gt(0).max(1).default(ATTACK.wordShare).describe("budget: largest share of a hypothesis's words edited"),
+  attackMaxEdits: z.number().int().min(1).max(64).default(ATTACK.maxEdits),
+  attackMaxModelCalls: z.number().int().min(2).max(100_000).default(ATTACK.maxModelCalls).describe('greedy: probe calls per pair'),
+  attackCharCandidates: z.number().int().min(1).max(64).default(ATTACK.charCandidates),
+  attackHomoglyphCandidates: z.number().int().min(1).max(64).default(ATTACK.homoglyphCandidates),
+  attackCodemixLanguages: z.number().int().min(1).max(11).default(ATTACK.codemixLanguages).describe('codemix: embedded languages drawn per hypothesis'),
   mldocDir: z.string().min(1).optional().describe(`folder of the MLDoc files (else the ${MLDOC_ENV} environment variable; neither: MLDoc is skipped)`),
   mldocTrainSize: z.union(MLDOC_TRAIN_SIZES.map((n) => z.literal(n)) as unknown as [z.ZodLiteral<1000>, z.ZodLiteral<2000>, z.ZodLiteral<5000>, z.ZodLiteral<10000>]).default(1000).describe('which english.train.N trains the MLDoc probe'),
   mldocLanguages: z.array(z.enum(MLDOC_CODES)).min(2).refine(noRepeats, 'must not repeat').refine((l) => l.includes('en'), 'must include "en"').optional().describe('MLDoc languages (default: every one whose test file is present)'),
@@ -95,6 +107,9 @@ export const classifyStage = defineStage({
     const mldoc = await loadMldoc(p, ctx.log);
     const tasks: Task[] = [xnli, ...(mldoc.task ? [mldoc.task] : [])];
 
+    // The attacked evaluation's inputs, shared by every retriever: the sample, MUSE for codemix, the transformed texts.
+    const attack = p.attackRecipes.length > 0 ? await prepareAttack(p, xnli, raw, ctx.log) : null;
+
     const models = ctx.inputs('models');
     const cache = new BagCache();
     const shared = tasks.map((t) => t.index.texts);
@@ -126,6 +141,9 @@ export const classifyStage = defineStage({
         const outcome = await runTask(task, featurizer, probe, retrieverLanguages, `classify/probe/${task.dataset}`);
         result.results.push(outcome.result);
         result.probes.push(outcome.probe);
+        if (task === xnli && attack) {
+          result.results.push(...(await attackedResults(xnli, outcome, featurizer, attack.sample, attack.transformed, attack.config, attack.dictionaries, retrieverLanguages)));
+        }
       }
       result.seconds = (performance.now() - began) / 1000;
       results.push(result);
@@ -151,11 +169,23 @@ export const classifyStage = defineStage({
     const { mldocDir: _dir, ...fingerprinted } = p;
     await writeTextAtomic(
       join(ctx.outDir, CLASSIFY_FILES.metricsJson),
-      `${JSON.stringify(metricsJson(results, { backend: backendName, params: fingerprinted, trainLanguages: retrieverLanguages, xnli: { languages: p.languages, split: splitInfo, unlabelled }, mldoc: mldocContext }), null, 2)}\n`,
+      `${JSON.stringify(metricsJson(results, {
+        backend: backendName,
+        params: fingerprinted,
+        trainLanguages: retrieverLanguages,
+        xnli: { languages: p.languages, split: splitInfo, unlabelled },
+        attack: attack ? { rowsPerLanguage: attack.sample[0]?.positions.length ?? 0, noDictionary: attack.noDictionary, note: attack.note } : null,
+        mldoc: mldocContext,
+      }), null, 2)}\n`,
     );
     await writeTextAtomic(
       join(ctx.outDir, CLASSIFY_FILES.summary),
-      summaryMarkdown(results, { xnli: { languages: p.languages, split: splitInfo, unlabelled: unlabelledTotal }, retrieverLanguages, mldoc: mldocContext }),
+      summaryMarkdown(results, {
+        xnli: { languages: p.languages, split: splitInfo, unlabelled: unlabelledTotal },
+        retrieverLanguages,
+        mldoc: mldocContext,
+        attack: attack ? { perLanguage: attack.sample[0]?.positions.length ?? 0, note: attack.note } : undefined,
+      }),
     );
     return {
       rows: { metrics: table.rows },
@@ -173,6 +203,50 @@ export const classifyStage = defineStage({
     };
   },
 });
+
+interface PreparedAttack {
+  config: AttackConfig;
+  sample: ReturnType<typeof attackSample>;
+  transformed: ReturnType<typeof transformHypotheses>;
+  dictionaries: Dictionaries | null;
+  noDictionary: string[];
+  note: string;
+}
+
+/** The sample, the MUSE dictionaries (codemix, and greedy's translation candidates) and the model-free recipes' texts. */
+async function prepareAttack(p: ClassifyParams, xnli: Task, raw: ArtifactRef, log: { info(msg: string): void; warn(msg: string): void }): Promise<PreparedAttack> {
+  const config: AttackConfig = {
+    recipes: p.attackRecipes,
+    perLanguage: p.attackPerLanguage,
+    wordShare: p.attackWordShare,
+    maxEdits: p.attackMaxEdits,
+    maxModelCalls: p.attackMaxModelCalls,
+    charCandidates: p.attackCharCandidates,
+    homoglyphCandidates: p.attackHomoglyphCandidates,
+    codemixLanguages: p.attackCodemixLanguages,
+    seed: p.seed,
+  };
+  let dictionaries: Dictionaries | null = null;
+  let noDictionary: string[] = [];
+  let note = '';
+  if (p.attackRecipes.includes('codemix') || p.attackRecipes.includes('greedy')) {
+    const listed = new Set(raw.manifest.files.map((f) => f.path));
+    const loaded = await loadDictionaries(p.languages, (file) => (listed.has(file) ? raw.path(file) : null));
+    dictionaries = loaded.dictionaries;
+    noDictionary = p.languages.filter((l) => !dictionaries!.has(l));
+    if (noDictionary.length > 0) {
+      note =
+        dictionaries.languages.length === 0
+          ? 'No MUSE dictionary in the download artifact: codemix did not run, and greedy used typos and homoglyphs only.'
+          : `No MUSE dictionary for ${noDictionary.join(' ')}: codemix leaves them out (its macro covers the others), greedy uses typos and homoglyphs there.`;
+      log.warn(`attack: ${note}`);
+    }
+  }
+  const sample = attackSample(xnli, p.attackPerLanguage, p.seed);
+  const transformed = transformHypotheses(xnli, sample, config, dictionaries);
+  log.info(`attack: ${p.attackRecipes.join(', ')} on ${sample[0]?.positions.length ?? 0} part-B hypotheses per language`);
+  return { config, sample, transformed, dictionaries, noDictionary, note };
+}
 
 /** A file of the download artifact, with a hint when the artifact was made without XNLI. */
 function artifactPath(raw: ArtifactRef, path: string): string {

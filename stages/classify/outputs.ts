@@ -2,7 +2,7 @@
 // here depends on time or the machine, so equal inputs give equal bytes.
 import { open, rename, rm } from 'node:fs/promises';
 import type { Columns } from '../common/tables.ts';
-import type { RetrieverResult } from './results.ts';
+import type { AttackOutcome, RetrieverResult } from './results.ts';
 
 export const CLASSIFY_METRICS_FORMAT = 'hybrid-xlr/classify-metrics@1';
 
@@ -36,16 +36,20 @@ function rowsOf(r: RetrieverResult): Row[] {
       if (probe) push('en', 'held_out_accuracy', probe.heldOutAccuracy, probe.heldOutRows);
     }
     if (res.attack) {
-      const clean = r.results.find((c) => c.dataset === res.dataset && c.recipe === 'clean');
+      // Per language: the sample's clean accuracy, the drop and the success rate; macro rows average languages
+      // with equal weight, except the success rate, pooled over every attacked row as TextAttack reports it.
+      const cleanOf = (a: AttackOutcome): number => a.attacked / a.examples;
       for (const a of res.attack) {
-        const before = clean?.byLanguage.find((l) => l.language === a.language)?.accuracy ?? Number.NaN;
-        const after = res.byLanguage.find((l) => l.language === a.language)?.accuracy ?? Number.NaN;
-        push(a.language, 'accuracy_drop', before - after, a.attacked + a.skipped);
+        push(a.language, 'clean_accuracy', cleanOf(a), a.examples);
+        push(a.language, 'accuracy_drop', a.successful / a.examples, a.examples);
         push(a.language, 'attack_success_rate', a.attacked > 0 ? a.successful / a.attacked : Number.NaN, a.attacked);
       }
+      const examples = res.attack.reduce((n, a) => n + a.examples, 0);
       const attacked = res.attack.reduce((n, a) => n + a.attacked, 0);
       const successful = res.attack.reduce((n, a) => n + a.successful, 0);
-      if (clean) push('macro', 'accuracy_drop', clean.summary.macro - s.macro, count(all));
+      const meanOf = (f: (a: AttackOutcome) => number): number => res.attack!.reduce((x, a) => x + f(a), 0) / res.attack!.length;
+      push('macro', 'clean_accuracy', meanOf(cleanOf), examples);
+      push('macro', 'accuracy_drop', meanOf((a) => a.successful / a.examples), examples);
       push('macro', 'attack_success_rate', attacked > 0 ? successful / attacked : Number.NaN, attacked);
     }
   }

@@ -11,15 +11,24 @@ export interface LanguageAccuracy {
   unlabelled: number;
 }
 
-/** An attacked evaluation: per language, what the recipe did to the rows the probe got right. */
+/**
+ * An attacked evaluation of one language's sample, counted as TextAttack does: only rows the probe gets right on
+ * clean input are attacked; accuracy under attack is (attacked − successful) / examples.
+ */
 export interface AttackOutcome {
   language: string;
-  /** Rows the probe got right on clean input (TextAttack attacks only those). */
+  /** Sampled rows (all labelled). */
+  examples: number;
+  /** Rows the probe got right on the clean sample: the ones attacked (clean accuracy = attacked / examples). */
   attacked: number;
-  /** Of those, rows whose prediction changed. */
+  /** Attacked rows whose prediction flipped away from the gold label. */
   successful: number;
-  /** Rows left as they were (the probe was already wrong, or the recipe could not change the text). */
+  /** Attacked rows the recipe could not edit (no editable word): failed attacks. */
+  unchanged: number;
+  /** Rows the probe already got wrong: not attacked. */
   skipped: number;
+  /** Model calls (one call scores a list of texts) summed over the attacked rows: greedy only, else 0. */
+  modelCalls: number;
 }
 
 export interface DatasetResult {

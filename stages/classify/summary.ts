@@ -1,12 +1,14 @@
 // summary.md: the zero-shot transfer table per retriever (English, zero-shot mean, seen / unseen languages, the
 // gap), per-language accuracy, the attacked evaluation when there is one, and MLDoc or the line saying why not.
-import type { DatasetResult, ProbeReport, RetrieverResult } from './results.ts';
+import type { AttackOutcome, DatasetResult, ProbeReport, RetrieverResult } from './results.ts';
 
 export interface SummaryContext {
   xnli: { languages: readonly string[]; split: { trainRows: number; heldOutRows: number; testRowsPerLanguage: number; premises: { train: number; heldOut: number; test: number } }; unlabelled: number };
   retrieverLanguages: readonly string[] | null;
   /** MLDoc: the languages evaluated, or the line saying why it was skipped. */
   mldoc: { status: 'evaluated'; languages: readonly string[]; trainRows: number; devRows: number } | { status: 'skipped'; reason: string };
+  /** The attacked XNLI evaluation: its sample size and what to say about it (languages left out, or why none ran). */
+  attack?: { perLanguage: number; note: string };
 }
 
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(3));
@@ -53,20 +55,34 @@ function languageTable(results: readonly RetrieverResult[], dataset: string, lan
   return lines;
 }
 
-function attackTable(results: readonly RetrieverResult[], dataset: string): string[] {
+function attackTable(results: readonly RetrieverResult[], dataset: string, attack: SummaryContext['attack']): string[] {
   const recipes = [...new Set(results.flatMap((r) => r.results.filter((x) => x.dataset === dataset && x.recipe !== 'clean').map((x) => x.recipe)))];
-  if (recipes.length === 0) return [];
-  const head = ['retriever', 'strategy', 'batch', 'loss', 'seed', 'recipe', 'clean macro', 'attacked macro', 'drop', 'successful', 'failed', 'skipped', 'attack success rate'];
-  const lines = ['', `Under attack (the recipe applied to the evaluated ${dataset === 'xnli' ? 'hypotheses' : 'documents'}; TextAttack-style: only rows the probe got right are attacked, the others are skipped):`, '', `| ${head.join(' | ')} |`, `|${head.map((_, i) => (i >= 6 || i === 2 || i === 4 ? '---:' : '---')).join('|')}|`];
+  if (!attack) return [];
+  if (recipes.length === 0) return ['', `Under attack: ${attack.note}`];
+  const head = ['retriever', 'strategy', 'batch', 'loss', 'seed', 'recipe', 'clean (sample)', 'under attack', 'drop', 'successful', 'failed', 'skipped', 'attack success rate', 'calls / attacked'];
+  const lines = [
+    '',
+    `Under attack: the attack stage's recipes on the hypotheses of ${attack.perLanguage} part-B pairs per language (the same pairs in every language). ` +
+      'Macro over languages; TextAttack-style counts: only pairs the probe got right are attacked (successful = label flipped), the others are skipped. ' +
+      attack.note,
+    '',
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i >= 6 || i === 2 || i === 4 ? '---:' : '---')).join('|')}|`,
+  ];
   for (const r of results) {
-    const clean = find(r, dataset);
     for (const recipe of recipes) {
       const res = find(r, dataset, recipe);
-      if (!res || !res.attack || !clean) continue;
-      const attacked = res.attack.reduce((n, a) => n + a.attacked, 0);
-      const successful = res.attack.reduce((n, a) => n + a.successful, 0);
-      const skipped = res.attack.reduce((n, a) => n + a.skipped, 0);
-      lines.push(`| ${[...label(r), recipe, f3(clean.summary.macro), f3(res.summary.macro), f3(clean.summary.macro - res.summary.macro), String(successful), String(attacked - successful), String(skipped), f3(attacked > 0 ? successful / attacked : Number.NaN)].join(' | ')} |`);
+      if (!res || !res.attack) continue;
+      const sum = (f: (a: AttackOutcome) => number): number => res.attack!.reduce((n, a) => n + f(a), 0);
+      const mean = (f: (a: AttackOutcome) => number): number => sum(f) / res.attack!.length;
+      const attacked = sum((a) => a.attacked);
+      const successful = sum((a) => a.successful);
+      const cells = [
+        ...label(r), recipe, f3(mean((a) => a.attacked / a.examples)), f3(res.summary.macro), f3(mean((a) => a.successful / a.examples)),
+        String(successful), String(attacked - successful), String(sum((a) => a.skipped)), f3(attacked > 0 ? successful / attacked : Number.NaN),
+        recipe === 'greedy' && attacked > 0 ? (sum((a) => a.modelCalls) / attacked).toFixed(1) : '—',
+      ];
+      lines.push(`| ${cells.join(' | ')} |`);
     }
   }
   return lines;
@@ -90,7 +106,7 @@ export function summaryMarkdown(results: readonly RetrieverResult[], ctx: Summar
     'Per language:',
     '',
     ...languageTable(results, 'xnli', x.languages),
-    ...attackTable(results, 'xnli'),
+    ...attackTable(results, 'xnli', ctx.attack),
     '',
     '## MLDoc',
     '',
@@ -105,7 +121,6 @@ export function summaryMarkdown(results: readonly RetrieverResult[], ctx: Summar
       ...transferTable(results, 'mldoc', m.languages.length, ctx),
       '',
       ...languageTable(results, 'mldoc', m.languages),
-      ...attackTable(results, 'mldoc'),
     );
   }
   return `${out.join('\n')}\n`;
