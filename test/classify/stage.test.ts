@@ -17,12 +17,14 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LANGS = ['de', 'en', 'sw'];
 
 let raw: Promise<string> | undefined;
-/** A download-like folder with three XNLI languages. */
+/** A download-like folder with three XNLI languages and the English–German MUSE dictionary (none for Swahili). */
 function rawFolder(): Promise<string> {
   raw ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hxlr-classify-raw-'));
     await mkdir(join(dir, 'xnli-dev'));
+    await mkdir(join(dir, 'muse'));
     for (const l of LANGS) await copyFile(join(ROOT, 'data', 'xnli-dev', `dev-${l}.tsv`), join(dir, 'xnli-dev', `dev-${l}.tsv`));
+    await copyFile(join(ROOT, 'data', 'muse', 'en-de.tsv'), join(dir, 'muse', 'en-de.tsv'));
     return dir;
   })();
   return raw;
@@ -69,7 +71,7 @@ async function mldocFolder(): Promise<string> {
   return dir;
 }
 
-const FAST = { backend: 'cpu', languages: LANGS, maxEpochs: 30 };
+const FAST = { backend: 'cpu', languages: LANGS, maxEpochs: 30, attackPerLanguage: 6, attackMaxModelCalls: 8 };
 
 test('probes a model and both baselines on XNLI and MLDoc: metrics.parquet, metrics.json and summary.md agree', async (t) => {
   const mldocDir = await mldocFolder();
@@ -98,7 +100,7 @@ test('probes a model and both baselines on XNLI and MLDoc: metrics.parquet, metr
     const file = join(outDir, CLASSIFY_FILES.metrics);
     const en = (await con.runAndReadAll(`select value, examples from read_parquet('${file}') where retriever = 'models#0' and dataset = 'xnli' and language = 'en' and recipe = 'clean' and metric = 'accuracy'`)).getRowObjectsJS();
     t.deepEqual(en, [{ value: modelXnli.byLanguage.find((l: { language: string }) => l.language === 'en').accuracy, examples: 1245 }]);
-    const gap = (await con.runAndReadAll(`select value from read_parquet('${file}') where retriever = 'models#0' and dataset = 'xnli' and metric = 'transfer_gap'`)).getRowObjectsJS();
+    const gap = (await con.runAndReadAll(`select value from read_parquet('${file}') where retriever = 'models#0' and dataset = 'xnli' and recipe = 'clean' and metric = 'transfer_gap'`)).getRowObjectsJS();
     t.deepEqual(gap, [{ value: modelXnli.summary.gap }]);
     const kinds = (await con.runAndReadAll(`select distinct retriever, kind, strategy, batch_size, loss, seed from read_parquet('${file}') order by retriever`)).getRowObjectsJS();
     t.deepEqual(kinds, [
@@ -111,12 +113,36 @@ test('probes a model and both baselines on XNLI and MLDoc: metrics.parquet, metr
       { dataset: 'mldoc', l: 'de en macro seen zero-shot' },
       { dataset: 'xnli', l: 'de en macro seen sw unseen zero-shot' },
     ]);
+    const drop = (await con.runAndReadAll(`select language, value from read_parquet('${file}') where retriever = 'models#0' and recipe = 'greedy' and metric = 'accuracy_drop' order by language`)).getRowObjectsJS();
+    t.deepEqual(drop.map((r) => r.language), ['de', 'en', 'macro', 'sw']);
   } finally {
     con.closeSync();
     db.closeSync();
   }
 
+  // Under attack: every recipe on 6 pairs per language; codemix only where MUSE has a dictionary (en, de).
+  const recipes = (id: string) => json.retrievers.find((r: { id: string }) => r.id === id).results.filter((r: { dataset: string }) => r.dataset === 'xnli').map((r: { recipe: string }) => r.recipe);
+  t.deepEqual(recipes('models#0'), ['clean', 'char', 'homoglyph', 'codemix', 'greedy']);
+  t.deepEqual(json.attack.noDictionary, ['sw']);
+  for (const r of json.retrievers) {
+    for (const res of r.results.filter((x: { recipe: string }) => x.recipe !== 'clean')) {
+      t.deepEqual(res.byLanguage.map((l: { language: string }) => l.language), res.recipe === 'codemix' ? ['de', 'en'] : LANGS, `${r.id} ${res.recipe}`);
+      for (const a of res.attack) {
+        t.is(a.examples, 6);
+        t.is(a.attacked + a.skipped, 6, 'every sampled pair is attacked or skipped');
+        t.true(a.successful <= a.attacked && a.unchanged <= a.attacked - a.successful);
+        t.is(res.byLanguage.find((l: { language: string }) => l.language === a.language).accuracy, (a.attacked - a.successful) / 6);
+        if (res.recipe === 'greedy') t.true(a.modelCalls <= 8 * a.attacked, 'the call budget holds');
+      }
+    }
+  }
+  const greedy = json.retrievers.flatMap((r: { results: { recipe: string; attack?: { successful: number }[] }[] }) => r.results.filter((x) => x.recipe === 'greedy'));
+  t.true(greedy.some((g: { attack: { successful: number }[] }) => g.attack.some((a) => a.successful > 0)), 'greedy flips some labels');
+
   const md = await readFile(join(outDir, CLASSIFY_FILES.summary), 'utf8');
+  t.regex(md, /Under attack: the attack stage's recipes on the hypotheses of 6 part-B pairs per language/);
+  t.regex(md, /No MUSE dictionary for sw: codemix leaves them out/);
+  t.regex(md, /\| dual encoder \| hybrid \| 16 \| infonce \| 3 \| greedy \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| \d+ \| \d+ \| \d+ \| [0-9.]+ \| [0-9.]+ \|/);
   t.regex(md, /trained on English XNLI dev part A \(332 premises, 996 pairs; early stopping on 83 held-out premises, 249 pairs\), evaluated on part B \(415 other premises, 1245 pairs\) in 3 languages/);
   t.regex(md, /\| untrained encoder \|/);
   t.regex(md, /\| lexical \(hashed words\) \|/);
