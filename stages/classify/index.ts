@@ -68,7 +68,8 @@ export interface ClassifySummary {
   xnli: { languages: number; trainRows: number; heldOutRows: number; testRowsPerLanguage: number; unlabelled: number };
   mldoc: string;
   texts: { xnli: number; mldoc: number; tokenized: number };
-  retrievers: { id: string; seconds: number; xnliEnglish: number; xnliZeroShot: number; mldocZeroShot?: number }[];
+  /** Wall and CPU seconds per retriever (CPU: this process, all threads; the machine may be shared), attack included. */
+  retrievers: { id: string; seconds: number; cpuSeconds: number; attackSeconds: number; xnliEnglish: number; xnliZeroShot: number; mldocZeroShot?: number }[];
 }
 
 interface Job {
@@ -131,10 +132,13 @@ export const classifyStage = defineStage({
 
     const probe: ProbeOptions = { lr: p.lr, maxEpochs: p.maxEpochs, batchSize: p.batchSize, patience: p.patience, l2: p.l2, seed: p.seed };
     const results: RetrieverResult[] = [];
+    const timings: { cpuSeconds: number; attackSeconds: number }[] = [];
     for (const [i, job] of jobs.entries()) {
       ctx.signal.throwIfAborted();
       ctx.progress(i, jobs.length, job.info.id);
       const began = performance.now();
+      const cpuBefore = process.cpuUsage();
+      let attackSeconds = 0;
       const featurizer = await job.open();
       const result: RetrieverResult = { info: job.info, results: [], probes: [], seconds: 0 };
       for (const task of tasks) {
@@ -142,13 +146,17 @@ export const classifyStage = defineStage({
         result.results.push(outcome.result);
         result.probes.push(outcome.probe);
         if (task === xnli && attack) {
+          const attackBegan = performance.now();
           result.results.push(...(await attackedResults(xnli, outcome, featurizer, attack.sample, attack.transformed, attack.config, attack.dictionaries, retrieverLanguages)));
+          attackSeconds = (performance.now() - attackBegan) / 1000;
         }
       }
       result.seconds = (performance.now() - began) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      timings.push({ cpuSeconds: (cpu.user + cpu.system) / 1e6, attackSeconds });
       results.push(result);
       const x = result.results[0].summary;
-      ctx.log.info(`${job.info.id}: XNLI en ${x.source.toFixed(3)}, zero-shot ${x.zeroShot.toFixed(3)} (gap ${x.gap.toFixed(3)}) in ${result.seconds.toFixed(1)} s`);
+      ctx.log.info(`${job.info.id}: XNLI en ${x.source.toFixed(3)}, zero-shot ${x.zeroShot.toFixed(3)} (gap ${x.gap.toFixed(3)}) in ${result.seconds.toFixed(1)} s (CPU ${timings[i].cpuSeconds.toFixed(1)} s, attack ${attackSeconds.toFixed(1)} s)`);
     }
     ctx.progress(jobs.length, jobs.length);
 
@@ -193,9 +201,11 @@ export const classifyStage = defineStage({
       xnli: { languages: files.length, trainRows: splitInfo.trainRows, heldOutRows: splitInfo.heldOutRows, testRowsPerLanguage: splitInfo.testRowsPerLanguage, unlabelled: unlabelledTotal },
       mldoc: mldoc.task ? `evaluated: ${mldocContext.status === 'evaluated' ? mldocContext.languages.join(' ') : ''}` : `skipped: ${mldoc.reason}`,
       texts: { xnli: xnli.index.texts.length, mldoc: mldoc.task?.index.texts.length ?? 0, tokenized: cache.tokenized },
-      retrievers: results.map((r) => ({
+      retrievers: results.map((r, i) => ({
         id: r.info.id,
         seconds: Math.round(r.seconds * 10) / 10,
+        cpuSeconds: Math.round(timings[i].cpuSeconds * 10) / 10,
+        attackSeconds: Math.round(timings[i].attackSeconds * 10) / 10,
         xnliEnglish: r.results[0].summary.source,
         xnliZeroShot: r.results[0].summary.zeroShot,
         ...(mldoc.task && { mldocZeroShot: r.results[1].summary.zeroShot }),
