@@ -7,7 +7,9 @@ export const CLASSIFY_METRICS_SCHEMA = {
   description:
     'Zero-shot cross-lingual classification with a frozen encoder (softmax probe trained on English only), one row per ' +
     'retriever × dataset × language × recipe × metric. Aggregate "languages": "macro" (every evaluated language), ' +
-    '"zero-shot" (all but English), "seen" / "unseen" (zero-shot languages the retriever was / was not trained on).',
+    '"zero-shot" (all but English), "seen" / "unseen" (zero-shot languages the retriever was / was not trained on). ' +
+    'Retrievers: trained models (kind "model"), "random-encoder" (kind "random") and "lexical-words" (kind "lexical": hashed-word features). ' +
+    'Rows of an attacked recipe are measured on the attack sample (attackPerLanguage part-B pairs per language), not on all of part B.',
   columns: [
     ...retrieverColumns,
     { name: 'dataset', type: 'utf8', description: '"xnli" (dev, part B of the premise split) or "mldoc" (the test files).' },
@@ -18,7 +20,8 @@ export const CLASSIFY_METRICS_SCHEMA = {
       type: 'utf8',
       description:
         '"accuracy"; "transfer_gap" (English accuracy − zero-shot mean, language "zero-shot"); "held_out_accuracy" (the probe\'s English early-stopping set); ' +
-        'for attacked recipes also "accuracy_drop" (clean − attacked) and "attack_success_rate" (label flips among the rows the probe got right).',
+        'for attacked recipes also "clean_accuracy" (the same sample, unattacked), "accuracy_drop" (clean_accuracy − accuracy) and "attack_success_rate" ' +
+        '(label flips among the sampled rows the probe got right; its macro row pools every language\'s rows).',
     },
     { name: 'value', type: 'float64', description: 'The metric.' },
     { name: 'examples', type: 'int32', description: 'Rows the value is computed over (for aggregates: summed over their languages).' },
