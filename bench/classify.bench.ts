@@ -15,8 +15,7 @@ import { splitByPremise } from '../stages/classify/split.ts';
 import { readXnli, XNLI_LANGUAGES } from '../stages/classify/xnli.ts';
 import { classifyStage } from '../stages/classify/index.ts';
 import { AttackParams, loadDictionaries } from '../stages/attack/index.ts';
-import { randomEncoder } from '../stages/score/index.ts';
-import { embed, embedBags, initBackend } from '../stages/train/index.ts';
+import { embed, embedBags, initBackend, untrainedEncoder } from '../stages/train/index.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const MODELS = 18;
@@ -32,11 +31,11 @@ async function measure<T>(fn: () => Promise<T> | T): Promise<{ value: T; cpu: nu
 export default async function bench(): Promise<BenchResult> {
   const backend = await initBackend('auto');
   const p = classifyStage.params.parse({});
-  const files = await readXnli(XNLI_LANGUAGES, (path) => join(ROOT, 'data', path));
+  const files = await readXnli(XNLI_LANGUAGES, (file) => join(ROOT, 'data', 'xnli-dev', file));
   const en = files.find((f) => f.lang === 'en')!;
   const task = xnliTask(files, splitByPremise(en.premise, { seed: 0, testShare: p.testShare, heldOutShare: p.heldOutShare }));
   const texts = task.index.texts;
-  const model = randomEncoder({ buckets: 2 ** 18, dim: 128, outDim: 128, pooling: 'mean' }, {}, 0);
+  const model = untrainedEncoder({ buckets: 2 ** 18, dim: 128, outDim: 128, pooling: 'mean' }, {}, 0);
 
   const peer = await measure(() => embed(model, texts));
   const cache = new BagCache();
@@ -51,7 +50,7 @@ export default async function bench(): Promise<BenchResult> {
     recipes: p.attackRecipes, perLanguage: p.attackPerLanguage, wordShare: a.wordShare, maxEdits: a.maxEdits, maxModelCalls: a.maxModelCalls,
     charCandidates: a.charCandidates, homoglyphCandidates: a.homoglyphCandidates, codemixLanguages: a.codemixLanguages, seed: 0,
   };
-  const { dictionaries } = await loadDictionaries(XNLI_LANGUAGES, (file) => (existsSync(join(ROOT, 'data', file)) ? join(ROOT, 'data', file) : null));
+  const { dictionaries } = await loadDictionaries(XNLI_LANGUAGES, (file) => (existsSync(join(ROOT, 'data', 'muse', file)) ? join(ROOT, 'data', 'muse', file) : null));
   const sample = attackSample(task, config.perLanguage, 0);
   const transforms = await measure(() => transformHypotheses(task, sample, config, dictionaries));
   const attacked = await measure(() => attackedResults(task, clean.value, featurizer, sample, transforms.value, config, dictionaries, null));

@@ -5,7 +5,7 @@ import { attackStage } from '../stages/attack/index.ts';
 import { batchesStage } from '../stages/batches/index.ts';
 import { classifyStage } from '../stages/classify/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
-import { XQUAD_LANGS } from '../stages/pairs/langs.ts';
+import { XQUAD_LANGS } from '../stages/pairs/index.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
 import { scoreStage } from '../stages/score/index.ts';
 import { trainStage } from '../stages/train/index.ts';

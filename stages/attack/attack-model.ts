@@ -4,13 +4,12 @@
 // counted (the tests require none).
 import type { LoadedEncoder } from '../train/index.ts';
 import { createRng } from '../common/random.ts';
-import { densePool, type EvalSet, type RetrieverInfo } from '../score/index.ts';
+import { densePool, querySubset, type EvalSet, type RetrieverInfo } from '../score/index.ts';
 import type { Dictionaries } from './codemix.ts';
 import { greedyAttack, type AttackStatus } from './greedy.ts';
 import type { AttackParams } from './params.ts';
 import { positiveRanks } from './ranks.ts';
 import { perturb, type Perturbed, type Recipe, type Transform } from './recipes.ts';
-import { querySubset } from './sample.ts';
 import { Target } from './target.ts';
 
 /** A sampled query: its index in the evaluation set, id, language and positive candidate. */

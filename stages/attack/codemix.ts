@@ -11,9 +11,9 @@ import type { Rng } from '../common/random.ts';
 import type { WordEdit } from './char.ts';
 import { isFunctionWord } from './function-words.ts';
 
-/** The download artifact's dictionary file for English ↔ `lang`. */
+/** The dictionary file for English ↔ `lang`, inside the download artifact's `muse` folder output. */
 export function museFile(lang: string): string {
-  return `muse/en-${lang}.tsv`;
+  return `en-${lang}.tsv`;
 }
 
 /** At most this many translations of one word are candidates (MUSE lists the usual ones first). */

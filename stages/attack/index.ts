@@ -7,28 +7,35 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
-import { tablesEnv, writeParquet, writeTable } from '../common/tables.ts';
+import { outputPath, tableBase } from '../common/table-outputs.ts';
+import { tablesEnv, writeArrow, writeParquet, writeTable } from '../common/tables.ts';
 import { createRng } from '../common/random.ts';
-import { loadEvalSet, modelInfo, type RetrieverInfo } from '../score/index.ts';
-import { backendEnv, initBackend, loadEncoder } from '../train/index.ts';
+import { DOWNLOAD_OUTPUTS } from '../download/index.ts';
+import { PAIRS_OUTPUTS, readPairsReport } from '../pairs/index.ts';
+import { loadEvalSet, modelInfo, QUERY_SETS_SCHEMA, type RetrieverInfo } from '../score/index.ts';
+import { backendEnv, checkPlannedBackend, initBackend, loadEncoder, TRAIN_OUTPUTS } from '../train/index.ts';
 import { attackModel, type AttackRow, type SampledQuery } from './attack-model.ts';
 import { hasLayout } from './char.ts';
 import { loadDictionaries, type Dictionaries } from './codemix.ts';
-import { attacksColumns, tableColumns, tableRows, transferColumns } from './outputs.ts';
+import { attacksColumns, querySetsColumns, tableColumns, tableRows, transferColumns } from './outputs.ts';
 import { AttackParams, paramsDigest } from './params.ts';
 import { perturb, TRANSFORMS, type Perturbed, type Transform } from './recipes.ts';
 import { positiveOf, sampleQueries } from './sample.ts';
-import { ATTACK_FILES, ATTACK_TABLE_SCHEMA, ATTACKS_SCHEMA, TRANSFER_SCHEMA } from './schema.ts';
+import { ATTACK_OUTPUTS } from './outputs-decl.ts';
+import { ATTACK_TABLE_SCHEMA, ATTACKS_SCHEMA, TRANSFER_SCHEMA } from './schema.ts';
 import { summaryMarkdown } from './summary.ts';
 import { transferRowsFor, type TransferRow } from './transfer.ts';
 import { segments, wordIndices } from './words.ts';
 
-export { ATTACK_FILES, ATTACKS_SCHEMA, ATTACK_TABLE_SCHEMA, TRANSFER_SCHEMA } from './schema.ts';
+export { ATTACKS_SCHEMA, ATTACK_TABLE_SCHEMA, TRANSFER_SCHEMA } from './schema.ts';
+export { ATTACK_FILES, ATTACK_OUTPUTS } from './outputs-decl.ts';
 export { RECIPES, TRANSFORMS, perturb, wordCandidates, type Recipe, type Transform, type Perturbed, type PerturbOptions } from './recipes.ts';
 export { greedyAttack, type QueryScorer, type Scored, type GreedyOptions, type GreedyResult, type AttackStatus } from './greedy.ts';
 export { Dictionaries, loadDictionaries, museFile } from './codemix.ts';
-export { loadAttackedQueries, type AttackedQueries, type AttackedQuerySet } from './load.ts';
-export { querySubset, sampleQueries } from './sample.ts';
+// The query sets score reads are score's table (score/attacked.ts); re-exported for whoever reads an attack artifact.
+export { loadAttackedQueries, querySubset, type AttackedQuerySet } from '../score/index.ts';
+export { positiveOf, sampleQueries } from './sample.ts';
+export { Target } from './target.ts';
 export { AttackParams } from './params.ts';
 
 export interface AttackSummary {
@@ -49,23 +56,24 @@ export const attackStage = defineStage({
   version: 1,
   description: 'Adversarial queries (typos, homoglyphs, MUSE code-mixing, white-box greedy word swaps) against every trained model, with TextAttack-style results and a transfer matrix',
   params: AttackParams,
-  inputs: ['models', 'eval', 'raw'],
+  inputs: { models: [TRAIN_OUTPUTS.model], eval: [PAIRS_OUTPUTS.candidates, PAIRS_OUTPUTS.queries], raw: [DOWNLOAD_OUTPUTS.muse] },
+  outputs: ATTACK_OUTPUTS,
   runtimeParams: ['block'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
   extraSources: [new URL('../score/', import.meta.url), new URL('../train/', import.meta.url), new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<AttackSummary> {
     const p = ctx.params;
-    const backend = await initBackend(p.backend);
+    const backend = checkPlannedBackend(ctx.env, await initBackend(p.backend), 'attack.backend');
     const evalRef = ctx.input('eval');
-    const hasReport = evalRef.manifest.files.some((f) => f.path === 'report.json');
-    const data = await loadEvalSet(evalRef.path('candidates.arrow'), evalRef.path('queries.arrow'), hasReport ? evalRef.path('report.json') : null);
+    const pairsReport = evalRef.has(PAIRS_OUTPUTS.report) ? await readPairsReport(evalRef) : null;
+    const data = await loadEvalSet(evalRef.output(PAIRS_OUTPUTS.candidates), evalRef.output(PAIRS_OUTPUTS.queries), pairsReport);
     const models = ctx.inputs('models');
     const raw = ctx.input('raw');
 
     // The sample, and which of its queries the models' tokenizer sees nothing in.
     const picked = sampleQueries(data, p.perLanguage, p.seed);
-    const tokenizer = models.length > 0 ? (await loadEncoder(join(models[0].dir, 'model'))).tokenizer : null;
+    const tokenizer = models.length > 0 ? (await loadEncoder(modelDir(models[0]))).tokenizer : null;
     const sample: SampledQuery[] = picked.map((q) => {
       const text = data.queries.texts[q];
       const bags = tokenizer?.encodeBatch([text]);
@@ -85,8 +93,8 @@ export const attackStage = defineStage({
     let dictionaries: Dictionaries | null = null;
     let noDictionary: string[] = [];
     if (p.recipes.includes('codemix')) {
-      const listed = new Set(raw.manifest.files.map((f) => f.path));
-      const loaded = await loadDictionaries(data.languages, (file) => (listed.has(file) ? raw.path(file) : null));
+      const listed = new Set(raw.has(DOWNLOAD_OUTPUTS.muse) ? raw.filesOf(DOWNLOAD_OUTPUTS.muse) : []);
+      const loaded = await loadDictionaries(data.languages, (file) => (listed.has(file) ? raw.file(DOWNLOAD_OUTPUTS.muse, file) : null));
       dictionaries = loaded.dictionaries;
       noDictionary = data.languages.filter((l) => !dictionaries!.has(l));
       if (noDictionary.length > 0) ctx.log.warn(`codemix: no MUSE dictionary for ${noDictionary.join(' ')}: their queries are skipped`);
@@ -151,13 +159,14 @@ export const attackStage = defineStage({
     }
 
     const digests = Object.fromEntries(p.recipes.map((r) => [r, paramsDigest(r, p)]));
-    const attacks = await writeTable(join(ctx.outDir, ATTACK_FILES.attacks.replace(/\.parquet$/, '')), ATTACKS_SCHEMA, attacksColumns(rows, digests));
+    const attacks = await writeTable(tableBase(ctx.outDir, ATTACK_OUTPUTS.attacksArrow), ATTACKS_SCHEMA, attacksColumns(rows, digests));
+    await writeArrow(outputPath(ctx.outDir, ATTACK_OUTPUTS.querySets), QUERY_SETS_SCHEMA, querySetsColumns(sample, rows, p.recipes));
     const table = tableRows(rows);
-    await writeParquet(join(ctx.outDir, ATTACK_FILES.table), ATTACK_TABLE_SCHEMA, tableColumns(table));
-    await writeParquet(join(ctx.outDir, ATTACK_FILES.transfer), TRANSFER_SCHEMA, transferColumns(transfer));
+    await writeParquet(outputPath(ctx.outDir, ATTACK_OUTPUTS.table), ATTACK_TABLE_SCHEMA, tableColumns(table));
+    await writeParquet(outputPath(ctx.outDir, ATTACK_OUTPUTS.transfer), TRANSFER_SCHEMA, transferColumns(transfer));
     const featurelessQueries = sample.filter((s) => s.featureless).length;
     await writeFile(
-      join(ctx.outDir, ATTACK_FILES.summary),
+      outputPath(ctx.outDir, ATTACK_OUTPUTS.summary),
       summaryMarkdown(table, transfer, infos, {
         dataset: data.dataset,
         perLanguage: p.perLanguage,
@@ -184,7 +193,7 @@ export const attackStage = defineStage({
       disagreements,
       table: table.map((r) => ({ retriever: r.info.id, recipe: r.recipe, successful: r.successful, failed: r.failed, skipped: r.skipped, featureless: r.featureless, cleanR1: r.cleanR1, attackedR1: r.attackedR1, successRate: r.successRate, avgPerturbedShare: r.avgPerturbedShare, avgModelCalls: r.avgModelCalls })),
     };
-    await writeFile(join(ctx.outDir, ATTACK_FILES.report), `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2)}\n`);
+    await writeFile(outputPath(ctx.outDir, ATTACK_OUTPUTS.report), `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2)}\n`);
     return {
       rows: { attacks: attacks.parquet.rows, table: table.length, transfer: transfer.length },
       dataset: data.dataset,
@@ -200,7 +209,7 @@ export const attackStage = defineStage({
 });
 
 function modelDir(ref: ArtifactRef): string {
-  return join(ref.dir, 'model');
+  return ref.output(TRAIN_OUTPUTS.model);
 }
 
 /** `n` distinct languages of `options`, drawn in order (fewer when there are fewer). */

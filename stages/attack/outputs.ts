@@ -2,7 +2,7 @@
 // TextAttack-style table per model × recipe, and the transfer matrix (schema.ts declares all three).
 import type { Columns } from '../common/tables.ts';
 import type { RetrieverInfo } from '../score/index.ts';
-import type { AttackRow } from './attack-model.ts';
+import type { AttackRow, SampledQuery } from './attack-model.ts';
 import type { TransferRow } from './transfer.ts';
 import { RECIPES, type Recipe } from './recipes.ts';
 
@@ -114,4 +114,28 @@ export function transferColumns(rows: readonly TransferRow[]): Columns {
     metric: rows.map((r) => r.metric),
     value: Float64Array.from(rows, (r) => r.value),
   };
+}
+
+/**
+ * query-sets.arrow (score's QUERY_SETS_SCHEMA): the sample unperturbed, then per recipe its texts: once for a
+ * model-independent recipe (the first model's rows: every model has the same texts), per model for the others.
+ * Empty without a model (nothing was attacked, so score gets no set).
+ */
+export function querySetsColumns(sample: readonly SampledQuery[], rows: readonly AttackRow[], recipes: readonly Recipe[]): Columns {
+  const cols = { query_set: [] as string[], retriever: [] as (string | null)[], query_id: [] as string[], text: [] as string[] };
+  const push = (set: string, retriever: string | null, id: string, text: string): void => {
+    cols.query_set.push(set);
+    cols.retriever.push(retriever);
+    cols.query_id.push(id);
+    cols.text.push(text);
+  };
+  if (rows.length === 0) return cols;
+  for (const s of sample) push('sample', null, s.id, s.text);
+  const first = rows[0].info.id;
+  for (const recipe of RECIPES.filter((r) => recipes.includes(r))) {
+    const own = rows.filter((r) => r.recipe === recipe);
+    const dependent = recipe === 'greedy' || own.some((r) => r.modelCalls > 0);
+    for (const r of own) if (dependent || r.info.id === first) push(recipe, dependent ? r.info.id : null, r.query.id, r.adversarial);
+  }
+  return cols;
 }

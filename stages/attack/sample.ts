@@ -1,9 +1,8 @@
-// Which queries are attacked: a seeded sample of the evaluation queries in every language of the pool (each
-// attacked in its own language), and the evaluation sets built from the sample: the same pool, the sampled
-// queries with their clean or attacked texts, their relevant candidates unchanged. Score measures these exactly as
-// it measures the clean set (mono, cross, multilingual), so a drop compares the same questions.
+// Which queries are attacked: a seeded sample of the evaluation queries in every language of the pool, each
+// attacked in its own language. Score measures the sample and its attacked versions exactly as it measures the
+// clean set (mono, cross, multilingual, same pool: score's querySubset), so a drop compares the same questions.
 import { createRng } from '../common/random.ts';
-import type { EvalSet } from '../score/evaluate.ts';
+import type { EvalSet } from '../score/index.ts';
 
 /**
  * Indices into `data.queries`: up to `perLanguage` queries of each language (fewer where a language has fewer),
@@ -31,26 +30,4 @@ export function positiveOf(data: EvalSet, q: number): number {
   const lang = data.queries.lang[q];
   for (const c of data.queries.relevant[q]) if (data.candidates.lang[c] === lang) return c;
   return -1;
-}
-
-/**
- * The evaluation set of the queries `queryIds` (in that order) with texts `texts`: same pool, same relevant
- * candidates. Throws naming a query id the set does not have.
- */
-export function querySubset(data: EvalSet, queryIds: readonly string[], texts: readonly string[]): EvalSet {
-  const index = new Map(data.queries.ids.map((id, i) => [id, i]));
-  const rows = queryIds.map((id) => {
-    const q = index.get(id);
-    if (q === undefined) throw new Error(`attacked query "${id}" is not a query of the evaluation set (${data.dataset})`);
-    return q;
-  });
-  return {
-    ...data,
-    queries: {
-      ids: [...queryIds],
-      texts: [...texts],
-      lang: Uint8Array.from(rows, (q) => data.queries.lang[q]),
-      relevant: rows.map((q) => data.queries.relevant[q]),
-    },
-  };
 }

@@ -1,16 +1,7 @@
-// The attack stage's files, named once (other stages read them through these names) and its tables declared once:
-// the writer validates against them and README.md shows them.
+// The attack stage's tables, declared once: the writer validates against them, outputs.ts declares the files
+// (outputs-decl.ts) and README.md shows them.
 import type { TableSchema } from '../common/tables.ts';
-import { retrieverColumns } from '../score/schema.ts';
-
-export const ATTACK_FILES = {
-  attacks: 'attacks.parquet',
-  attacksArrow: 'attacks.arrow',
-  table: 'attack-table.parquet',
-  transfer: 'transfer.parquet',
-  summary: 'summary.md',
-  report: 'report.json',
-} as const;
+import { retrieverColumns } from '../score/index.ts';
 
 export const ATTACKS_SCHEMA = {
   name: 'attacks',

@@ -3,7 +3,7 @@
 // one query in one call and reads off the positive's rank (ties broken by pool order, as score's ranking does),
 // its similarity and the objective. The pool vectors are score's (densePool), embedded once per model.
 import { tf, embed, type LoadedEncoder } from '../train/index.ts';
-import type { EvalSet } from '../score/evaluate.ts';
+import type { EvalSet } from '../score/index.ts';
 import type { QueryScorer, Scored } from './greedy.ts';
 
 export class Target {

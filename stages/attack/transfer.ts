@@ -2,9 +2,8 @@
 // sweep with score's code, plus the clean sample on the target. The target's pool vectors are the ones embedded
 // while it was attacked (kept on disk between the two passes, so memory holds one pool at a time).
 import { tf, type LoadedEncoder } from '../train/index.ts';
-import type { EvalSet, ScoreBlock } from '../score/index.ts';
+import { querySubset, type EvalSet, type ScoreBlock } from '../score/index.ts';
 import { headlineOf, positiveRanks } from './ranks.ts';
-import { querySubset } from './sample.ts';
 import { embed } from '../train/index.ts';
 
 export interface TransferRow {

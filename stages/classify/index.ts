@@ -4,15 +4,18 @@
 // The untrained encoder and a lexical probe (hashed words) are measured the same way beside the models.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
+import { defineStage, writeFileAtomic, type ArtifactRef } from '../../pipelines/engine/index.ts';
 import { tablesEnv, writeParquet } from '../common/tables.ts';
-import { modelDir, modelInfo, randomBaseline, readTrainLanguages, type RetrieverInfo } from '../score/index.ts';
-import { BACKEND_CHOICES, backendEnv, describeEncoder, initBackend, loadEncoder } from '../train/index.ts';
+import { modelDir, modelInfo, randomBaseline, type RetrieverInfo } from '../score/index.ts';
+import { BACKEND_CHOICES, backendEnv, checkPlannedBackend, describeEncoder, initBackend, loadEncoder, TRAIN_OUTPUTS } from '../train/index.ts';
 import { AttackParams, loadDictionaries, RECIPES, type Dictionaries } from '../attack/index.ts';
+import { DOWNLOAD_OUTPUTS } from '../download/index.ts';
+import { PAIRS_OUTPUTS, readPairsReport } from '../pairs/index.ts';
 import { attackedResults, attackSample, transformHypotheses, type AttackConfig } from './attacked.ts';
 import { BagCache, encoderFeaturizer, lexicalFeaturizer, type TextFeaturizer } from './features.ts';
 import { locateMldoc, mldocDirOf, mldocEnv, MLDOC_CODES, MLDOC_ENV, MLDOC_TRAIN_SIZES, readMldoc } from './mldoc.ts';
-import { metricsColumns, metricsJson, writeTextAtomic } from './outputs.ts';
+import { CLASSIFY_OUTPUTS } from './declared.ts';
+import { metricsColumns, metricsJson } from './outputs.ts';
 import { mldocTask, runTask, SOURCE_LANGUAGE, xnliTask, type ProbeOptions, type Task } from './protocol.ts';
 import type { RetrieverResult } from './results.ts';
 import { CLASSIFY_METRICS_SCHEMA } from './schema.ts';
@@ -20,8 +23,8 @@ import { splitByPremise } from './split.ts';
 import { summaryMarkdown, type SummaryContext } from './summary.ts';
 import { readXnli, XNLI_LANGUAGES } from './xnli.ts';
 
-/** The files of a classify artifact. */
-export const CLASSIFY_FILES = { metrics: 'metrics.parquet', metricsJson: 'metrics.json', summary: 'summary.md' } as const;
+export { CLASSIFY_FILES, CLASSIFY_OUTPUTS } from './declared.ts';
+export { CLASSIFY_METRICS_SCHEMA } from './schema.ts';
 
 const noRepeats = (list: readonly string[]): boolean => new Set(list).size === list.length;
 /** The attack stage's budget defaults, so an attack here means what it means there. */
@@ -82,19 +85,21 @@ export const classifyStage = defineStage({
   version: 1,
   description: 'Zero-shot cross-lingual XNLI (and MLDoc when given) accuracy of a softmax probe on each frozen encoder, trained on English only, with untrained and lexical baselines',
   params,
-  inputs: ['models', 'raw', 'eval'],
+  // raw: XNLI, and MUSE (optional) for codemix; eval: the pairs report's training languages (seen vs unseen).
+  inputs: { models: [TRAIN_OUTPUTS.model], raw: [DOWNLOAD_OUTPUTS.xnliDev], eval: [PAIRS_OUTPUTS.report] },
+  outputs: CLASSIFY_OUTPUTS,
   // MLDoc lives outside the store: its files' content (not its path) enters the fingerprint here.
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv(), ...mldocEnv(mldocDirOf(p.mldocDir), p.mldocTrainSize, p.mldocLanguages) }),
   sourceDir: new URL('.', import.meta.url),
   extraSources: [new URL('../train/', import.meta.url), new URL('../score/', import.meta.url), new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<ClassifySummary> {
     const p = ctx.params;
-    const backend = await initBackend(p.backend);
+    const backend = checkPlannedBackend(ctx.env, await initBackend(p.backend), 'classify.backend');
     const backendName = `${backend.name}@${backend.version}`;
 
     // XNLI from the download artifact, split by English premise (the files are aligned line by line).
     const raw = ctx.input('raw');
-    const files = await readXnli(p.languages, (path) => artifactPath(raw, path));
+    const files = await readXnli(p.languages, (file) => xnliPath(raw, file));
     const en = files.find((f) => f.lang === SOURCE_LANGUAGE)!;
     const split = splitByPremise(en.premise, { seed: p.seed, testShare: p.testShare, heldOutShare: p.heldOutShare });
     const xnli = xnliTask(files, split);
@@ -161,7 +166,7 @@ export const classifyStage = defineStage({
     ctx.progress(jobs.length, jobs.length);
 
     const table = metricsColumns(results);
-    await writeParquet(join(ctx.outDir, CLASSIFY_FILES.metrics), CLASSIFY_METRICS_SCHEMA, table.columns);
+    await writeParquet(join(ctx.outDir, CLASSIFY_OUTPUTS.metrics.path), CLASSIFY_METRICS_SCHEMA, table.columns);
     const splitInfo = {
       seed: p.seed,
       testShare: p.testShare,
@@ -175,8 +180,8 @@ export const classifyStage = defineStage({
       ? { status: 'evaluated', languages: mldoc.task.test.map((t) => t.language), trainRows: mldoc.task.train.y.length, devRows: mldoc.task.heldOut.y.length }
       : { status: 'skipped', reason: mldoc.reason };
     const { mldocDir: _dir, ...fingerprinted } = p;
-    await writeTextAtomic(
-      join(ctx.outDir, CLASSIFY_FILES.metricsJson),
+    await writeFileAtomic(
+      join(ctx.outDir, CLASSIFY_OUTPUTS.metricsJson.path),
       `${JSON.stringify(metricsJson(results, {
         backend: backendName,
         params: fingerprinted,
@@ -186,8 +191,8 @@ export const classifyStage = defineStage({
         mldoc: mldocContext,
       }), null, 2)}\n`,
     );
-    await writeTextAtomic(
-      join(ctx.outDir, CLASSIFY_FILES.summary),
+    await writeFileAtomic(
+      join(ctx.outDir, CLASSIFY_OUTPUTS.summary.path),
       summaryMarkdown(results, {
         xnli: { languages: p.languages, split: splitInfo, unlabelled: unlabelledTotal },
         retrieverLanguages,
@@ -240,8 +245,8 @@ async function prepareAttack(p: ClassifyParams, xnli: Task, raw: ArtifactRef, lo
   let noDictionary: string[] = [];
   let note = '';
   if (p.attackRecipes.includes('codemix') || p.attackRecipes.includes('greedy')) {
-    const listed = new Set(raw.manifest.files.map((f) => f.path));
-    const loaded = await loadDictionaries(p.languages, (file) => (listed.has(file) ? raw.path(file) : null));
+    const listed = new Set(raw.has(DOWNLOAD_OUTPUTS.muse) ? raw.filesOf(DOWNLOAD_OUTPUTS.muse) : []);
+    const loaded = await loadDictionaries(p.languages, (file) => (listed.has(file) ? raw.file(DOWNLOAD_OUTPUTS.muse, file) : null));
     dictionaries = loaded.dictionaries;
     noDictionary = p.languages.filter((l) => !dictionaries!.has(l));
     if (noDictionary.length > 0) {
@@ -258,18 +263,15 @@ async function prepareAttack(p: ClassifyParams, xnli: Task, raw: ArtifactRef, lo
   return { config, sample, transformed, dictionaries, noDictionary, note };
 }
 
-/** A file of the download artifact, with a hint when the artifact was made without XNLI. */
-function artifactPath(raw: ArtifactRef, path: string): string {
-  try {
-    return raw.path(path);
-  } catch (error) {
-    throw new Error(`classify: the download artifact has no ${path} (is "xnli-dev" in download.datasets?): ${(error as Error).message}`);
-  }
+/** An XNLI file of the download artifact, with a hint when the artifact was made without XNLI. */
+function xnliPath(raw: ArtifactRef, file: string): string {
+  if (!raw.has(DOWNLOAD_OUTPUTS.xnliDev)) throw new Error(`classify: the download artifact has no ${DOWNLOAD_OUTPUTS.xnliDev.path}/ (is "xnli-dev" in download.datasets?)`);
+  return raw.file(DOWNLOAD_OUTPUTS.xnliDev, file);
 }
 
+/** The retrievers' training languages from the pairs report; null (no seen / unseen split) when there is none. */
 async function trainLanguagesOf(evalRef: ArtifactRef): Promise<string[] | null> {
-  const hasReport = evalRef.manifest.files.some((f) => f.path === 'report.json');
-  return hasReport ? readTrainLanguages(evalRef.path('report.json')) : null;
+  return evalRef.has(PAIRS_OUTPUTS.report) ? [...(await readPairsReport(evalRef)).params.trainLanguages] : null;
 }
 
 /** MLDoc's task, or why there is none: absent is one log line (and a summary line), never silent. */

@@ -1,6 +1,5 @@
-// The stage's files from its results: the long table's columns, metrics.json, and the atomic text writer. Nothing
+// The stage's files from its results: the long table's columns and metrics.json. Nothing
 // here depends on time or the machine, so equal inputs give equal bytes.
-import { open, rename, rm } from 'node:fs/promises';
 import type { Columns } from '../common/tables.ts';
 import type { AttackOutcome, RetrieverResult } from './results.ts';
 
@@ -98,20 +97,4 @@ export function metricsJson(results: readonly RetrieverResult[], context: Record
       results: r.results,
     })),
   };
-}
-
-/** Writes `text` to `path` through a temporary file in the same folder: fsync, then rename over the target. */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(tmp, path);
 }

@@ -19,9 +19,9 @@ export interface XnliFile {
   unlabelled: number;
 }
 
-/** The artifact path of a language's file inside the download artifact. */
-export function xnliPath(lang: string): string {
-  return `xnli-dev/dev-${lang}.tsv`;
+/** A language's file name inside the download artifact's xnli-dev folder. */
+export function xnliFile(lang: string): string {
+  return `dev-${lang}.tsv`;
 }
 
 /** Throws naming the language and the known ones when `lang` is not an XNLI language. */
@@ -64,14 +64,14 @@ export function parseXnli(text: string, lang: string, file: string): XnliFile {
 }
 
 /**
- * Reads `languages` through `pathOf` (an artifact's path(), which names a missing file). Checks the files are
+ * Reads `languages` through `pathOf` (file name → path; an artifact's file(), which names a missing file). Checks the files are
  * aligned: same row count, and the same label wherever both rows have one.
  */
-export async function readXnli(languages: readonly string[], pathOf: (artifactPath: string) => string): Promise<XnliFile[]> {
+export async function readXnli(languages: readonly string[], pathOf: (file: string) => string): Promise<XnliFile[]> {
   const files: XnliFile[] = [];
   for (const lang of languages) {
     checkXnliLanguage(lang);
-    const path = pathOf(xnliPath(lang));
+    const path = pathOf(xnliFile(lang));
     let text: string;
     try {
       text = await readFile(path, 'utf8');

@@ -5,25 +5,32 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStage, type ArtifactRef } from '../../pipelines/engine/stage.ts';
+import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
+import { outputPath } from '../common/table-outputs.ts';
 import { tablesEnv, writeParquet } from '../common/tables.ts';
-import { BACKEND_CHOICES, backendEnv, initBackend } from '../train/backend.ts';
-import type { EncoderConfig } from '../train/encoder.ts';
-import { describeEncoder, loadEncoder, type EncoderDescription, type LoadedEncoder } from '../train/model-io.ts';
-import { trainStage } from '../train/index.ts';
+import { PAIRS_OUTPUTS, readPairsReport } from '../pairs/index.ts';
+import {
+  BACKEND_CHOICES,
+  backendEnv,
+  checkPlannedBackend,
+  defaultEncoderShape,
+  describeEncoder,
+  initBackend,
+  loadEncoder,
+  TRAIN_OUTPUTS,
+  untrainedEncoder,
+  type EncoderDescription,
+  type LoadedEncoder,
+} from '../train/index.ts';
+import { SCORE_OUTPUTS } from './outputs-decl.ts';
 import { evaluate, type EvalSet, type ScoreBlock } from './evaluate.ts';
 import { loadEvalSet } from './eval-set.ts';
+import { ATTACK_QUERY_SETS, loadAttackedQueries, querySubset } from './attacked.ts';
 import { metricsColumns, metricsJson, ranksColumns, type ScoredRetriever } from './outputs.ts';
-import { bm25Pool, densePool, randomEncoder } from './retrievers.ts';
+import { bm25Pool, densePool } from './retrievers.ts';
 import { METRICS_SCHEMA, RANKS_SCHEMA } from './schema.ts';
 import { headline, robustnessMarkdown, robustnessRows, summaryMarkdown, summaryRows, type Headline, type RetrieverInfo } from './summary.ts';
 
-// What other stages may use of this one (attack ranks its queries with score's own code).
-export { evaluate, type EvalSet, type RetrieverMetrics, type ScoreBlock } from './evaluate.ts';
-export { loadEvalSet } from './eval-set.ts';
-export { densePool, type DensePool } from './retrievers.ts';
-export { retrieverColumns } from './schema.ts';
-export type { RetrieverInfo } from './summary.ts';
 
 const params = z.object({
   backend: z.enum(BACKEND_CHOICES).default('auto').describe('TF.js backend for embedding and scoring: auto tries node-gpu → node → wasm → cpu'),
@@ -51,7 +58,8 @@ export const scoreStage = defineStage({
   version: 1,
   description: 'Zero-shot retrieval metrics (LAReQA: multilingual mAP@20, mono and cross R@k, MRR, nDCG, language bias) for every model and two baselines',
   params,
-  inputs: ['models', 'eval', 'attacks'],
+  inputs: { models: [TRAIN_OUTPUTS.model], eval: [PAIRS_OUTPUTS.candidates, PAIRS_OUTPUTS.queries], attacks: [ATTACK_QUERY_SETS.querySets] },
+  outputs: SCORE_OUTPUTS,
   // The block size changes how much is scored at once, never a score.
   runtimeParams: ['block'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
@@ -59,10 +67,10 @@ export const scoreStage = defineStage({
   extraSources: [new URL('../train/', import.meta.url), new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<ScoreSummary> {
     const p = ctx.params;
-    const backend = await initBackend(p.backend);
+    const backend = checkPlannedBackend(ctx.env, await initBackend(p.backend), 'score.backend');
     const evalRef = ctx.input('eval');
-    const hasReport = evalRef.manifest.files.some((f) => f.path === 'report.json');
-    const data = await loadEvalSet(evalRef.path('candidates.arrow'), evalRef.path('queries.arrow'), hasReport ? evalRef.path('report.json') : null);
+    const report = evalRef.has(PAIRS_OUTPUTS.report) ? await readPairsReport(evalRef) : null;
+    const data = await loadEvalSet(evalRef.output(PAIRS_OUTPUTS.candidates), evalRef.output(PAIRS_OUTPUTS.queries), report);
     const models = ctx.inputs('models');
     ctx.log.info(`${data.dataset}: ${data.queries.ids.length} queries, ${data.candidates.ids.length} candidates, ${data.languages.length} languages; ${models.length} models`);
 
@@ -129,21 +137,21 @@ export const scoreStage = defineStage({
     }
 
     const metricsTable = metricsColumns(data, [...scored, ...attacked]);
-    await writeParquet(join(ctx.outDir, 'metrics.parquet'), METRICS_SCHEMA, metricsTable.columns);
+    await writeParquet(outputPath(ctx.outDir, SCORE_OUTPUTS.metrics), METRICS_SCHEMA, metricsTable.columns);
     let rankRows = 0;
     if (p.ranks) {
       const ranks = ranksColumns(data, scored);
       rankRows = ranks.rows;
-      await writeParquet(join(ctx.outDir, 'ranks.parquet'), RANKS_SCHEMA, ranks.columns);
+      await writeParquet(outputPath(ctx.outDir, SCORE_OUTPUTS.ranks), RANKS_SCHEMA, ranks.columns);
     }
     const backendName = `${backend.name}@${backend.version}`;
     // The runtime param is left out: metrics.json is a pure function of what the fingerprint covers.
     const { block: _block, ...fingerprinted } = p;
-    await writeFile(join(ctx.outDir, 'metrics.json'), `${JSON.stringify(metricsJson(data, [...scored, ...attacked], { backend: backendName, params: fingerprinted }), null, 2)}\n`);
+    await writeFile(outputPath(ctx.outDir, SCORE_OUTPUTS.metricsJson), `${JSON.stringify(metricsJson(data, [...scored, ...attacked], { backend: backendName, params: fingerprinted }), null, 2)}\n`);
     const rows = summaryRows(scored);
     const nLang = data.languages.length;
     await writeFile(
-      join(ctx.outDir, 'summary.md'),
+      outputPath(ctx.outDir, SCORE_OUTPUTS.summary),
       summaryMarkdown(rows, {
         dataset: data.dataset,
         queries: data.queries.ids.length,
@@ -175,24 +183,15 @@ interface QuerySet {
   data: EvalSet;
 }
 
-/**
- * The attack artifact's query sets as evaluation sets on the same pool: the sample unperturbed, then each recipe's
- * attacked texts. The attack stage module is imported here, at run time, because it imports this one (it ranks
- * with score's code): a static import both ways would make the two modules' initialisation order matter.
- */
+/** The attack artifact's query sets (query-sets.arrow, attacked.ts) as evaluation sets on the same pool. */
 async function attackedSets(ref: ArtifactRef, data: EvalSet): Promise<QuerySet[]> {
-  const { loadAttackedQueries, querySubset } = await import('../attack/index.ts');
-  const loaded = await loadAttackedQueries(ref);
-  if (loaded.sets.length === 0) return [];
-  return [
-    { name: SAMPLE, retriever: null, data: querySubset(data, loaded.sample.queryIds, loaded.sample.texts) },
-    ...loaded.sets.map((set) => ({ name: set.recipe, retriever: set.retriever, data: querySubset(data, set.queryIds, set.texts) })),
-  ];
+  const sets = await loadAttackedQueries(ref);
+  return sets.map((set) => ({ name: set.name, retriever: set.retriever, data: querySubset(data, set.queryIds, set.texts) }));
 }
 
-/** The model folder inside a train artifact. */
+/** The model folder of a train artifact. */
 export function modelDir(ref: ArtifactRef): string {
-  return join(ref.dir, 'model');
+  return ref.output(TRAIN_OUTPUTS.model);
 }
 
 /** A trained model's labels, from the metadata the train stage stores in model.json. */
@@ -216,13 +215,17 @@ export function modelInfo(ref: ArtifactRef, meta: Record<string, unknown>): Retr
  * defaults when there is no model, initialised as training initialises it.
  */
 export function randomBaseline(shape: EncoderDescription | null, seed: number): LoadedEncoder {
-  if (shape) return randomEncoder(shape.config, shape.tokenizer.toJSON(), seed);
-  const d = trainStage.params.parse({});
-  const config: EncoderConfig = { buckets: d.buckets, dim: d.dim, outDim: d.outDim, pooling: d.pooling };
-  return randomEncoder(config, { buckets: d.buckets, ngramMin: d.ngramMin, ngramMax: d.ngramMax, words: d.words }, seed);
+  if (shape) return untrainedEncoder(shape.config, shape.tokenizer.toJSON(), seed);
+  const d = defaultEncoderShape();
+  return untrainedEncoder(d.config, d.tokenizer, seed);
 }
 
-// Also for other stages: how a retriever is labelled, the untrained-encoder baseline, the training languages.
-export { randomEncoder } from './retrievers.ts';
-export { readTrainLanguages } from './eval-set.ts';
-export type { RetrieverKind } from './summary.ts';
+// What other stages may use of this one. The attack stage ranks its queries with score's own code (evaluate,
+// densePool) and writes the query-sets table score declares (attacked.ts).
+export { SCORE_OUTPUTS } from './outputs-decl.ts';
+export { METRICS_SCHEMA, RANKS_SCHEMA, retrieverColumns } from './schema.ts';
+export type { RetrieverInfo, RetrieverKind, Headline } from './summary.ts';
+export { evaluate, type EvalSet, type RetrieverMetrics, type ScoreBlock } from './evaluate.ts';
+export { loadEvalSet } from './eval-set.ts';
+export { densePool, type DensePool } from './retrievers.ts';
+export { ATTACK_QUERY_SETS, loadAttackedQueries, querySubset, QUERY_SETS_SCHEMA, type AttackedQuerySet } from './attacked.ts';

@@ -10,8 +10,11 @@ const PIECES = ['river', 'Fluss', 'река', 'ποτάμι', 'แม่น้�
 const LANGS = ['en', 'de', 'ru', 'el', 'th', 'zh', 'hi', 'ar', 'vi', 'tr'];
 const CONTROL = /\p{Cc}/u;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Encodes to UTF-8 and back unchanged: no lone surrogate (which UTF-8 cannot hold and Buffer would replace). */
 function validUtf8(text: string): boolean {
-  return text.isWellFormed() && Buffer.from(text, 'utf8').toString('utf8') === text;
+  return !LONE_SURROGATE.test(text) && Buffer.from(text, 'utf8').toString('utf8') === text;
 }
 
 test('1,500 random queries × every recipe: valid UTF-8, no control character', (t) => {

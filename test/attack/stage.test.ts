@@ -145,16 +145,15 @@ test('score on the attacked sets: query_set rows, robustness table, and no disag
   t.is(ranked[0].n, 4 * 30 * LANGS.length);
 });
 
-test('loadAttackedQueries: model-independent recipes once, greedy per model', async (t) => {
+test('loadAttackedQueries: the sample, model-independent recipes once, greedy per model', async (t) => {
   const { outDir } = await attacked();
   const { artifactRef } = await import('../../pipelines/engine/artifact-ref.ts');
   const { hashFolderFiles } = await import('../../pipelines/engine/hashing.ts');
   const files = await hashFolderFiles(outDir);
   const ref = artifactRef('attack', outDir, { stage: 'attack', fingerprint: 't', files } as never);
   const loaded = await loadAttackedQueries(ref);
-  t.is(loaded.sample.queryIds.length, 30);
-  t.deepEqual(loaded.sets.map((s) => [s.recipe, s.retriever, s.queryIds.length]), [
-    ['char', null, 30], ['homoglyph', null, 30], ['codemix', null, 18], ['greedy', 'models#0', 30], ['greedy', 'models#1', 30],
+  t.deepEqual(loaded.map((s) => [s.name, s.retriever, s.queryIds.length]), [
+    ['sample', null, 30], ['char', null, 30], ['homoglyph', null, 30], ['codemix', null, 18], ['greedy', 'models#0', 30], ['greedy', 'models#1', 30],
   ]);
 });
 

@@ -9,8 +9,7 @@ import { BagCache, encoderFeaturizer, lexicalFeaturizer, pairFeatures } from '..
 import { runTask, xnliTask } from '../../stages/classify/protocol.ts';
 import { splitByPremise } from '../../stages/classify/split.ts';
 import { readXnli } from '../../stages/classify/xnli.ts';
-import { randomEncoder } from '../../stages/score/index.ts';
-import { initBackend } from '../../stages/train/index.ts';
+import { initBackend, untrainedEncoder } from '../../stages/train/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OPTS: ClassifierOptions = { classes: 3, lr: 3e-4, maxEpochs: 100, batchSize: 64, patience: 5, l2: 0.01, seed: 0, stream: 'test' };
@@ -20,10 +19,10 @@ test.before(async () => {
 });
 
 test('untrained encoder features: the probe trained on English part A beats chance on English part B', async (t) => {
-  const files = await readXnli(['en', 'de'], (p) => join(ROOT, 'data', p));
+  const files = await readXnli(['en', 'de'], (f) => join(ROOT, 'data', 'xnli-dev', f));
   const split = splitByPremise(files[0].premise, { seed: 0, testShare: 0.5, heldOutShare: 0.2 });
   const task = xnliTask(files, split);
-  const model = randomEncoder({ buckets: 1 << 16, dim: 64, outDim: 64, pooling: 'mean' }, { buckets: 1 << 16 }, 0);
+  const model = untrainedEncoder({ buckets: 1 << 16, dim: 64, outDim: 64, pooling: 'mean' }, { buckets: 1 << 16 }, 0);
   const { seed: _s, stream: _t, classes: _c, ...probe } = OPTS;
   const out = await runTask(task, encoderFeaturizer(model, new BagCache(), [task.index.texts]), { ...probe, seed: 0 }, null, 'test');
   const en = out.result.byLanguage.find((l) => l.language === 'en')!;

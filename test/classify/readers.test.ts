@@ -27,7 +27,7 @@ test('XNLI: unknown language, missing file and misaligned files are errors namin
   await writeFile(join(dir, 'xnli-dev', 'dev-en.tsv'), 'a\tb\tneutral\r\nc\td\tentailment\r\n');
   await writeFile(join(dir, 'xnli-dev', 'dev-de.tsv'), 'a\tb\tneutral\r\n');
   await writeFile(join(dir, 'xnli-dev', 'dev-fr.tsv'), 'a\tb\tneutral\r\nc\td\tneutral\r\n');
-  const at = (p: string) => join(dir, p);
+  const at = (f: string) => join(dir, 'xnli-dev', f);
   await t.throwsAsync(readXnli(['en', 'sw'], at), { message: new RegExp(`XNLI sw: cannot read ${join(dir, 'xnli-dev', 'dev-sw.tsv')} \\(ENOENT\\)`) });
   await t.throwsAsync(readXnli(['en', 'de'], at), { message: 'XNLI files are not aligned: en has 2 rows, de has 1' });
   await t.throwsAsync(readXnli(['en', 'fr'], at), { message: 'XNLI files are not aligned: line 2 is entailment in en but neutral in fr' });

@@ -30,9 +30,11 @@ function rawFolder(): Promise<string> {
   return raw;
 }
 
+/** A pairs-like folder: report.json with the training languages, or no report at all (languages unknown). */
 async function evalFolder(trainLanguages?: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-classify-eval-'));
-  await writeFile(join(dir, 'report.json'), JSON.stringify(trainLanguages ? { params: { trainLanguages } } : {}));
+  if (trainLanguages) await writeFile(join(dir, 'report.json'), JSON.stringify({ params: { trainLanguages, evalLanguages: ['en'] } }));
+  else await writeFile(join(dir, 'queries.arrow'), '');
   return dir;
 }
 
@@ -188,6 +190,6 @@ test('bad input: unknown language, no English, a download artifact without XNLI'
   const empty = await mkdtemp(join(tmpdir(), 'hxlr-classify-noxnli-'));
   await writeFile(join(empty, 'sources.json'), '{}');
   await t.throwsAsync(runStage(classifyStage, { inputs: { ...inputs, raw: empty }, params: FAST }), {
-    message: /classify: the download artifact has no xnli-dev\/dev-de\.tsv \(is "xnli-dev" in download\.datasets\?\)/,
+    message: /classify: the download artifact has no xnli-dev\/ \(is "xnli-dev" in download\.datasets\?\)/,
   });
 });
