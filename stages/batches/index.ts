@@ -6,7 +6,7 @@ import { defineStage } from '../../pipelines/engine/index.ts';
 import { PAIRS_OUTPUTS } from '../pairs/index.ts';
 import { BATCHES_OUTPUTS } from './outputs.ts';
 import { tableBase } from '../common/table-outputs.ts';
-import { openTableWriter, readArrow, tablesEnv, writeTable, type Columns } from '../common/tables.ts';
+import { type Columns, openTableWriter, readArrow, TABLES_SOURCES, tablesEnv, writeTable } from '../common/tables.ts';
 import { planBatches, type BatchPlan, type SamplerStats } from './sampler.ts';
 import { batchRowChunks } from './rows.ts';
 import { batchesSchema, compositionSchema } from './schema.ts';
@@ -53,7 +53,7 @@ export const batchesStage = defineStage({
   outputs: BATCHES_OUTPUTS,
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<BatchesSummary> {
     const { columns } = await readArrow(ctx.input('pairs').output(PAIRS_OUTPUTS.pairs));
     const pairs = pickPairs(columns, ctx.params.split);

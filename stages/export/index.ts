@@ -6,7 +6,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { canonicalJson, declareOutputs, defineStage, sha256File, type ArtifactRef, type OutputHandle } from '../../pipelines/engine/index.ts';
-import { readArrow, schemaJson, tablesEnv, writeParquet, type TableSchema } from '../common/tables.ts';
+import { readArrow, schemaJson, TABLES_SOURCES, type TableSchema, tablesEnv, writeParquet } from '../common/tables.ts';
 import { BATCHES_OUTPUTS, batchesInfo, batchesSchema, compositionSchema, type BatchesSummary } from '../batches/index.ts';
 import { DOWNLOAD_OUTPUTS, type DatasetRecord } from '../download/index.ts';
 import { CANDIDATES_SCHEMA, PAIRS_OUTPUTS, PAIRS_SCHEMA, QUERIES_SCHEMA, readPairsReport } from '../pairs/index.ts';
@@ -50,7 +50,7 @@ export const exportStage = defineStage({
   outputs: EXPORT_OUTPUTS,
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES],
   async run(ctx): Promise<ExportSummary> {
     const raw = ctx.input('raw');
     const pairsRef = ctx.input('pairs');

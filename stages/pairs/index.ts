@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
 import { DATASET_OUTPUT, DOWNLOAD_OUTPUTS } from '../download/index.ts';
 import { tableBase } from '../common/table-outputs.ts';
-import { tablesEnv, writeTable } from '../common/tables.ts';
+import { TABLES_SOURCES, tablesEnv, writeTable } from '../common/tables.ts';
 import { buildPairs, type PairsReport } from './build-pairs.ts';
 import { buildEval, type EvalReport } from './candidates.ts';
 import { LANGS, assertLang, type Lang } from './langs.ts';
@@ -44,10 +44,9 @@ export async function readPairsReport(ref: ArtifactRef): Promise<PairsReportFile
   } catch (error) {
     throw new Error(`${path}: not readable as JSON (${(error as Error).message})`);
   }
-  for (const key of ['trainLanguages', 'evalLanguages'] as const) {
-    const langs: unknown = report?.params?.[key];
-    if (!Array.isArray(langs) || !langs.every((l) => typeof l === 'string')) throw new Error(`${path}: params.${key} must be a list of language codes`);
-  }
+  // What consumers split results by; checked here so a hand-edited report fails where it is read, naming the field.
+  const langs: unknown = report?.params?.trainLanguages;
+  if (!Array.isArray(langs) || !langs.every((l) => typeof l === 'string')) throw new Error(`${path}: params.trainLanguages must be a list of language codes`);
   return report;
 }
 
@@ -64,7 +63,7 @@ export const pairsStage = defineStage({
   runtimeParams: ['workers'],
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES],
   async run(ctx): Promise<PairsSummary> {
     const p = ctx.params;
     const raw = ctx.input('raw');

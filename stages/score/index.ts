@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
 import { outputPath } from '../common/table-outputs.ts';
-import { tablesEnv, writeParquet } from '../common/tables.ts';
+import { TABLES_SOURCES, tablesEnv, writeParquet } from '../common/tables.ts';
 import { PAIRS_OUTPUTS, readPairsReport } from '../pairs/index.ts';
 import {
   BACKEND_CHOICES,
@@ -64,7 +64,7 @@ export const scoreStage = defineStage({
   runtimeParams: ['block'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../train/', import.meta.url), new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [new URL('../train/', import.meta.url), ...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<ScoreSummary> {
     const p = ctx.params;
     const backend = checkPlannedBackend(ctx.env, await initBackend(p.backend), 'score.backend');

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { defineStage } from '../../pipelines/engine/index.ts';
 import { BATCHES_OUTPUTS, batchesInfo, type BatchesSummary } from '../batches/index.ts';
 import { TRAIN_OUTPUTS } from './outputs.ts';
-import { readArrow, tablesEnv, writeParquet } from '../common/tables.ts';
+import { readArrow, TABLES_SOURCES, tablesEnv, writeParquet } from '../common/tables.ts';
 import { BACKEND_CHOICES, backendEnv, checkPlannedBackend, initBackend, type ActiveBackend } from './backend.ts';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import type { EncoderConfig } from './encoder.ts';
@@ -103,7 +103,7 @@ export const trainStage = defineStage({
   runtimeParams: ['backend', 'checkpointEvery', 'rowKernel', 'rowKernelThreads'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<TrainSummary> {
     const p = ctx.params;
     if (p.ngramMin > p.ngramMax) throw new Error(`train: ngramMin ${p.ngramMin} > ngramMax ${p.ngramMax}`);
