@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage, writeFileAtomic, type ArtifactRef } from '../../pipelines/engine/index.ts';
-import { tablesEnv, writeParquet } from '../common/tables.ts';
+import { TABLES_SOURCES, tablesEnv, writeParquet } from '../common/tables.ts';
 import { modelDir, modelInfo, randomBaseline, type RetrieverInfo } from '../score/index.ts';
 import { BACKEND_CHOICES, backendEnv, checkPlannedBackend, describeEncoder, initBackend, loadEncoder, TRAIN_OUTPUTS } from '../train/index.ts';
 import { AttackParams, loadDictionaries, RECIPES, type Dictionaries } from '../attack/index.ts';
@@ -91,7 +91,8 @@ export const classifyStage = defineStage({
   // MLDoc lives outside the store: its files' content (not its path) enters the fingerprint here.
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv(), ...mldocEnv(mldocDirOf(p.mldocDir), p.mldocTrainSize, p.mldocLanguages) }),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../train/', import.meta.url), new URL('../score/', import.meta.url), new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  // The attack recipes, the encoder and the untrained baseline decide this stage's numbers as much as its own code.
+  extraSources: [new URL('../attack/', import.meta.url), new URL('../train/', import.meta.url), new URL('../score/', import.meta.url), ...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<ClassifySummary> {
     const p = ctx.params;
     const backend = checkPlannedBackend(ctx.env, await initBackend(p.backend), 'classify.backend');
