@@ -81,7 +81,20 @@ export function charCandidates(word: string, rng: Rng, n: number): WordEdit[] {
   return [...out.values()];
 }
 
-/** Whether any character of `word` is on a keyboard layout (the summary names the languages with none). */
-export function hasLayout(word: string): boolean {
-  return codePoints(word).some((c) => layoutOf(c) !== null);
+/**
+ * Share of the letters of `texts` that sit on a keyboard layout. A language whose share is below one half is
+ * written in a script without a layout here (a Latin name in a Thai question does not give Thai a keyboard); the
+ * summary names those languages.
+ */
+export function layoutShare(texts: readonly string[]): number {
+  let letters = 0;
+  let onLayout = 0;
+  for (const t of texts) {
+    for (const c of codePoints(t)) {
+      if (!HAS_LETTER.test(c)) continue;
+      letters++;
+      if (layoutOf(c) !== null) onLayout++;
+    }
+  }
+  return letters === 0 ? 0 : onLayout / letters;
 }

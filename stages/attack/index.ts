@@ -15,7 +15,7 @@ import { PAIRS_OUTPUTS, readPairsReport } from '../pairs/index.ts';
 import { loadEvalSet, modelInfo, QUERY_SETS_SCHEMA, type RetrieverInfo } from '../score/index.ts';
 import { backendEnv, checkPlannedBackend, initBackend, loadEncoder, TRAIN_OUTPUTS } from '../train/index.ts';
 import { attackModel, type AttackRow, type SampledQuery } from './attack-model.ts';
-import { hasLayout } from './char.ts';
+import { layoutShare } from './char.ts';
 import { loadDictionaries, type Dictionaries } from './codemix.ts';
 import { attacksColumns, querySetsColumns, tableColumns, tableRows, transferColumns } from './outputs.ts';
 import { AttackParams, paramsDigest } from './params.ts';
@@ -116,7 +116,8 @@ export const attackStage = defineStage({
         }),
       );
     }
-    const layoutFree = data.languages.filter((l) => sample.some((s) => s.lang === l) && !sample.some((s) => s.lang === l && hasLayout(s.text)));
+    const textsOf = (l: string): string[] => sample.filter((s) => s.lang === l).map((s) => s.text);
+    const layoutFree = data.languages.filter((l) => textsOf(l).length > 0 && layoutShare(textsOf(l)) < 0.5);
 
     // Pass 1: each model attacked with its pool embedded once; the pool vectors wait on disk for the transfer pass.
     const rows: AttackRow[] = [];
@@ -153,7 +154,7 @@ export const attackStage = defineStage({
         const bytes = await readFile(join(spill, `${m}.f32`));
         const poolVectors = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
         transfer.push(...(await transferRowsFor({ id: infos[m].id, model, poolVectors }, greedy, data, sampleRef, p.block)));
-        ctx.progress(models.length * sample.length * (1 + (m + 1) / models.length), models.length * sample.length * passes, `${ref.node} transfer`);
+        ctx.progress(models.length * sample.length + (m + 1) * sample.length, models.length * sample.length * passes, `${ref.node} transfer`);
       }
       await rm(spill, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@
 // UTS #39 and the invisible characters; MUSE code-mixing with identity entries dropped and function words kept.
 import test from 'ava';
 import { createRng } from '../../stages/common/random.ts';
-import { availableKinds, charEditable, editsOfKind, randomCharEdit } from '../../stages/attack/char.ts';
+import { availableKinds, charEditable, editsOfKind, layoutShare, randomCharEdit } from '../../stages/attack/char.ts';
 import { Dictionaries } from '../../stages/attack/codemix.ts';
 import { confusablesOf, homoglyphEdits, invisibleEdits, randomHomoglyphEdit } from '../../stages/attack/homoglyph.ts';
 import { keyNeighbours, layoutOf } from '../../stages/attack/keyboard.ts';
@@ -20,6 +20,9 @@ test('keyboard neighbours on QWERTY, ЙЦУКЕН and Greek; none for Thai, Han,
   t.deepEqual(keyNeighbours('ρ'), ['ε', 'τ', 'σ', 'δ']);
   t.deepEqual(keyNeighbours('ά'), keyNeighbours('α'), 'an accented Greek letter is on its base key');
   t.is(layoutOf('ж'), 'jcuken');
+  t.is(layoutShare(['abc ж']), 1);
+  t.is(layoutShare(['NFL แม่น้ำ']), 3 / 7, 'Latin letters count, Thai letters and marks do not: Thai stays layout-free');
+  t.is(layoutShare(['?!']), 0);
   for (const c of ['ก', '中', 'क', 'ب']) {
     t.is(layoutOf(c), null, c);
     t.deepEqual(keyNeighbours(c), [], c);
