@@ -3,6 +3,7 @@
 import { definePipeline } from './engine/pipeline.ts';
 import { attackStage } from '../stages/attack/index.ts';
 import { batchesStage } from '../stages/batches/index.ts';
+import { classifyStage } from '../stages/classify/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { XQUAD_LANGS } from '../stages/pairs/index.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
@@ -20,6 +21,7 @@ export default definePipeline({
     train: { stage: trainStage, inputs: { batches: 'batches' } },
     attack: { stage: attackStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', raw: 'download' } },
     score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', attacks: 'attack' } },
+    classify: { stage: classifyStage, inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' } },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',

@@ -189,7 +189,8 @@ async function attackedSets(ref: ArtifactRef, data: EvalSet): Promise<QuerySet[]
   return sets.map((set) => ({ name: set.name, retriever: set.retriever, data: querySubset(data, set.queryIds, set.texts) }));
 }
 
-function modelDir(ref: ArtifactRef): string {
+/** The model folder of a train artifact. */
+export function modelDir(ref: ArtifactRef): string {
   return ref.output(TRAIN_OUTPUTS.model);
 }
 
@@ -213,7 +214,7 @@ export function modelInfo(ref: ArtifactRef, meta: Record<string, unknown>): Retr
  * The untrained encoder: the architecture of the models being scored (the first one's), or the train stage's
  * defaults when there is no model, initialised as training initialises it.
  */
-function randomBaseline(shape: EncoderDescription | null, seed: number): LoadedEncoder {
+export function randomBaseline(shape: EncoderDescription | null, seed: number): LoadedEncoder {
   if (shape) return untrainedEncoder(shape.config, shape.tokenizer.toJSON(), seed);
   const d = defaultEncoderShape();
   return untrainedEncoder(d.config, d.tokenizer, seed);

@@ -1,6 +1,7 @@
 // The score stage's tables, declared once: the writer validates against them and README.md shows them.
 import type { TableSchema } from '../common/tables.ts';
 
+/** Model identity in every long table of the project (score, attack, classify): reuse it, do not redefine it. */
 export const retrieverColumns = [
   { name: 'retriever', type: 'utf8', description: 'The pipeline node of a trained model (e.g. "train[strategy=hybrid,batchSize=128,loss=infonce]"), or "bm25", or "random-encoder".' },
   { name: 'kind', type: 'utf8', description: '"model" (trained), "bm25" (lexical baseline) or "random" (the same encoder untrained).' },
