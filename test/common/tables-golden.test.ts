@@ -158,10 +158,10 @@ for (const compression of ['zstd', 'snappy', 'uncompressed'] as const) {
   });
 }
 
-test('the default codec is zstd, so a default write is the golden zstd file', async (t) => {
-  t.is(defaultParquetCompression(), 'zstd');
+test('the default codec is snappy on every Node version, so a default write is the golden snappy file', async (t) => {
+  t.is(defaultParquetCompression(), 'snappy');
   const dir = await tmp(t);
   const p = join(dir, 'golden-default.parquet');
   await writeParquet(p, schema, goldenColumns(), { rowGroupSize: ROW_GROUP_SIZE });
-  t.is(await sha256(p), GOLDEN.zstd, WHAT_TO_DO);
+  t.is(await sha256(p), GOLDEN.snappy, WHAT_TO_DO);
 });

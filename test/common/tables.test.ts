@@ -15,6 +15,7 @@ import {
   readParquet,
   schemaJson,
   schemaMarkdown,
+  tablesEnv,
   writeArrow,
   writeParquet,
   writeTable,
@@ -312,10 +313,10 @@ test('a failed stream leaves neither final nor temporary files, and never clobbe
   t.deepEqual(await readdir(dir), ['t.parquet']);
 });
 
-test('compression: zstd (on every Node version), snappy and uncompressed; DuckDB reads each; unknown names fail', async (t) => {
+test('compression: snappy by default, zstd on every Node version, uncompressed; DuckDB reads each; unknown names fail', async (t) => {
   const dir = await tmp(t);
   const cols = bigRows(0, 300);
-  t.is(defaultParquetCompression(), 'zstd');
+  t.is(defaultParquetCompression(), 'snappy');
   for (const compression of ['zstd', 'snappy', 'uncompressed'] as const) {
     const p = join(dir, `${compression}.parquet`);
     await writeParquet(p, big, cols, { compression });
@@ -333,6 +334,15 @@ test('compression: zstd (on every Node version), snappy and uncompressed; DuckDB
     message: /unknown Parquet compression "lz4"/,
   });
   t.false((await readdir(dir)).some((f) => f.includes('.tmp-')));
+});
+
+test('tablesEnv: the codec and the bytes revision, the zstd build when zstd is written; the same on every Node version', (t) => {
+  t.deepEqual(tablesEnv(), { parquetCompression: 'snappy', tableBytesRevision: '1' });
+  t.deepEqual(tablesEnv('uncompressed'), { parquetCompression: 'uncompressed', tableBytesRevision: '1' });
+  const z = tablesEnv('zstd');
+  t.is(z.parquetCompression, 'zstd');
+  t.regex(z.zstdCodec ?? '', /^@bokuweb\/zstd-wasm \d+\.\d+\.\d+/);
+  t.throws(() => tablesEnv('lz4' as 'zstd'), { message: /unknown Parquet compression "lz4"/ });
 });
 
 test('readers check the file against the schema', async (t) => {

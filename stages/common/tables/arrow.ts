@@ -1,5 +1,5 @@
-// Row tables: Arrow IPC encoding. Record batches are built straight from typed buffers with makeData: the generic builders are
-// several times slower on 1M-row text columns.
+// Row tables: Arrow IPC encoding. Record batches are built straight from typed buffers with
+// makeData: the generic builders are several times slower on 1M-row text columns.
 
 import {
   AsyncByteQueue,

@@ -1,8 +1,8 @@
 // Row tables: the reusable byte buffer (`Sink`) that every encoder writes into, with UTF-8 and
-// Parquet PLAIN string writes. Writers keep their buffers from one row group to the next: on the 2-core VM the
-// benchmarks ran on, the first write to freshly allocated memory costs ~3.5 ms per MiB (page faults),
-// against ~0.05 ms per MiB once touched, so allocating a new buffer per row group was a large part of
-// the write time.
+// Parquet PLAIN string writes. Writers keep their buffers from one row group to the next: on the
+// 2-core VM the benchmarks ran on, the first write to freshly allocated memory costs ~3.5 ms per MiB
+// (page faults), against ~0.05 ms per MiB once touched, so allocating a new buffer per row group was
+// a large part of the write time.
 
 /** A growable byte buffer. Every byte exposed by `bytes()` has been written explicitly. */
 export class Sink {

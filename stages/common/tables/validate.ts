@@ -1,5 +1,6 @@
-// Row tables: validation and normalisation of appended columns. Every append is brought to one canonical in-memory form so that
-// the same rows give the same bytes however they were chunked or typed by the caller:
+// Row tables: validation and normalisation of appended columns. Every append is brought to one
+// canonical in-memory form so that the same rows give the same bytes however they were chunked or
+// typed by the caller:
 //   numeric without nulls → typed array; numeric with nulls → (number|bigint|null)[];
 //   utf8/bool → plain arrays; list<int32|float32> → typed array per row.
 // A failure is a TableError naming the table, the column and the row.
