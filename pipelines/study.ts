@@ -36,7 +36,7 @@ export default definePipeline({
     download: { stage: downloadStage },
     pairs: { stage: pairsStage, inputs: { raw: 'download' } },
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
-    train: { stage: trainStage, inputs: { batches: 'batches' } },
+    train: { stage: trainStage, inputs: { batches: 'batches', dev: 'pairs' } },
     score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs' } },
   },
   profiles: STUDY_PROFILES,
