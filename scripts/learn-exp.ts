@@ -3,6 +3,7 @@
 //   batches --pairs DIR --out DIR [--set k=v ...]                 the batches stage on a pairs artifact
 //   train   --batches DIR --dev DIR --out DIR [--set k=v ...]     the train stage (dev = the pairs artifact)
 //   score   --eval DIR --out DIR [--baselines] MODEL_DIR...       the score stage; prints one line per retriever
+//   dev     --dev DIR MODEL_DIR...                                dev-split metrics of trained models (no output folder)
 // Not a stage and not shipped: the numbers it prints are for choosing defaults on dev (train summary) and for the
 // README's ablation table (score, read after the choice).
 import { existsSync } from 'node:fs';
@@ -44,6 +45,21 @@ function sets(): Record<string, unknown> {
   );
 }
 
+if (verb === 'dev') {
+  const { initBackend } = await import('../stages/train/backend.ts');
+  const { loadEncoder } = await import('../stages/train/model-io.ts');
+  const { embedTexts } = await import('../stages/train/embed.ts');
+  const { buildDevSet, evaluateDev } = await import('../stages/train/dev-eval.ts');
+  const { readArrow } = await import('../stages/common/tables.ts');
+  await initBackend('auto');
+  const set = buildDevSet((await readArrow(`${values.dev}/pairs.arrow`)).columns);
+  for (const dir of positionals) {
+    const model = await loadEncoder(`${dir}/model`);
+    const m = evaluateDev(set, await embedTexts(model, set.queries), await embedTexts(model, set.passages), model.config.outDim);
+    process.stdout.write(`${dir}\t${JSON.stringify(m)}\n`);
+  }
+  process.exit(0);
+}
 const out = values.out!;
 if (existsSync(`${out}/summary.json`)) {
   process.stdout.write(`cached ${out}\n`);
