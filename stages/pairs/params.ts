@@ -36,8 +36,8 @@ export const PairsParams = z
      * zero-shot.
      */
     alignmentLanguages: z.enum(['all', 'train']).default('all'),
-    /** Dictionary entries kept per language, in MUSE file order (frequent words first); the default keeps all. */
-    alignmentMaxPerLanguage: z.number().int().nonnegative().default(100_000),
+    /** Dictionary entries kept per language, in MUSE file order (frequent words first); sized for the quick profile. */
+    alignmentMaxPerLanguage: z.number().int().nonnegative().default(2000),
     /** "both": en→xx and xx→en rows per entry; "en-xx": only English word as the query. */
     alignmentDirections: z.enum(['both', 'en-xx']).default('both'),
     /** Fraction of article groups in split "dev" (rounded to whole articles). */
