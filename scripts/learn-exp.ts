@@ -4,6 +4,7 @@
 //   train   --batches DIR --dev DIR --out DIR [--set k=v ...]     the train stage (dev = the pairs artifact)
 //   score   --eval DIR --out DIR [--baselines] MODEL_DIR...       the score stage; prints one line per retriever
 //   dev     --dev DIR MODEL_DIR...                                dev-split metrics of trained models (no output folder)
+//   moved   MODEL_DIR...                                          how far training moved the table rows and the dense kernel from init
 // Not a stage and not shipped: the numbers it prints are for choosing defaults on dev (train summary) and for the
 // README's ablation table (score, read after the choice).
 import { existsSync } from 'node:fs';
@@ -57,6 +58,37 @@ if (verb === 'dev') {
     const model = await loadEncoder(`${dir}/model`);
     const m = evaluateDev(set, await embedTexts(model, set.queries), await embedTexts(model, set.passages), model.config.outDim);
     process.stdout.write(`${dir}\t${JSON.stringify(m)}\n`);
+  }
+  process.exit(0);
+}
+if (verb === 'moved') {
+  const { loadEncoder } = await import('../stages/train/model-io.ts');
+  const { initWeights } = await import('../stages/train/encoder.ts');
+  for (const dir of positionals) {
+    const m = await loadEncoder(`${dir}/model`);
+    const w0 = initWeights(m.config, Number(m.metadata.seed ?? 0));
+    const dim = m.config.dim;
+    let rows = 0;
+    let rel = 0;
+    for (let r = 0; r < m.config.buckets; r++) {
+      let d2 = 0;
+      let n2 = 0;
+      for (let d = r * dim; d < (r + 1) * dim; d++) {
+        d2 += (m.weights.table[d] - w0.table[d]) ** 2;
+        n2 += w0.table[d] ** 2;
+      }
+      if (d2 > 0) {
+        rows++;
+        rel += Math.sqrt(d2 / n2);
+      }
+    }
+    let k2 = 0;
+    let kn = 0;
+    w0.kernel.forEach((k, i) => {
+      k2 += (m.weights.kernel[i] - k) ** 2;
+      kn += k * k;
+    });
+    process.stdout.write(`${dir}\trows moved ${rows}\tmean |Δrow|/|row0| ${(rel / rows).toFixed(4)}\tdense |ΔW|/|W0| ${Math.sqrt(k2 / kn).toFixed(4)}\n`);
   }
   process.exit(0);
 }
