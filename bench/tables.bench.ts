@@ -1,7 +1,8 @@
 // Benchmark for stages/common/tables.ts: 1M rows of a `batches`-like table (ids, langs, query and
-// passage text) written as Arrow and as Parquet by our module, against DuckDB's Parquet writer (zstd,
-// and snappy like ours on Node 20), parquet-wasm (if installed) and hyparquet-writer's ParquetWriter
-// (what tables.ts used before its own encoder) on the very same rows.
+// passage text) written as Arrow and as Parquet by our module (zstd through the wasm codec, and
+// snappy), against DuckDB's Parquet writer (zstd and snappy, its native codecs), parquet-wasm (if
+// installed) and hyparquet-writer's ParquetWriter (what tables.ts used before its own encoder) on the
+// very same rows.
 //
 // Each writer runs in its own child process so that "peak RSS" is that writer's own peak, not the
 // maximum of everything that ran before it in one process. The machine is shared and timings move by
@@ -23,6 +24,7 @@ import { type BenchResult, peakRssMiB } from './harness.ts';
 import { createRng } from '../stages/common/random.ts';
 import {
   type Columns,
+  type ParquetCompression,
   type TableSchema,
   defaultParquetCompression,
   openTableWriter,
@@ -125,8 +127,15 @@ async function fileSize(p: string): Promise<number> {
   return (await stat(p)).size;
 }
 
-async function workerOurs(format: 'arrow' | 'parquet', rows: number, dir: string): Promise<WorkerResult> {
-  const w = await openTableWriter(join(dir, 'ours'), benchSchema, { formats: [format] });
+async function workerOurs(
+  format: 'arrow' | 'parquet',
+  compression: ParquetCompression,
+  rows: number,
+  dir: string,
+): Promise<WorkerResult> {
+  // ours.arrow, ours-zstd.parquet, ours-snappy.parquet: DuckDB loads the zstd one, parquet-wasm the Arrow one.
+  const base = join(dir, format === 'parquet' ? `ours-${compression}` : 'ours');
+  const w = await openTableWriter(base, benchSchema, { formats: [format], compression });
   let genMs = 0;
   const t0 = performance.now();
   for (let start = 0; start < rows; start += CHUNK) {
@@ -137,9 +146,10 @@ async function workerOurs(format: 'arrow' | 'parquet', rows: number, dir: string
   }
   const res = await w.close();
   const seconds = (performance.now() - t0 - genMs) / 1000;
-  const compression = format === 'parquet' ? ` ${defaultParquetCompression()}` : '';
+  const codec = format === 'arrow' ? '' : compression === 'zstd' ? ' zstd (wasm)' : ` ${compression}`;
+  const isDefault = format === 'parquet' && compression === defaultParquetCompression() ? ' (default)' : '';
   return {
-    writer: `tables.ts ${format}${compression}`,
+    writer: `tables.ts ${format}${codec}${isDefault}`,
     seconds,
     bytes: res[format]!.bytes,
     peakRss: peakRssMiB(),
@@ -151,7 +161,7 @@ async function workerDuck(threads: number, codec: 'zstd' | 'snappy', dir: string
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const c = await (await DuckDBInstance.create(':memory:')).connect();
   await c.run(`SET threads=${threads}`);
-  await c.run(`CREATE TABLE t AS SELECT * FROM read_parquet('${join(dir, 'ours.parquet')}')`);
+  await c.run(`CREATE TABLE t AS SELECT * FROM read_parquet('${join(dir, 'ours-zstd.parquet')}')`);
   const out = join(dir, `duck${threads}-${codec}.parquet`);
   const t0 = performance.now();
   await c.run(`COPY t TO '${out}' (FORMAT parquet, COMPRESSION ${codec})`);
@@ -223,20 +233,86 @@ async function workerWasm(dir: string): Promise<WorkerResult> {
   return { writer: 'parquet-wasm zstd', seconds, bytes: bytes.byteLength, peakRss: peakRssMiB(), note: 'whole table in WASM memory' };
 }
 
+// Page codecs alone, on the pages our writer compresses: the PLAIN bytes of the two text columns of the
+// first 100,000 rows, cut into 1 MiB pages. Every codec compresses every page once per round, the rounds
+// interleaved; the figure is the median round. Peers: hyparquet-writer's snappy (the snappyjs port, the
+// only maintained JS snappy compressor installed) and node:zlib's zstd where the runtime has it (Node >=
+// 22.15; tables.ts does not use it, see codecs.ts).
+interface CodecResult {
+  codec: string;
+  mbPerSecond: number;
+  ratio: number;
+}
+
+async function workerCodecs(rounds: number): Promise<CodecResult[]> {
+  const { snappyCompress } = await import('hyparquet-writer/src/snappy.js');
+  const { Sink } = await import('../stages/common/tables/sink.ts');
+  const { snappyCompressTo } = await import('../stages/common/tables/snappy.ts');
+  const { loadZstd, zstdCompress, ZSTD_LEVEL } = await import('../stages/common/tables/codecs.ts');
+  const zlib = (await import('node:zlib')) as unknown as { zstdCompressSync?: (b: Uint8Array, o?: object) => Buffer; constants: Record<string, number> };
+  await loadZstd();
+  const cols = generateChunk(0, 100_000);
+  const parts: Buffer[] = [];
+  for (const name of ['query_text', 'passage_text']) {
+    for (const s of cols[name] as string[]) {
+      const b = Buffer.from(s, 'utf8');
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(b.length);
+      parts.push(len, b);
+    }
+  }
+  const all = Buffer.concat(parts);
+  const pages: Uint8Array[] = [];
+  for (let o = 0; o < all.length; o += 1 << 20) pages.push(all.subarray(o, Math.min(all.length, o + (1 << 20))));
+  const sink = new Sink(1 << 21);
+  const codecs: [string, (p: Uint8Array) => number][] = [
+    ['tables.ts snappy (ours)', (p) => (sink.reset(), snappyCompressTo(sink, p), sink.pos)],
+    ['hyparquet-writer snappy', (p) => snappyCompress(p).length],
+    [`zstd-wasm level ${ZSTD_LEVEL} (tables.ts)`, (p) => zstdCompress(p).length],
+  ];
+  const level = zlib.constants.ZSTD_c_compressionLevel;
+  if (typeof zlib.zstdCompressSync === 'function' && level !== undefined) {
+    codecs.push([`node:zlib zstd level ${ZSTD_LEVEL} (native, not used)`, (p) => zlib.zstdCompressSync!(p, { params: { [level]: ZSTD_LEVEL } }).length]);
+  }
+  const times = codecs.map(() => [] as number[]);
+  const sizes = codecs.map(() => 0);
+  for (let round = 0; round < rounds + 1; round++) {
+    codecs.forEach(([, fn], k) => {
+      let bytes = 0;
+      const t0 = performance.now();
+      for (const p of pages) bytes += fn(p);
+      const ms = performance.now() - t0;
+      if (round > 0) times[k]!.push(ms); // round 0 warms the JIT and the wasm heap
+      sizes[k] = bytes;
+    });
+  }
+  return codecs.map(([codec], k) => ({
+    codec,
+    mbPerSecond: Math.round(all.length / 1e6 / (median(times[k]!) / 1000)),
+    ratio: Math.round((sizes[k]! / all.length) * 1000) / 1000,
+  }));
+}
+
 async function runWorker(): Promise<void> {
   const [kind, rowsS, dir] = process.env[WORKER_ENV]!.split('|') as [string, string, string];
   const rows = Number(rowsS);
   let r: WorkerResult;
-  if (kind === 'arrow' || kind === 'parquet') r = await workerOurs(kind, rows, dir);
+  if (kind === 'arrow') r = await workerOurs('arrow', 'uncompressed', rows, dir);
+  else if (kind === 'parquet') r = await workerOurs('parquet', 'zstd', rows, dir);
+  else if (kind === 'parquetSnappy') r = await workerOurs('parquet', 'snappy', rows, dir);
   else if (kind === 'duck1') r = await workerDuck(1, 'zstd', dir);
   else if (kind === 'duck1snappy') r = await workerDuck(1, 'snappy', dir);
   else if (kind === 'duck2') r = await workerDuck(2, 'zstd', dir);
   else if (kind === 'hyparquet') r = await workerHyparquet(rows, dir);
-  else r = await workerWasm(dir);
+  else if (kind === 'codecs') {
+    // For this worker the rows field carries the number of rounds.
+    process.stdout.write(JSON.stringify(await workerCodecs(rows)) + '\n');
+    return;
+  } else r = await workerWasm(dir);
   process.stdout.write(JSON.stringify(r) + '\n');
 }
 
-function spawnWorker(kind: string, rows: number, dir: string): Promise<WorkerResult> {
+function spawnWorker<T = WorkerResult>(kind: string, rows: number, dir: string): Promise<T> {
   const self = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
     execFile(
@@ -246,7 +322,7 @@ function spawnWorker(kind: string, rows: number, dir: string): Promise<WorkerRes
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`bench worker ${kind} failed: ${err.message}\n${stderr}`));
         const line = stdout.trim().split('\n').at(-1)!;
-        resolve(JSON.parse(line) as WorkerResult);
+        resolve(JSON.parse(line) as T);
       },
     );
   });
@@ -264,7 +340,7 @@ export default async function bench(): Promise<BenchResult> {
   const repeats = Number(process.env.HXLR_BENCH_REPEATS ?? 3);
   if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`HXLR_BENCH_REPEATS must be a positive integer`);
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-tables-bench-'));
-  const kinds = ['arrow', 'parquet', 'duck1', 'duck1snappy', 'duck2', 'wasm', 'hyparquet'];
+  const kinds = ['arrow', 'parquet', 'parquetSnappy', 'duck1', 'duck1snappy', 'duck2', 'wasm', 'hyparquet'];
   const runs = new Map<string, WorkerResult[]>(kinds.map((k) => [k, []]));
   try {
     // Rounds interleave the writers, so a slow spell on the shared machine hits all of them alike.
@@ -275,6 +351,9 @@ export default async function bench(): Promise<BenchResult> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  const codecRounds = Number(process.env.HXLR_BENCH_CODEC_ROUNDS ?? 7);
+  if (!Number.isInteger(codecRounds) || codecRounds < 1) throw new Error(`HXLR_BENCH_CODEC_ROUNDS must be a positive integer`);
+  const codecs = await spawnWorker<CodecResult[]>('codecs', codecRounds, dir);
   const summary = kinds.map((kind) => {
     const rs = runs.get(kind)!;
     const secs = rs.map((r) => r.seconds).filter(Number.isFinite);
@@ -297,11 +376,13 @@ export default async function bench(): Promise<BenchResult> {
     notes: [
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}; each writer in its own process (peak RSS is its own, max over runs)`,
       `tables.ts: streaming writer, appends of ${CHUNK.toLocaleString('en-US')} rows, row groups/record batches of 100,000; time includes validation and JS → columnar encoding, excludes row generation`,
-      `tables.ts parquet compression here: ${defaultParquetCompression()} (zstd needs node:zlib zstd, Node >= 22.15)`,
+      `tables.ts parquet: zstd level 3 through @bokuweb/zstd-wasm (the same on every Node version), snappy our own; default ${defaultParquetCompression()}`,
       'duckdb / parquet-wasm: same rows, loaded untimed from our Parquet / Arrow output; timed = Parquet encode + write only',
       `rows/s range over ${repeats} runs: ` +
         summary.filter((r) => Number.isFinite(r.seconds)).map((r) => `${r.first.writer} ${rate(r.max)}–${rate(r.min)}`).join('; '),
       ...summary.filter((r) => r.first.note).map((r) => `${r.first.writer}: ${r.first.note}`),
+      `page codecs alone (text PLAIN pages of 100,000 rows, 1 MiB each; median of ${codecRounds} interleaved rounds): ` +
+        codecs.map((c) => `${c.codec} ${c.mbPerSecond} MB/s, ${c.ratio} of the input`).join('; '),
     ],
   };
 }

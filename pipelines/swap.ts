@@ -1,9 +1,11 @@
 // The swapped study (`npm run pipeline -- --pipeline swap`): train on XQuAD (11 languages), evaluate on MLQA-R
 // (7 languages). The questions of the two never overlap; the pairs stage refuses combinations that would.
 import { definePipeline } from './engine/pipeline.ts';
+import { attackStage } from '../stages/attack/index.ts';
 import { batchesStage } from '../stages/batches/index.ts';
+import { classifyStage } from '../stages/classify/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
-import { XQUAD_LANGS } from '../stages/pairs/langs.ts';
+import { XQUAD_LANGS } from '../stages/pairs/index.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
 import { scoreStage } from '../stages/score/index.ts';
 import { trainStage } from '../stages/train/index.ts';
@@ -17,7 +19,9 @@ export default definePipeline({
     pairs: { stage: pairsStage, params: { train: 'xquad', eval: 'mlqa-r', trainLanguages: [...XQUAD_LANGS] }, inputs: { raw: 'download' } },
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
     train: { stage: trainStage, inputs: { batches: 'batches', dev: 'pairs' } },
-    score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs' } },
+    attack: { stage: attackStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', raw: 'download' } },
+    score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', attacks: 'attack' } },
+    classify: { stage: classifyStage, inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' } },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',

@@ -5,9 +5,9 @@ import exportPipeline from '../../pipelines/export.ts';
 import study from '../../pipelines/study.ts';
 import swap from '../../pipelines/swap.ts';
 
-test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train → score, the quick profile by default', (t) => {
+test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train → attack → score, and train → classify, the quick profile by default', (t) => {
   const e = expand(study);
-  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train', 'score']);
+  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train', 'attack', 'score', 'classify']);
   const pairs = e.byNode.get('pairs')![0];
   t.like(pairs.params, { train: 'mlqa-dev', eval: 'xquad-r' });
   // quick: 3 strategies × 2 batch sizes × 3 zipped seeds of batches, one InfoNCE model each, one score over all.
@@ -20,6 +20,15 @@ test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train →
   t.is(score.length, 1);
   t.deepEqual(score[0].inputs.models, trains.map((i) => i.id));
   t.is(score[0].inputs.eval, 'pairs');
+  // One attack over every model (MUSE dictionaries from the download), its query sets scored by score.
+  const attack = e.byNode.get('attack')!;
+  t.is(attack.length, 1);
+  t.deepEqual(attack[0].inputs, { models: trains.map((i) => i.id), eval: 'pairs', raw: 'download' });
+  t.is(score[0].inputs.attacks, 'attack');
+  // One classify over every model: XNLI (and MUSE for codemix) from the download, training languages from pairs.
+  const classify = e.byNode.get('classify')!;
+  t.is(classify.length, 1);
+  t.deepEqual(classify[0].inputs, { models: trains.map((i) => i.id), raw: 'download', eval: 'pairs' });
   t.deepEqual(study.summary, { node: 'score', file: 'summary.md' });
 });
 
@@ -41,6 +50,9 @@ test('swap: XQuAD in all 11 languages → MLQA-R', (t) => {
   t.is((pairs.params.trainLanguages as string[]).length, 11);
   t.is(e.byNode.get('train')!.length, 18);
   t.is((e.byNode.get('score')![0].inputs.models as string[]).length, 18);
+  t.is(e.byNode.get('score')![0].inputs.attacks, 'attack');
+  t.is((e.byNode.get('attack')![0].inputs.models as string[]).length, 18);
+  t.is((e.byNode.get('classify')![0].inputs.models as string[]).length, 18);
 });
 
 test('export: shares the study nodes and fans in every batches branch', (t) => {
