@@ -56,6 +56,7 @@ const config: TrainerConfig = {
   encoder: { buckets: meta.buckets, dim: meta.dim, outDim: meta.dim, pooling: 'mean' },
   loss,
   lr: meta.lr,
+  tableLr: meta.lr,
   warmupSteps: 0,
   schedule: 'constant',
   totalSteps: 1e9,

@@ -11,7 +11,7 @@ import { TABLES_SOURCES, tablesEnv, writeTable } from '../common/tables.ts';
 import { buildPairs, type PairsReport } from './build-pairs.ts';
 import { buildEval, type EvalReport } from './candidates.ts';
 import { LANGS, assertLang, type Lang } from './langs.ts';
-import { PairsParams, evalLanguagesOf, trainLanguagesOf } from './params.ts';
+import { PairsParams, alignmentLanguagesOf, evalLanguagesOf, trainLanguagesOf } from './params.ts';
 
 export { PairsParams } from './params.ts';
 import { runTasks } from './pool.ts';
@@ -168,8 +168,9 @@ export function planTasks(p: PairsParams, raw: ArtifactRef): { qaTasks: QaTask[]
     // XQuAD-R files hold the full XQuAD content (same contexts, questions, answers) plus annotation.
     for (const l of trainLangs) qaTasks.push(qaTask(raw, 'xquad-r', `${l}.json`, l, l));
   }
-  // Dictionary pairs only for training languages, so zero-shot languages stay unseen.
-  const museLangs = p.alignment === 'muse' ? trainLangs.filter((l) => l !== 'en') : [];
+  // Dictionary pairs for the training languages, and with alignmentLanguages "all" the evaluation ones too (word
+  // translations, never an evaluation question or sentence).
+  const museLangs = alignmentLanguagesOf(p);
   const museTasks: MuseTask[] = museLangs.map((lang) => ({ kind: 'muse', file: `muse/en-${lang}.tsv`, path: raw.file(DOWNLOAD_OUTPUTS.muse, `en-${lang}.tsv`), lang, max: p.alignmentMaxPerLanguage }));
   const evalTasks: EvalTask[] = evalLanguagesOf(p).map((lang) => ({ kind: 'eval', file: `${p.eval}/${lang}.json`, path: raw.file(DATASET_OUTPUT[p.eval], `${lang}.json`), lang }));
   return { qaTasks, museTasks, evalTasks };

@@ -27,10 +27,17 @@ export const PairsParams = z
     trainLanguages: z.array(Lang).min(1).default([...MLQA_LANGS]),
     /** Languages of the evaluation pool and queries; "all" = every language of the eval set. */
     evalLanguages: z.union([z.literal('all'), z.array(Lang).min(1)]).default('all'),
-    /** Extra cross-lingual pairs from MUSE dictionaries (training languages only, identity pairs dropped). */
-    alignment: z.enum(['none', 'muse']).default('none'),
-    /** Dictionary entries kept per language, in MUSE file order (frequent words first); the default keeps all. */
-    alignmentMaxPerLanguage: z.number().int().nonnegative().default(100_000),
+    /** Extra cross-lingual pairs from MUSE dictionaries (identity pairs dropped). */
+    alignment: z.enum(['none', 'muse']).default('muse'),
+    /**
+     * Which languages get dictionary pairs: "all" = every training or evaluation language with an en-xx dictionary
+     * (the evaluation questions and passages stay unseen: that is the study's zero-shot); "train" = training
+     * languages only, so the evaluation-only languages (el, ru, th, tr in the default study) stay language-level
+     * zero-shot.
+     */
+    alignmentLanguages: z.enum(['all', 'train']).default('all'),
+    /** Dictionary entries kept per language, in MUSE file order (frequent words first); sized for the quick profile. */
+    alignmentMaxPerLanguage: z.number().int().nonnegative().default(2000),
     /** "both": en→xx and xx→en rows per entry; "en-xx": only English word as the query. */
     alignmentDirections: z.enum(['both', 'en-xx']).default('both'),
     /** Fraction of article groups in split "dev" (rounded to whole articles). */
@@ -76,6 +83,14 @@ export type PairsParams = z.output<typeof PairsParams>;
 export function evalLanguagesOf(p: PairsParams): Lang[] {
   const list = p.evalLanguages === 'all' ? [...EVAL_LANGS[p.eval]] : p.evalLanguages;
   return [...list].sort((a, b) => LANGS.indexOf(a) - LANGS.indexOf(b));
+}
+
+/** Languages that get MUSE dictionary pairs (never English: the dictionaries are en-xx), in the canonical order. */
+export function alignmentLanguagesOf(p: PairsParams): Lang[] {
+  if (p.alignment === 'none') return [];
+  const langs = new Set<Lang>(trainLanguagesOf(p));
+  if (p.alignmentLanguages === 'all') for (const l of evalLanguagesOf(p)) langs.add(l);
+  return [...langs].filter((l) => l !== 'en').sort((a, b) => LANGS.indexOf(a) - LANGS.indexOf(b));
 }
 
 /** Train languages in the canonical order (so param order does not change the output). */

@@ -17,6 +17,8 @@ import { curveSchema } from './schema.ts';
 import { HashedTokenizer, tokenizeUnique } from './tokenizer.ts';
 import { RowKernel, rowKernelUnavailable } from './row-kernel.ts';
 import { initialState, Trainer, type TrainerConfig } from './trainer.ts';
+import { buildDevSet, evaluateDev, type DevMetrics } from './dev-eval.ts';
+import { PAIRS_OUTPUTS } from '../pairs/index.ts';
 
 const params = z.object({
   backend: z.enum(BACKEND_CHOICES).default('auto').describe('TF.js backend: auto tries node-gpu → node → wasm → cpu'),
@@ -28,7 +30,8 @@ const params = z.object({
   dim: z.number().int().min(2).max(4096).default(128).describe('embedding table width'),
   outDim: z.number().int().min(2).max(4096).default(128).describe('output vector width'),
   pooling: z.enum(['mean', 'sqrtn']).default('mean'),
-  lr: z.number().positive().max(10).default(1e-3),
+  lr: z.number().positive().max(10).default(1e-3).describe('peak learning rate of the dense layer (and a learnt temperature)'),
+  tableLr: z.number().positive().max(10).default(0.02).describe('peak learning rate of the embedding table (SparseAdam; rows start N(0, 1)): 20× the dense lr, chosen on the dev split'),
   warmupSteps: z.number().int().min(0).default(0),
   schedule: z.enum(['constant', 'linear']).default('constant').describe('after warm-up: constant, or linear decay to 0'),
   beta1: z.number().min(0).max(1).default(0.9),
@@ -41,6 +44,12 @@ const params = z.object({
   alpha: z.number().min(0).max(1).default(0.4).describe('albef: distillation weight of the momentum targets'),
   gradCacheChunk: z.number().int().min(0).default(512).describe('backpropagate larger batches in chunks of this many texts (0: never)'),
   maxSteps: z.number().int().min(0).default(0).describe('stop after this many steps (0: every batch)'),
+  patience: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('early stopping: stop after this many dev evaluations (one per epoch) without a better dev mAP@20 (0: never stop early)'),
   checkpointEvery: z.number().int().min(0).default(200).describe('steps between checkpoints (0: none)'),
   rowKernel: z.enum(['wasm', 'js']).default('wasm').describe('per-row loops (pooling, scatter, sparse Adam): WASM SIMD kernel, or plain JS (same bits, slower)'),
   rowKernelThreads: z.union([z.literal(1), z.literal(2)]).default(2).describe('threads for the row kernel\'s SparseAdam: 2 splits the rows with a worker (same bits)'),
@@ -75,6 +84,14 @@ export interface TrainSummary {
   resumedFromStep: number;
   peakRssMiB: number;
   tokenizer: { texts: number; distinct: number; featuresPerText: number; emptyTexts: number };
+  /** Retrieval on the pairs' dev split (dev-eval.ts): before training, at each epoch's end, and at the last step. */
+  dev: { queries: number; pool: number; history: DevPoint[]; best: DevPoint | null; final: DevPoint | null; stoppedEarly: boolean };
+}
+
+/** One dev evaluation: after `step` optimizer steps, during epoch `epoch` (-1: before training). */
+export interface DevPoint extends DevMetrics {
+  step: number;
+  epoch: number;
 }
 
 interface CurveRow {
@@ -95,7 +112,8 @@ export const trainStage = defineStage({
   version: 1,
   description: 'TF.js dual encoder on the batches, in order: in-batch InfoNCE or ALBEF momentum distillation, sparse Adam, checkpoints',
   params,
-  inputs: { batches: [BATCHES_OUTPUTS.batches] },
+  // `dev`: the pairs artifact the batches came from; only its split "dev" is read (the number to select by).
+  inputs: { batches: [BATCHES_OUTPUTS.batches], dev: [PAIRS_OUTPUTS.pairs] },
   outputs: TRAIN_OUTPUTS,
   // Which backend runs matters (float results differ), and the env records the one that will; how often state is
   // saved does not change the result (a resumed run equals an uninterrupted one).
@@ -129,11 +147,19 @@ export const trainStage = defineStage({
     for (let i = 0; i < distinct; i++) if (encoded.offsets[i + 1] === encoded.offsets[i]) emptyTexts++;
     if (emptyTexts > 0) ctx.log.warn(`${emptyTexts} distinct texts have no word-like token: they embed as the normalised bias`);
 
+    const devSet = buildDevSet((await readArrow(ctx.input('dev').output(PAIRS_OUTPUTS.pairs))).columns);
+    const devEncoded = tokenizeUnique([...devSet.queries, ...devSet.passages], tokenizer);
+    const devBags = { offsets: devEncoded.offsets, ids: devEncoded.ids };
+    const devQ = devEncoded.index.subarray(0, devSet.queries.length);
+    const devP = devEncoded.index.subarray(devSet.queries.length);
+    if (devSet.queries.length === 0) ctx.log.warn(`the dev input has no split "dev" QA rows: no dev evaluation, no early stopping`);
+
     const encoder: EncoderConfig = { buckets: p.buckets, dim: p.dim, outDim: p.outDim, pooling: p.pooling };
     const config: TrainerConfig = {
       encoder,
       loss: p.loss,
       lr: p.lr,
+      tableLr: p.tableLr,
       warmupSteps: p.warmupSteps,
       schedule: p.schedule,
       totalSteps: total,
@@ -159,9 +185,11 @@ export const trainStage = defineStage({
       const meta = { encoder, tokenizer: tokenizer.toJSON(), key };
 
       let curve: CurveRow[] = [];
-      const resumed = await restoreCheckpoint<{ curve: CurveRow[] }>(ctx.checkpointDir, key, state);
+      let dev: DevPoint[] = [];
+      const resumed = await restoreCheckpoint<{ curve: CurveRow[]; dev?: DevPoint[] }>(ctx.checkpointDir, key, state);
       if (resumed) {
         curve = resumed.progress.curve;
+        dev = resumed.progress.dev ?? [];
         ctx.log.info(`resuming from ${resumed.path} (step ${resumed.step} of ${total})`);
       }
       const resumedFromStep = state.step;
@@ -171,8 +199,20 @@ export const trainStage = defineStage({
 
       let trainSeconds = 0;
       let pairsTrained = 0;
-      const checkpoint = () => writeCheckpoint(ctx.checkpointDir, meta, state, { curve });
-      while (state.step < total) {
+      const checkpoint = () => writeCheckpoint(ctx.checkpointDir, meta, state, { curve, dev });
+      const evaluate = (epoch: number): DevPoint => {
+        const m = evaluateDev(devSet, trainer.embed(devBags, devQ), trainer.embed(devBags, devP), p.outDim);
+        const point = { step: state.step, epoch, ...roundMetrics(m) };
+        dev.push(point);
+        ctx.log.info(point, `dev at step ${state.step}: mAP@20 ${point.map20}, mono R@1 ${point.monoR1}, cross R@1 ${point.crossR1}`);
+        return point;
+      };
+      const hasDev = devSet.queries.length > 0;
+      if (hasDev && dev.length === 0) evaluate(-1);
+      // A run resumed from a checkpoint written at its early stop stops there again.
+      let stoppedEarly = p.patience > 0 && dev.length > 0 && dev[dev.length - 1].step === state.step && state.step < total && sinceBest(dev) >= p.patience;
+      let stopAt = stoppedEarly ? state.step : total;
+      while (state.step < stopAt) {
         if (ctx.signal.aborted) {
           // Stopped (Ctrl-C or a failure elsewhere): keep what was learnt, so the next run resumes here.
           if (p.checkpointEvery > 0 && state.step > resumedFromStep) await checkpoint();
@@ -199,6 +239,16 @@ export const trainStage = defineStage({
           pairs_per_second: (to - from) / Math.max(seconds, 1e-9),
         });
         ctx.progress(state.step, total, `loss ${result.loss.toFixed(3)}`);
+        // An epoch ends here: evaluate on dev, and stop when `patience` evaluations in a row brought no better mAP@20.
+        const epochEnds = state.step === total || epochs[starts[state.step]] !== epochs[from];
+        if (hasDev && epochEnds && !dev.some((d) => d.step === state.step)) {
+          evaluate(epochs[from]);
+          if (p.patience > 0 && state.step < total && sinceBest(dev) >= p.patience) {
+            stoppedEarly = true;
+            stopAt = state.step;
+            ctx.log.info(`early stop at step ${state.step}: dev mAP@20 not better for ${p.patience} evaluation(s)`);
+          }
+        }
         if (p.checkpointEvery > 0 && state.step % p.checkpointEvery === 0 && state.step < total) {
           await checkpoint();
           ctx.log.info(`checkpoint at step ${state.step}`);
@@ -207,9 +257,10 @@ export const trainStage = defineStage({
         if (state.step % 16 === 0) await new Promise((r) => setImmediate(r));
       }
 
-      const last = Math.min(10, total);
+      const done = state.step;
+      const last = Math.min(10, done);
       let accuracy = 0;
-      for (let b = total - last; b < total; b++) {
+      for (let b = done - last; b < done; b++) {
         accuracy += trainer.accuracy(bags, encoded.index.subarray(starts[b], starts[b + 1]), encoded.index.subarray(n + starts[b], n + starts[b + 1])) / last;
       }
 
@@ -217,12 +268,12 @@ export const trainStage = defineStage({
       await mkdir(modelDir);
       await saveEncoder(modelDir, encoder, tokenizer.toJSON(), state.weights, {
         loss: p.loss,
-        steps: total,
+        steps: done,
         seed: ctx.seed,
         batches: batchesMetadata(input.fingerprint, batchesInfo(input)),
         backend: backend.name,
       });
-      await writeFile(join(ctx.outDir, TRAIN_OUTPUTS.curveJson.path), `${JSON.stringify({ schema: 'hybrid-xlr/training-curve@1', rows: curve })}\n`);
+      await writeFile(join(ctx.outDir, TRAIN_OUTPUTS.curveJson.path), `${JSON.stringify({ schema: 'hybrid-xlr/training-curve@1', rows: curve, dev })}\n`);
       await writeParquet(join(ctx.outDir, TRAIN_OUTPUTS.curve.path), curveSchema, curveColumns(curve));
 
       const tenth = Math.max(1, Math.floor(curve.length / 10));
@@ -234,8 +285,8 @@ export const trainStage = defineStage({
         rowKernel: trainer.kernel ? 'wasm-simd' : 'js',
         rowKernelParallelSteps: kernel?.parallelSteps ?? 0,
         loss: p.loss,
-        steps: total,
-        pairs: starts[total],
+        steps: done,
+        pairs: starts[done],
         seconds: round(trainSeconds),
         pairsPerSecond: Math.round(pairsTrained / Math.max(trainSeconds, 1e-9)),
         batchSize: starts[1] - starts[0],
@@ -247,6 +298,7 @@ export const trainStage = defineStage({
         resumedFromStep,
         peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
         tokenizer: { texts: 2 * n, distinct, featuresPerText: round(encoded.ids.length / distinct), emptyTexts },
+        dev: { queries: devSet.queries.length, pool: devSet.passages.length, history: dev, best: bestOf(dev), final: dev.at(-1) ?? null, stoppedEarly },
       };
     } finally {
       // Stops the row kernel's worker thread; its memory goes with the kernel.
@@ -262,6 +314,21 @@ export const trainStage = defineStage({
 function batchesMetadata(fingerprint: string, info: BatchesSummary | null): Record<string, unknown> {
   if (!info) return { fingerprint };
   return { fingerprint, strategy: info.strategy, batchSize: info.batchSize, alpha: info.alpha, epochs: info.epochs, seed: info.seed };
+}
+
+/** Evaluations since the best dev mAP@20 (the first of equals counts as best): 0 when the last one is the best. */
+export function sinceBest(history: readonly DevMetrics[]): number {
+  let best = 0;
+  for (let i = 1; i < history.length; i++) if (history[i].map20 > history[best].map20) best = i;
+  return history.length - 1 - best;
+}
+
+function bestOf(history: DevPoint[]): DevPoint | null {
+  return history.length === 0 ? null : history[history.length - 1 - sinceBest(history)];
+}
+
+function roundMetrics(m: DevMetrics): DevMetrics {
+  return { ...m, map20: round(m.map20), monoR1: round(m.monoR1), crossR1: round(m.crossR1) };
 }
 
 /** Row index where each batch starts, plus n: batches are contiguous runs of batch_id. */

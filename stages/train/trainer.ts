@@ -20,8 +20,14 @@ export type LossKind = 'infonce' | 'albef';
 export interface TrainerConfig {
   encoder: EncoderConfig;
   loss: LossKind;
-  /** Peak learning rate, reached after `warmupSteps`; `linear` then decays it to 0 at `totalSteps`. */
+  /** Peak learning rate of the dense layer (and a learnt τ), reached after `warmupSteps`; `linear` then decays it to 0 at `totalSteps`. */
   lr: number;
+  /**
+   * Peak learning rate of the embedding table, on the same schedule. The table starts N(0, 1) while Adam moves an
+   * element by about lr per update, and a hashed feature's row is updated only in the steps whose batch holds it:
+   * at the dense layer's 1e-3 the rows end within a few percent of their random init.
+   */
+  tableLr: number;
   warmupSteps: number;
   schedule: 'constant' | 'linear';
   totalSteps: number;
@@ -168,12 +174,13 @@ export class Trainer {
     const { config, state } = this;
     const t = state.step + 1;
     const lr = learningRate(config, t);
+    const tableLr = learningRate({ ...config, lr: config.tableLr }, t);
     const g = this.gradients(bags, qSlots, pSlots);
     if (this.kernel) {
-      const c = sparseAdamConstants(lr, t, config.adam);
+      const c = sparseAdamConstants(tableLr, t, config.adam);
       this.kernel.sparseAdam(this.rowGrads.count, c.oneMinusBeta1, c.oneMinusBeta2, c.eps, c.stepSize);
     } else {
-      sparseAdamStep(state.weights.table, state.adam.table, this.rowGrads, lr, t, config.adam);
+      sparseAdamStep(state.weights.table, state.adam.table, this.rowGrads, tableLr, t, config.adam);
     }
     adamStep(state.weights.kernel, state.adam.kernel, g.kernel, lr, t, config.adam);
     adamStep(state.weights.bias, state.adam.bias, g.bias, lr, t, config.adam);
@@ -230,6 +237,11 @@ export class Trainer {
     const q = this.embedPooled(this.pool(this.state.weights.table, bags, qSlots), qSlots.length);
     const p = this.embedPooled(this.pool(this.state.weights.table, bags, pSlots), pSlots.length);
     return tf.tidy(() => topOneAccuracy(tf.tensor2d(q, [qSlots.length, this.config.encoder.outDim]), tf.tensor2d(p, [pSlots.length, this.config.encoder.outDim])));
+  }
+
+  /** Unit-length vectors [slots.length × outDim] of texts `slots` of `bags` under the current weights. */
+  embed(bags: Bags, slots: Int32Array): Float32Array {
+    return this.embedPooled(this.pool(this.state.weights.table, bags, slots), slots.length);
   }
 
   private embedPooled(pooled: Float32Array, n: number, weights = this.state.weights): Float32Array {

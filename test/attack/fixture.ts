@@ -8,7 +8,7 @@ import { runStage } from '../../pipelines/engine/testing.ts';
 import { writeArrow } from '../../stages/common/tables.ts';
 import { CANDIDATES_SCHEMA, QUERIES_SCHEMA } from '../../stages/pairs/schema.ts';
 import { trainStage } from '../../stages/train/index.ts';
-import { SMALL, syntheticBatches } from '../train/fixture.ts';
+import { SMALL, syntheticBatches, syntheticDev } from '../train/fixture.ts';
 
 // Per topic: [en, de, ru, el, th] words.
 const TOPICS = [
@@ -89,6 +89,6 @@ export async function rawFolder(): Promise<string> {
 let trained: Promise<string> | undefined;
 /** One small trained model (cpu), shared by a test file's tests. */
 export function trainedModel(): Promise<string> {
-  trained ??= syntheticBatches(12, 16).then(async (batches) => (await runStage(trainStage, { inputs: { batches }, params: { ...SMALL, checkpointEvery: 0 } })).outDir);
+  trained ??= syntheticBatches(12, 16).then(async (batches) => (await runStage(trainStage, { inputs: { batches, dev: await syntheticDev() }, params: { ...SMALL, checkpointEvery: 0 } })).outDir);
   return trained;
 }

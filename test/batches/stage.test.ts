@@ -16,7 +16,7 @@ import { cleanup, makeRaw, tempDir } from '../pairs/raw.ts';
 // One pairs run (MLQA dev → XQuAD-R, the default study) feeds every batches run of this file.
 let pairsPromise: Promise<string> | undefined;
 const pairs = () =>
-  (pairsPromise ??= makeRaw(['mlqa-dev', 'xquad-r']).then(async (raw) => (await runStage(pairsStage, { params: { workers: 2 }, inputs: { raw }, outDir: await tempDir('hxlr-batches-pairs-') })).outDir));
+  (pairsPromise ??= makeRaw(['mlqa-dev', 'xquad-r']).then(async (raw) => (await runStage(pairsStage, { params: { workers: 2, alignment: 'none' }, inputs: { raw }, outDir: await tempDir('hxlr-batches-pairs-') })).outDir));
 
 type Run = { outDir: string; summary: BatchesSummary };
 const runs = new Map<string, Promise<Run>>();

@@ -11,7 +11,7 @@ import { runStage } from '../../pipelines/engine/testing.ts';
 import { CLASSIFY_FILES, classifyStage } from '../../stages/classify/index.ts';
 import { loadEncoder, saveEncoder } from '../../stages/train/model-io.ts';
 import { trainStage } from '../../stages/train/index.ts';
-import { SMALL, syntheticBatches } from '../train/fixture.ts';
+import { SMALL, syntheticBatches, syntheticDev } from '../train/fixture.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LANGS = ['de', 'en', 'sw'];
@@ -43,7 +43,7 @@ let trained: Promise<string> | undefined;
 function trainedModel(): Promise<string> {
   trained ??= (async () => {
     const batches = await syntheticBatches(12, 16);
-    const { outDir } = await runStage(trainStage, { inputs: { batches }, params: { ...SMALL, checkpointEvery: 0 } });
+    const { outDir } = await runStage(trainStage, { inputs: { batches, dev: await syntheticDev() }, params: { ...SMALL, checkpointEvery: 0 } });
     const dir = await mkdtemp(join(tmpdir(), 'hxlr-classify-model-'));
     const model = await loadEncoder(join(outDir, 'model'));
     await mkdir(join(dir, 'model'));

@@ -25,9 +25,10 @@ function run(params: Record<string, unknown>): Promise<{ outDir: string }> {
 // The raw copy and every output folder are tens of MB each: remove them when the file's tests are done.
 test.after.always(cleanup);
 
-const DEFAULT_W1 = { workers: 1 };
-const DEFAULT_W2 = { workers: 2 };
-const XQUAD_TRAIN = { train: 'xquad', eval: 'mlqa-r', trainLanguages: [...XQUAD_LANGS], workers: 2 };
+// The QA part of the default study: dictionary pairs are on by default (alignment "muse"), and have tests of their own.
+const DEFAULT_W1 = { workers: 1, alignment: 'none' };
+const DEFAULT_W2 = { workers: 2, alignment: 'none' };
+const XQUAD_TRAIN = { train: 'xquad', eval: 'mlqa-r', trainLanguages: [...XQUAD_LANGS], workers: 2, alignment: 'none' };
 
 async function tables(outDir: string) {
   const [pairs, candidates, queries] = await Promise.all([
@@ -122,7 +123,7 @@ test('output is byte-identical with 1 and 2 workers (same seed)', async (t) => {
 });
 
 test('another seed gives another article split of the same pairs', async (t) => {
-  const [a, b] = await Promise.all([run(DEFAULT_W2), run({ workers: 2, seed: 14 })]);
+  const [a, b] = await Promise.all([run(DEFAULT_W2), run({ ...DEFAULT_W2, seed: 14 })]);
   const [x, y] = await Promise.all([tables(a.outDir), tables(b.outDir)]);
   t.deepEqual(y.pairs.pair_id, x.pairs.pair_id);
   t.notDeepEqual(y.pairs.split, x.pairs.split);
@@ -147,8 +148,26 @@ test('XQuAD training (11 languages): 121 directions joined by id, evaluated on M
   t.false([...perQuestion.keys()].some((id) => evalIds.has(id)));
 });
 
-test('MUSE alignment pairs: training languages only, no identity pairs, capped, all in train', async (t) => {
-  const { pairs, report } = await tables((await run({ workers: 2, alignment: 'muse', alignmentMaxPerLanguage: 50 })).outDir);
+/** The languages paired with English in the dictionary rows of `pairs`. */
+function dictionaryLanguages(pairs: any): string[] {
+  const langs = new Set<string>();
+  pairs.source.forEach((s: string, i: number) => {
+    if (s === 'dictionary') langs.add(pairs.question_lang[i] === 'en' ? pairs.passage_lang[i] : pairs.question_lang[i]);
+  });
+  return [...langs].sort();
+}
+
+test('MUSE alignment by default: every training and evaluation language with a dictionary, the evaluation data still unseen', async (t) => {
+  const { pairs } = await tables((await run({ workers: 2, alignmentMaxPerLanguage: 50 })).outDir);
+  t.deepEqual(dictionaryLanguages(pairs), ['ar', 'de', 'el', 'es', 'hi', 'ru', 'th', 'tr', 'vi', 'zh']);
+  t.is(pairs.source.filter((s: string) => s === 'dictionary').length, 10 * 50 * 2);
+  // QA rows are unchanged: still only the 7 MLQA languages.
+  const qaLangs = new Set(pairs.question_lang.filter((_: string, i: number) => pairs.source[i] === 'qa'));
+  t.deepEqual([...qaLangs].sort(), [...MLQA_LANGS].sort());
+});
+
+test('MUSE alignment pairs with alignmentLanguages "train": training languages only, no identity pairs, capped, all in train', async (t) => {
+  const { pairs, report } = await tables((await run({ workers: 2, alignment: 'muse', alignmentLanguages: 'train', alignmentMaxPerLanguage: 50 })).outDir);
   const dict = pairs.source.map((s: string, i: number) => (s === 'dictionary' ? i : -1)).filter((i: number) => i >= 0);
   t.is(dict.length, 6 * 50 * 2);
   const langs = new Set<string>();

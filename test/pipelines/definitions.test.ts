@@ -10,11 +10,12 @@ test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train →
   t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train', 'attack', 'score', 'classify']);
   const pairs = e.byNode.get('pairs')![0];
   t.like(pairs.params, { train: 'mlqa-dev', eval: 'xquad-r' });
-  // quick: 3 strategies × 2 batch sizes of batches, × 2 losses of models, one score over all of them.
-  t.is(e.byNode.get('batches')!.length, 6);
+  // quick: 3 strategies × 2 batch sizes × 3 zipped seeds of batches, one InfoNCE model each, one score over all.
+  t.is(e.byNode.get('batches')!.length, 18);
   const trains = e.byNode.get('train')!;
-  t.is(trains.length, 12);
-  t.is(trains[0].inputs.batches, 'batches[strategy=mono,batchSize=32]');
+  t.is(trains.length, 18);
+  t.is(trains[0].inputs.batches, 'batches[strategy=mono,batchSize=32,seed=0]');
+  t.true(trains.every((i) => i.params.loss === 'infonce' && i.inputs.dev === 'pairs'));
   const score = e.byNode.get('score')!;
   t.is(score.length, 1);
   t.deepEqual(score[0].inputs.models, trains.map((i) => i.id));
@@ -47,11 +48,11 @@ test('swap: XQuAD in all 11 languages → MLQA-R', (t) => {
   const pairs = e.byNode.get('pairs')![0];
   t.like(pairs.params, { train: 'xquad', eval: 'mlqa-r' });
   t.is((pairs.params.trainLanguages as string[]).length, 11);
-  t.is(e.byNode.get('train')!.length, 12);
-  t.is((e.byNode.get('score')![0].inputs.models as string[]).length, 12);
+  t.is(e.byNode.get('train')!.length, 18);
+  t.is((e.byNode.get('score')![0].inputs.models as string[]).length, 18);
   t.is(e.byNode.get('score')![0].inputs.attacks, 'attack');
-  t.is((e.byNode.get('attack')![0].inputs.models as string[]).length, 12);
-  t.is((e.byNode.get('classify')![0].inputs.models as string[]).length, 12);
+  t.is((e.byNode.get('attack')![0].inputs.models as string[]).length, 18);
+  t.is((e.byNode.get('classify')![0].inputs.models as string[]).length, 18);
 });
 
 test('export: shares the study nodes and fans in every batches branch', (t) => {

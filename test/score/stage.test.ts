@@ -12,7 +12,7 @@ import { CANDIDATES_SCHEMA, QUERIES_SCHEMA } from '../../stages/pairs/schema.ts'
 import { scoreStage } from '../../stages/score/index.ts';
 import { loadEncoder, saveEncoder } from '../../stages/train/model-io.ts';
 import { trainStage } from '../../stages/train/index.ts';
-import { SMALL, syntheticBatches } from '../train/fixture.ts';
+import { SMALL, syntheticBatches, syntheticDev } from '../train/fixture.ts';
 
 const TOPICS = [
   ['river', 'Fluss'], ['mountain', 'Berg'], ['city', 'Stadt'], ['music', 'Musik'], ['king', 'König'], ['bridge', 'Brücke'],
@@ -59,7 +59,7 @@ async function evalSet(options: { brokenRelevant?: boolean; report?: unknown } =
 let trained: Promise<string> | undefined;
 /** One small trained model (cpu), shared by the tests. */
 function trainedModel(): Promise<string> {
-  trained ??= syntheticBatches(12, 16).then(async (batches) => (await runStage(trainStage, { inputs: { batches }, params: { ...SMALL, checkpointEvery: 0 } })).outDir);
+  trained ??= syntheticBatches(12, 16).then(async (batches) => (await runStage(trainStage, { inputs: { batches, dev: await syntheticDev() }, params: { ...SMALL, checkpointEvery: 0 } })).outDir);
   return trained;
 }
 

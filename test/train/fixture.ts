@@ -4,6 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { batchesSchema } from '../../stages/batches/schema.ts';
+import { PAIRS_SCHEMA } from '../../stages/pairs/schema.ts';
 import { createRng } from '../../stages/common/random.ts';
 import { writeTable } from '../../stages/common/tables.ts';
 import type { EncoderConfig } from '../../stages/train/encoder.ts';
@@ -15,6 +16,7 @@ export function trainerConfig(encoder: EncoderConfig, over: Partial<TrainerConfi
     encoder,
     loss: 'infonce',
     lr: 0.01,
+    tableLr: 0.01,
     warmupSteps: 0,
     schedule: 'constant',
     totalSteps: 100,
@@ -67,4 +69,31 @@ export async function syntheticBatches(batches: number, size: number, seed = 1):
 }
 
 /** Small-model params for fast tests on the cpu backend (deterministic, single-threaded). */
-export const SMALL = { backend: 'cpu', buckets: 4096, dim: 16, outDim: 16, lr: 0.01, temperature: 0.1 } as const;
+export const SMALL = { backend: 'cpu', buckets: 4096, dim: 16, outDim: 16, lr: 0.01, tableLr: 0.01, temperature: 0.1 } as const;
+
+/**
+ * Writes a pairs artifact (`pairs.arrow` / `.parquet`) whose split "dev" holds `questions` question ids in English and
+ * German, each answered by a sentence in both languages that shares its topic words (so a model trained on
+ * `syntheticBatches` can retrieve them), plus train rows and a dictionary row that the dev evaluation must ignore.
+ */
+export async function syntheticDev(questions = 12, seed = 2): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hxlr-train-dev-'));
+  const rng = createRng(seed, 'train-fixture-dev');
+  const rows: Record<string, string | boolean | null>[] = [];
+  const row = (split: string, source: string, id: string, ql: string, q: string, pl: string, p: string, pid: string) =>
+    rows.push({
+      pair_id: `${id}:${ql}-${pl}`, split, source, direction: ql === pl ? 'mono' : 'cross', question_id: id, question_lang: ql, question: q,
+      passage_id: pid, passage_lang: pl, passage: p, article_id: `a${id}`, answer: source === 'qa' ? 'x' : null, answer_in_passage: true,
+    });
+  for (let i = 0; i < questions + 2; i++) {
+    const topic = Array.from({ length: 3 }, () => WORDS[rng.int(0, WORDS.length - 1)]);
+    const split = i < questions ? 'dev' : 'train';
+    const q = { en: `what about ${topic.join(' ')}?`, de: `was ist mit ${topic.join(' ')}?` };
+    const p = { en: `The ${topic[0]} and the ${topic[1]} near ${topic[2]}.`, de: `Der ${topic[0]} und der ${topic[1]} bei ${topic[2]}.` };
+    for (const ql of ['en', 'de'] as const) for (const pl of ['en', 'de'] as const) row(split, 'qa', `d${i}`, ql, q[ql], pl, p[pl], `${pl}:d${i}`);
+  }
+  row('train', 'dictionary', 'muse:en:river', 'en', 'river', 'de', 'Fluss', 'muse:de:Fluss');
+  const names = PAIRS_SCHEMA.columns.map((c) => c.name);
+  await writeTable(join(dir, 'pairs'), PAIRS_SCHEMA, Object.fromEntries(names.map((n) => [n, rows.map((r) => r[n])])));
+  return dir;
+}

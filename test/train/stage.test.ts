@@ -11,9 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { runStage } from '../../pipelines/engine/testing.ts';
 import { trainStage } from '../../stages/train/index.ts';
 import { loadEncoder } from '../../stages/train/model-io.ts';
-import { SMALL, syntheticBatches } from './fixture.ts';
+import { SMALL, syntheticBatches, syntheticDev } from './fixture.ts';
 
 const runner = fileURLToPath(new URL('./run-train.ts', import.meta.url));
+let devDir: Promise<string> | undefined;
+/** One synthetic dev pairs artifact shared by the tests (read only). */
+const dev = () => (devDir ??= syntheticDev());
 
 async function modelBytes(dir: string): Promise<Buffer> {
   const model = join(dir, 'model');
@@ -23,7 +26,7 @@ async function modelBytes(dir: string): Promise<Buffer> {
 
 test('trains on the batches in order: model folder, curve in DuckDB, a summary that shows learning', async (t) => {
   const batches = await syntheticBatches(40, 16);
-  const { outDir, summary } = await runStage(trainStage, { inputs: { batches }, params: { ...SMALL, checkpointEvery: 0 } });
+  const { outDir, summary } = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, checkpointEvery: 0 } });
   t.is(summary.steps, 40);
   t.is(summary.pairs, 640);
   t.is(summary.batchSize, 16);
@@ -51,25 +54,62 @@ test('trains on the batches in order: model folder, curve in DuckDB, a summary t
   t.is(curve.rows.length, 40);
   t.is(curve.rows[0].batch_id, 0);
 
-  const again = await runStage(trainStage, { inputs: { batches }, params: { ...SMALL, checkpointEvery: 7 } });
+  const again = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, checkpointEvery: 7 } });
   t.true((await modelBytes(outDir)).equals(await modelBytes(again.outDir)), 'same inputs and params (checkpoints or not): byte-identical weights');
   t.is(summary.rowKernel, 'wasm-simd');
-  const js = await runStage(trainStage, { inputs: { batches }, params: { ...SMALL, checkpointEvery: 0, rowKernel: 'js' } });
+  const js = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, checkpointEvery: 0, rowKernel: 'js' } });
   t.is(js.summary.rowKernel, 'js');
   t.true((await modelBytes(outDir)).equals(await modelBytes(js.outDir)), 'the row kernel and the JS loops: byte-identical weights');
 });
 
 test('albef: queue negatives recorded, GradCache on a batch larger than the chunk, training still learns', async (t) => {
   const batches = await syntheticBatches(30, 24);
-  const { summary } = await runStage(trainStage, { inputs: { batches }, params: { ...SMALL, loss: 'albef', queueSize: 64, momentum: 0.9, gradCacheChunk: 10, checkpointEvery: 0 } });
+  const { summary } = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, loss: 'albef', queueSize: 64, momentum: 0.9, gradCacheChunk: 10, checkpointEvery: 0 } });
   t.deepEqual(summary.negatives, { inBatch: 23, queue: 64 });
   t.true(summary.lossLast < summary.lossFirst, `loss ${summary.lossFirst} → ${summary.lossLast}`);
 });
 
+test('dev evaluation: before training and at each epoch end, in the summary and curve.json; training lifts dev mAP@20', async (t) => {
+  // 40 batches over 2 epochs (the fixture's epoch column): evaluations at steps 0, 20 and 40.
+  const batches = await syntheticBatches(40, 16);
+  const { outDir, summary } = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, checkpointEvery: 0 } });
+  t.deepEqual(
+    summary.dev.history.map((d) => [d.step, d.epoch]),
+    [
+      [0, -1],
+      [20, 0],
+      [40, 1],
+    ],
+  );
+  // 12 dev question ids × 2 languages; the train rows and the dictionary row of the fixture are not read.
+  t.is(summary.dev.queries, 24);
+  t.is(summary.dev.pool, 24);
+  t.false(summary.dev.stoppedEarly);
+  const [before, , after] = summary.dev.history;
+  t.true(after.map20 > before.map20, `dev mAP@20 ${before.map20} → ${after.map20}`);
+  const curve = JSON.parse(await readFile(join(outDir, 'curve.json'), 'utf8'));
+  t.deepEqual(curve.dev, summary.dev.history);
+});
+
+test('early stopping: with patience 1, an epoch that does not raise dev mAP@20 ends the run there', async (t) => {
+  // An lr far below float32 resolution leaves every weight as it was: each evaluation equals the first, none is better.
+  const batches = await syntheticBatches(40, 16);
+  const frozen = { ...SMALL, lr: 1e-12, tableLr: 1e-12, checkpointEvery: 0 };
+  const { outDir, summary } = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...frozen, patience: 1 } });
+  t.true(summary.dev.stoppedEarly);
+  t.is(summary.steps, 20);
+  t.is(summary.rows.curve, 20);
+  t.is((await loadEncoder(join(outDir, 'model'))).metadata.steps, 20);
+  t.deepEqual(summary.dev.best, summary.dev.history[0]);
+  const patient = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...frozen, patience: 0 } });
+  t.false(patient.summary.dev.stoppedEarly);
+  t.is(patient.summary.steps, 40);
+});
+
 test('params: a bad value names the param', async (t) => {
   const batches = await syntheticBatches(4, 8);
-  await t.throwsAsync(runStage(trainStage, { inputs: { batches }, params: { ...SMALL, ngramMin: 6, ngramMax: 4 } }), { message: /ngramMin 6 > ngramMax 4/ });
-  await t.throwsAsync(runStage(trainStage, { inputs: { batches }, params: { ...SMALL, loss: 'triplet' } }), { message: /loss/ });
+  await t.throwsAsync(runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, ngramMin: 6, ngramMax: 4 } }), { message: /ngramMin 6 > ngramMax 4/ });
+  await t.throwsAsync(runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, loss: 'triplet' } }), { message: /loss/ });
 });
 
 function runChild(args: string[], onCheckpoint?: (kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
@@ -91,7 +131,7 @@ test('a run killed with SIGKILL resumes from its last checkpoint and ends with t
   const checkpoints = await mkdtemp(join(tmpdir(), 'hxlr-train-ckpt-'));
   const killedOut = await mkdtemp(join(tmpdir(), 'hxlr-train-killed-'));
   let sawCheckpoint = false;
-  const killed = await runChild([batches, killedOut, checkpoints, JSON.stringify(params)], (kill) => {
+  const killed = await runChild([batches, await dev(), killedOut, checkpoints, JSON.stringify(params)], (kill) => {
     const poll = setInterval(async () => {
       const names = await readdir(checkpoints).catch(() => [] as string[]);
       if (names.some((n) => /^ckpt-\d+$/.test(n))) {
@@ -105,14 +145,14 @@ test('a run killed with SIGKILL resumes from its last checkpoint and ends with t
   t.is(killed.signal, 'SIGKILL', `the run ended before it was killed: ${killed.stdout}`);
   t.false(existsSync(join(killedOut, 'model', 'model.json')), 'the killed run wrote no model');
 
-  const resumed = await runStage(trainStage, { inputs: { batches }, checkpointDir: checkpoints, params });
+  const resumed = await runStage(trainStage, { inputs: { batches, dev: await dev() }, checkpointDir: checkpoints, params });
   t.true(resumed.summary.resumedFromStep >= 20, `resumed from step ${resumed.summary.resumedFromStep}`);
   t.is(resumed.summary.resumedFromStep % 20, 0);
   t.is(resumed.summary.steps, 300);
   const curve = JSON.parse(await readFile(join(resumed.outDir, 'curve.json'), 'utf8'));
   t.deepEqual(curve.rows.map((r: { step: number }) => r.step), Array.from({ length: 300 }, (_, i) => i + 1));
 
-  const straight = await runStage(trainStage, { inputs: { batches }, params: { ...params, checkpointEvery: 0 } });
+  const straight = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...params, checkpointEvery: 0 } });
   t.true((await modelBytes(resumed.outDir)).equals(await modelBytes(straight.outDir)), 'resumed weights equal the uninterrupted run');
   t.deepEqual(
     curve.rows.map((r: { loss: number }) => r.loss),

@@ -118,7 +118,7 @@ test('sparse Adam is Adam on the touched rows and leaves every other row and mom
     // torch.optim.SparseAdam at step 1: m = (1−β1)g, v = (1−β2)g², p −= lr·sqrt(1−β2)/(1−β1) · m / (sqrt(v) + eps).
     for (let d = 0; slot >= 0 && d < DIM; d++) {
       const g1 = grads[slot * DIM + d];
-      want[d] -= ((c.lr * Math.sqrt(1 - 0.999)) / (1 - 0.9)) * ((0.1 * g1) / (Math.sqrt(0.001 * g1 * g1) + 1e-8));
+      want[d] -= ((c.tableLr * Math.sqrt(1 - 0.999)) / (1 - 0.9)) * ((0.1 * g1) / (Math.sqrt(0.001 * g1 * g1) + 1e-8));
     }
     close(t, after.subarray(r * DIM, (r + 1) * DIM), want, 1e-6, `row ${r}${slot >= 0 ? ' (touched)' : ''}`);
   }
@@ -199,6 +199,24 @@ test('a NaN loss stops the step with an error naming it, before any weight moves
   t.regex(error!.message, /loss is NaN at step 2/);
   t.deepEqual(trainer.state.weights.kernel, kernel);
   t.is(trainer.state.step, 1);
+});
+
+test('two learning rates: the table moves by tableLr, the dense layer by lr, both on the one schedule', (t) => {
+  // Adam's first step moves every weight with a clear gradient by about its lr, whatever the gradient's size.
+  const maxMove = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+  for (const [lr, tableLr] of [
+    [1e-3, 0.1],
+    [0.1, 1e-3],
+  ]) {
+    const c = config({ lr, tableLr, warmupSteps: 2 });
+    const trainer = new Trainer(c, initialState(c, 5));
+    const table = trainer.state.weights.table.slice();
+    const kernel = trainer.state.weights.kernel.slice();
+    const result = trainer.step(bags(), Q, P);
+    t.is(result.lr, lr / 2, 'the step reports the dense lr, warmed up');
+    close(t, [maxMove(trainer.state.weights.table, table)], [tableLr / 2], tableLr * 0.01, `table moved by tableLr/2 (lr ${lr}, tableLr ${tableLr})`);
+    close(t, [maxMove(trainer.state.weights.kernel, kernel)], [lr / 2], lr * 0.01, `kernel moved by lr/2 (lr ${lr}, tableLr ${tableLr})`);
+  }
 });
 
 test('learning rate: linear warm-up, then constant or linear decay to zero', (t) => {
