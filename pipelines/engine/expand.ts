@@ -122,13 +122,14 @@ function checkKeys(def: PipelineDef, overrides: Record<string, Record<string, un
     if (values.length === 0) throw new UserError(`--sweep ${key}: needs at least one value`);
   }
   for (const [node, spec] of Object.entries(def.nodes)) {
-    const declared = spec.stage.inputs ?? [];
+    const required = spec.stage.inputs ?? [];
+    const declared = [...required, ...(spec.stage.optionalInputs ?? [])];
     for (const [name, wire] of Object.entries(spec.inputs ?? {})) {
       if (!declared.includes(name)) throw new UserError(`pipeline "${def.name}": node ${node} wires input "${name}", which stage "${spec.stage.name}" does not declare (it has: ${declared.join(', ') || 'none'})`);
       const { from } = wireSource(wire);
       if (!def.nodes[from]) throw new UserError(`pipeline "${def.name}": node ${node} input "${name}" comes from unknown node "${from}"`);
     }
-    for (const name of declared) {
+    for (const name of required) {
       if (!spec.inputs?.[name]) throw new UserError(`pipeline "${def.name}": node ${node} leaves input "${name}" of stage "${spec.stage.name}" unwired`);
     }
   }

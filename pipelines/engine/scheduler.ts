@@ -204,6 +204,7 @@ async function execute(p: Planned, artifacts: Map<string, StoredArtifact>, optio
       },
       inputs(name: string) {
         const wired = instance.inputs[name];
+        if (wired === undefined && instance.stage.optionalInputs?.includes(name)) return [];
         if (wired === undefined) throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
         return (Array.isArray(wired) ? wired : [wired]).map(refOf);
       },

@@ -66,6 +66,11 @@ export interface StageDef<S extends ParamsSchema = ParamsSchema, R extends Stage
   readonly params: S;
   /** Names of upstream inputs; the pipeline wires each to a node. */
   readonly inputs?: readonly string[];
+  /**
+   * Inputs a pipeline may leave unwired (a report that covers attacks when the pipeline has an attack node). An
+   * unwired one gives `ctx.inputs(name)` = []; the stage says in its output what it left out.
+   */
+  readonly optionalInputs?: readonly string[];
   /** The stage's own folder (`new URL('.', import.meta.url)`); its files' digest is part of the fingerprint. */
   readonly sourceDir: string | URL;
   /** Other source folders or files the stage's output depends on (shared helpers). */
