@@ -1,0 +1,63 @@
+// stats.parquet: every bootstrap contrast of the report, one row each (contrasts.ts computes them).
+import type { TableSchema } from '../common/tables.ts';
+import type { ContrastRow } from './contrasts.ts';
+
+export const STATS_SCHEMA: TableSchema = {
+  name: 'report_stats',
+  description:
+    'Paired bootstrap contrasts: per-query metric values averaged over seeds, paired by query_id, questions (all language versions of a question together) resampled with replacement; ' +
+    'percentile interval. distinguishable = the interval excludes 0.',
+  columns: [
+    { name: 'contrast', type: 'utf8', description: '"hybrid-mono", "hybrid-cross" (same batch size), "batch-effect" (largest − smallest batch size, one strategy) or "drop-change" (robustness drop at the largest − at the smallest batch size).' },
+    { name: 'metric', type: 'utf8', description: '"map@20" (multilingual pool), "mono_r1" or "cross_r1", per query as in score.' },
+    { name: 'loss', type: 'utf8', nullable: true, description: 'Training loss of both sides.' },
+    { name: 'strategy', type: 'utf8', nullable: true, description: 'Strategy of both sides (batch-effect, drop-change).' },
+    { name: 'batch_size', type: 'int32', nullable: true, description: 'Batch size of both sides (hybrid-mono, hybrid-cross).' },
+    { name: 'batch_from', type: 'int32', nullable: true, description: 'Smaller batch size (batch-effect, drop-change).' },
+    { name: 'batch_to', type: 'int32', nullable: true, description: 'Larger batch size (batch-effect, drop-change).' },
+    { name: 'query_set', type: 'utf8', description: '"clean", or the attack recipe of a drop-change.' },
+    { name: 'side_a', type: 'utf8', description: 'What the estimate subtracts from.' },
+    { name: 'side_b', type: 'utf8', description: 'What it subtracts.' },
+    { name: 'mean_a', type: 'float64', description: 'Mean of side a over the paired queries.' },
+    { name: 'mean_b', type: 'float64', description: 'Mean of side b over the paired queries.' },
+    { name: 'estimate', type: 'float64', description: 'Mean over paired queries of a − b.' },
+    { name: 'ci_low', type: 'float64', description: 'Lower end of the percentile interval.' },
+    { name: 'ci_high', type: 'float64', description: 'Upper end of the percentile interval.' },
+    { name: 'level', type: 'float64', description: 'Confidence level of the interval.' },
+    { name: 'distinguishable', type: 'bool', description: 'The interval excludes 0.' },
+    { name: 'questions', type: 'int32', description: 'Questions (resampling units) with at least one paired query.' },
+    { name: 'queries', type: 'int32', description: 'Paired queries.' },
+    { name: 'seeds_a', type: 'int32', description: 'Seeds averaged on side a.' },
+    { name: 'seeds_b', type: 'int32', description: 'Seeds averaged on side b.' },
+    { name: 'resamples', type: 'int32', description: 'Bootstrap resamples.' },
+    { name: 'seed', type: 'int32', description: 'Seed of the resampling stream.' },
+  ],
+};
+
+export function statsColumns(rows: readonly ContrastRow[]): Record<string, unknown[]> {
+  return {
+    contrast: rows.map((r) => r.contrast),
+    metric: rows.map((r) => r.metric),
+    loss: rows.map((r) => r.loss),
+    strategy: rows.map((r) => r.strategy),
+    batch_size: rows.map((r) => r.batchSize),
+    batch_from: rows.map((r) => r.batchFrom),
+    batch_to: rows.map((r) => r.batchTo),
+    query_set: rows.map((r) => r.querySet),
+    side_a: rows.map((r) => r.sideA),
+    side_b: rows.map((r) => r.sideB),
+    mean_a: rows.map((r) => r.meanA),
+    mean_b: rows.map((r) => r.meanB),
+    estimate: rows.map((r) => r.estimate),
+    ci_low: rows.map((r) => r.low),
+    ci_high: rows.map((r) => r.high),
+    level: rows.map((r) => r.level),
+    distinguishable: rows.map((r) => r.distinguishable),
+    questions: rows.map((r) => r.clusters),
+    queries: rows.map((r) => r.queries),
+    seeds_a: rows.map((r) => r.seedsA),
+    seeds_b: rows.map((r) => r.seedsB),
+    resamples: rows.map((r) => r.resamples),
+    seed: rows.map((r) => r.seed),
+  };
+}
