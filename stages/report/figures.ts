@@ -38,6 +38,8 @@ export const HEADLINE_METRICS = [
   { key: 'cross_r1', label: 'cross R@1', setting: 'cross', aggregate: 'macro', metric: 'recall@1' },
 ] as const;
 
+const HEADLINE_ORDER = HEADLINE_METRICS.map((m) => m.label);
+
 const BIAS_METRICS = [
   { key: 'rank_distance', label: 'rank distance (lower: less bias)' },
   { key: 'own_language_first', label: 'own language first' },
@@ -140,7 +142,7 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
     caption:
       `Multilingual mAP@20 (one pool of all ${score.languages.length} languages), mono R@1 (X → X) and cross R@1 (X → Y ≠ X, macro over directions) on ${score.dataset}. ` +
       'Points: mean over seeds; bars: ± one sample sd over seeds (none with one seed). Dotted lines: BM25 and the untrained encoder. The x axis is log₂.',
-    spec: lineVsBatchSpec({ title: 'Retrieval quality vs batch size (clean)', column: 'panel', yTitle: 'value' }),
+    spec: lineVsBatchSpec({ title: 'Retrieval quality vs batch size (clean)', column: 'panel', columnOrder: HEADLINE_ORDER, yTitle: 'value' }),
     absent: configs.length === 0 ? 'no trained model in this pipeline' : null,
     table: { schema: seriesSchema('quality-clean', 'Clean retrieval metrics per configuration (mean ± sd over seeds) and baselines.'), rows: headlineRows(score, index, configs, ['clean'], headline) },
   });
@@ -153,7 +155,7 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
           id: 'quality-attacked',
           title: 'Retrieval quality under each attack recipe vs batch size',
           caption: 'The same metrics as above with the attacked queries of each recipe (one row per recipe); dotted lines: the baselines under the same attack.',
-          spec: lineVsBatchSpec({ title: 'Retrieval quality under attack', column: 'panel', row: 'query_set', yTitle: 'value' }),
+          spec: lineVsBatchSpec({ title: 'Retrieval quality under attack', column: 'panel', columnOrder: HEADLINE_ORDER, row: 'query_set', rowOrder: attackedSets, yTitle: 'value' }),
           absent: null,
           table: { schema: seriesSchema('quality-attacked', 'Retrieval metrics with attacked queries, per recipe.'), rows: headlineRows(score, index, configs, attackedSets, headline) },
         },
@@ -165,7 +167,7 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
           id: 'robustness-drop',
           title: 'Robustness drop (clean − attacked) vs batch size',
           caption: 'Per retriever, the metric on clean queries minus on the attacked ones (higher: less robust), then mean ± sd over seeds. The line at 0: no drop.',
-          spec: lineVsBatchSpec({ title: 'Robustness drop (clean − attacked)', column: 'panel', row: 'query_set', yTitle: 'drop', zero: true }),
+          spec: lineVsBatchSpec({ title: 'Robustness drop (clean − attacked)', column: 'panel', columnOrder: HEADLINE_ORDER, row: 'query_set', rowOrder: attackedSets, yTitle: 'drop', zero: true }),
           absent: null,
           table: {
             schema: seriesSchema('robustness-drop', 'Per configuration and recipe: clean minus attacked metric (mean ± sd over seeds); baselines as references.'),
@@ -208,7 +210,7 @@ function biasFigure(score: ScoreData, index: MetricIndex, configs: readonly Conf
     title: 'Language bias vs batch size',
     caption:
       'In the multilingual pool: rank distance (worst minus best rank among a question\'s answers in the different languages; lower: the translations of the answer sit closer) and the share of questions whose best-ranked answer is in their own language (chance: what a language-blind retriever gives).',
-    spec: lineVsBatchSpec({ title: 'Language bias vs batch size', column: 'panel', yTitle: 'value' }),
+    spec: lineVsBatchSpec({ title: 'Language bias vs batch size', column: 'panel', columnOrder: BIAS_METRICS.map((m) => m.label), yTitle: 'value' }),
     absent: rows.length === 0 ? 'score has no language-bias rows' : null,
     table: { schema: seriesSchema('language-bias', 'Language-bias measures per configuration (mean ± sd over seeds) and baselines.'), rows },
   };
@@ -256,7 +258,7 @@ function heatmapFigure(score: ScoreData, index: MetricIndex, model: RetrieverIde
       `${n} × ${n} directions (query language → pool language) of ${model.retriever}; the diagonal is mono R@1. ` +
       (sets.size > 1 ? 'One panel per query set (clean, then each attack recipe).' : 'Clean queries only: score has no attacked query set in this pipeline.') +
       ' Choose the model with the report param heatmapModel.',
-    spec: heatmapSpec({ title: `R@1 per direction: ${describeRetriever(model)}`, x: 'pool_lang', y: 'query_lang', xTitle: 'pool language', yTitle: 'query language', value: 'r1', valueTitle: 'R@1', column: sets.size > 1 ? 'query_set' : undefined }),
+    spec: heatmapSpec({ title: `R@1 per direction: ${describeRetriever(model)}`, x: 'pool_lang', y: 'query_lang', xTitle: 'pool language', yTitle: 'query language', value: 'r1', valueTitle: 'R@1', column: sets.size > 1 ? 'query_set' : undefined, columnOrder: index.querySets }),
     absent: rows.length === 0 ? `score has no per-direction rows for ${model.retriever}` : null,
     table: {
       schema: {
@@ -292,7 +294,7 @@ function transferFigure(transfer: TransferRow[] | null, retrievers: readonly Ret
     id: 'transfer-matrix',
     title: 'Attack transfer between models',
     caption: `${metric} of the target model (columns) on queries attacked against the source model (rows); the diagonal is the white-box attack. Lower: the attack transfers.`,
-    spec: heatmapSpec({ title: `Attack transfer (${metric} of the target)`, x: 'target', y: 'source', xTitle: 'target model', yTitle: 'source model (attacked against)', value: 'value', valueTitle: metric, column: recipes.size > 1 ? 'recipe' : undefined, labels: rows.length <= 400, cell: 22 }),
+    spec: heatmapSpec({ title: `Attack transfer (${metric} of the target)`, x: 'target', y: 'source', xTitle: 'target model', yTitle: 'source model (attacked against)', value: 'value', valueTitle: metric, column: recipes.size > 1 ? 'recipe' : undefined, labels: rows.length <= 400, cell: 24, xLabelAngle: -40 }),
     absent: rows.length === 0 ? 'attack\'s transfer table is empty' : null,
     table: {
       schema: {
@@ -391,7 +393,7 @@ function curvesFigure(curves: Curve[], points: number): Figure {
     id: 'training-curves',
     title: 'Training curves',
     caption: `Training loss vs optimizer step, one line per run (seeds drawn separately), each curve averaged over at most ${points} equal runs of steps. The loss is on the in-batch task, so its level depends on the batch size (more negatives): compare shapes, not levels, across panels.`,
-    spec: curvesSpec({ title: 'Training loss vs step', column: 'batch', row: objectives.size > 1 ? 'objective' : undefined }),
+    spec: curvesSpec({ title: 'Training loss vs step', column: 'batch', columnOrder: [...new Set(rows.map((r) => String(r.batch)))], row: objectives.size > 1 ? 'objective' : undefined }),
     absent: null,
     table: {
       schema: {

@@ -22,8 +22,10 @@ export interface LineVsBatchOptions {
   /** Column facet field (metric), and an optional row facet field (query set). */
   column: string;
   row?: string;
+  /** Facet orders (Vega-Lite would sort the headers alphabetically). */
+  columnOrder?: readonly string[];
+  rowOrder?: readonly string[];
   yTitle: string;
-  /** Field of the y value, and of the error-bar ends (mean ± sd over seeds). */
   width?: number;
   height?: number;
   /** Draw a zero line (for drops and differences). */
@@ -35,6 +37,7 @@ export interface LineVsBatchOptions {
  * baselines as horizontal reference lines labelled at the right. Rows: `series` "model" | "reference".
  */
 export function lineVsBatchSpec(o: LineVsBatchOptions): TopLevelSpec {
+  const width = o.width ?? 210;
   const x = { field: 'batch_size', type: 'quantitative', title: 'batch size', scale: { type: 'log', base: 2, nice: false, padding: 12 }, axis: { values: [16, 32, 64, 128, 256, 512, 1024], format: 'd' } };
   const color = { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: STRATEGY_DOMAIN, range: STRATEGY_RANGE } };
   const models = { filter: "datum.series === 'model'" };
@@ -47,8 +50,9 @@ export function lineVsBatchSpec(o: LineVsBatchOptions): TopLevelSpec {
     },
     {
       transform: [references],
-      mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -2, dy: -1, fontSize: 9, color: '#555' },
-      encoding: { x: { value: { expr: 'width' } }, y: { field: 'mean', type: 'quantitative' }, text: { field: 'label' } },
+      // Labelled inside the plot's right edge (the width is known: facets share it).
+      mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -1, fontSize: 9, color: '#555' },
+      encoding: { x: { value: width - 3 }, y: { field: 'mean', type: 'quantitative' }, text: { field: 'label' } },
     },
     {
       transform: [models],
@@ -62,13 +66,12 @@ export function lineVsBatchSpec(o: LineVsBatchOptions): TopLevelSpec {
     },
   ];
   if (o.zero) layers.unshift({ mark: { type: 'rule', color: '#000', strokeWidth: 0.8 }, encoding: { y: { datum: 0 } } });
-  const facet: Record<string, object> = { column: { field: o.column, type: 'nominal', title: null, sort: null } };
-  if (o.row) facet.row = { field: o.row, type: 'nominal', title: null, sort: null };
+  const facet: Record<string, object> = { column: { field: o.column, type: 'nominal', title: null, sort: o.columnOrder ?? null } };
+  if (o.row) facet.row = { field: o.row, type: 'nominal', title: null, sort: o.rowOrder ?? null };
   return {
     $schema: SCHEMA,
-    title: o.title,
     facet,
-    spec: { width: o.width ?? 210, height: o.height ?? 170, layer: layers },
+    spec: { width, height: o.height ?? 170, layer: layers },
     resolve: { scale: { y: 'independent' } },
     config,
   } as unknown as TopLevelSpec;
@@ -82,22 +85,25 @@ export interface HeatmapOptions {
   yTitle: string;
   value: string;
   valueTitle: string;
-  /** Facet column field (clean / recipe), when there is more than one panel. */
+  /** Facet column field (clean / recipe), when there is more than one panel, and its order. */
   column?: string;
+  columnOrder?: readonly string[];
   cell?: number;
   /** Show the value in each cell (readable up to ~12 × 12). */
   labels?: boolean;
   scheme?: string;
+  /** Angle of the x labels (long model names need a slant). */
+  xLabelAngle?: number;
 }
 
 export function heatmapSpec(o: HeatmapOptions): TopLevelSpec {
-  const cell = o.cell ?? 26;
+  const cell = o.cell ?? 30;
   const layer: object[] = [
     {
       mark: { type: 'rect' },
       encoding: {
-        x: { field: o.x, type: 'ordinal', title: o.xTitle, sort: null },
-        y: { field: o.y, type: 'ordinal', title: o.yTitle, sort: null },
+        x: { field: o.x, type: 'ordinal', title: o.xTitle, sort: null, axis: { grid: false, labelAngle: o.xLabelAngle ?? 0, labelLimit: 240 } },
+        y: { field: o.y, type: 'ordinal', title: o.yTitle, sort: null, axis: { grid: false, labelLimit: 240 } },
         color: { field: o.value, type: 'quantitative', title: o.valueTitle, scale: { scheme: o.scheme ?? 'viridis' } },
       },
     },
@@ -106,7 +112,7 @@ export function heatmapSpec(o: HeatmapOptions): TopLevelSpec {
     layer.push({
       // Dark text on the light (high) end of viridis, light text on the dark end.
       transform: [{ joinaggregate: [{ op: 'max', field: o.value, as: '__max' }], groupby: [] }],
-      mark: { type: 'text', fontSize: 7 },
+      mark: { type: 'text', fontSize: 8 },
       encoding: {
         x: { field: o.x, type: 'ordinal', sort: null },
         y: { field: o.y, type: 'ordinal', sort: null },
@@ -116,11 +122,10 @@ export function heatmapSpec(o: HeatmapOptions): TopLevelSpec {
     });
   }
   const inner = { width: { step: cell }, height: { step: cell }, layer };
-  if (!o.column) return { $schema: SCHEMA, title: o.title, ...inner, config } as unknown as TopLevelSpec;
+  if (!o.column) return { $schema: SCHEMA, ...inner, config } as unknown as TopLevelSpec;
   return {
     $schema: SCHEMA,
-    title: o.title,
-    facet: { column: { field: o.column, type: 'nominal', title: null, sort: null } },
+    facet: { column: { field: o.column, type: 'nominal', title: null, sort: o.columnOrder ?? null } },
     spec: inner,
     config,
   } as unknown as TopLevelSpec;
@@ -135,6 +140,8 @@ export interface GroupedPointsOptions {
   colorTitle: string;
   column?: string;
   row?: string;
+  columnOrder?: readonly string[];
+  rowOrder?: readonly string[];
 }
 
 /** Mean ± sd points per category (XNLI accuracy per language), one colour per series (clean and each recipe). */
@@ -144,32 +151,32 @@ export function groupedPointsSpec(o: GroupedPointsOptions): TopLevelSpec {
   const color = { field: o.color, type: 'nominal', title: o.colorTitle, sort: null, scale: { scheme: 'dark2' } };
   const inner = {
     width: { step: 34 },
-    height: 160,
+    height: 110,
     layer: [
       { mark: { type: 'point', filled: true, size: 35 }, encoding: { x, xOffset, y: { field: 'mean', type: 'quantitative', title: o.yTitle, scale: { zero: false } }, color } },
       { transform: [{ filter: 'isValid(datum.sd)' }], mark: { type: 'rule' }, encoding: { x, xOffset, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } },
     ],
   };
   const facet: Record<string, object> = {};
-  if (o.column) facet.column = { field: o.column, type: 'nominal', title: null, sort: null };
-  if (o.row) facet.row = { field: o.row, type: 'nominal', title: null, sort: null };
-  if (Object.keys(facet).length === 0) return { $schema: SCHEMA, title: o.title, ...inner, config } as unknown as TopLevelSpec;
-  return { $schema: SCHEMA, title: o.title, facet, spec: inner, config } as unknown as TopLevelSpec;
+  if (o.column) facet.column = { field: o.column, type: 'nominal', title: null, sort: o.columnOrder ?? null };
+  if (o.row) facet.row = { field: o.row, type: 'nominal', title: null, sort: o.rowOrder ?? null, header: { labelAngle: 0, labelAlign: 'left' } };
+  if (Object.keys(facet).length === 0) return { $schema: SCHEMA, ...inner, config } as unknown as TopLevelSpec;
+  return { $schema: SCHEMA, facet, spec: inner, config } as unknown as TopLevelSpec;
 }
 
 export interface CurvesOptions {
   title: string;
   column: string;
   row?: string;
+  columnOrder?: readonly string[];
 }
 
 /** Training loss vs step, one line per run (coloured by strategy), faceted by batch size (and loss). */
 export function curvesSpec(o: CurvesOptions): TopLevelSpec {
-  const facet: Record<string, object> = { column: { field: o.column, type: 'nominal', title: null, sort: null } };
+  const facet: Record<string, object> = { column: { field: o.column, type: 'nominal', title: null, sort: o.columnOrder ?? null } };
   if (o.row) facet.row = { field: o.row, type: 'nominal', title: null, sort: null };
   return {
     $schema: SCHEMA,
-    title: o.title,
     facet,
     spec: {
       width: 210,
