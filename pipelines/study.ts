@@ -1,10 +1,12 @@
 // The default pipeline (`npm run pipeline`): the study's DAG on the shipped data, offline.
-// download → pairs → batches (strategy × batch size [× seed]) → train (× loss) → score (all models + baselines).
+// download → pairs → batches (strategy × batch size [× seed]) → train (× loss) → score (all models + baselines)
+// → report (figures, intervals, the written answer: what the run prints at the end).
 // Profiles: `quick` (the default: finishes in minutes on 2 cores) and `full` (`--profile full`: the whole grid).
 import { definePipeline, type Profile } from './engine/pipeline.ts';
 import { batchesStage } from '../stages/batches/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
+import { reportStage } from '../stages/report/index.ts';
 import { scoreStage } from '../stages/score/index.ts';
 import { trainStage } from '../stages/train/index.ts';
 
@@ -38,8 +40,11 @@ export default definePipeline({
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
     train: { stage: trainStage, inputs: { batches: 'batches' } },
     score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs' } },
+    // The answer: figures, paired bootstrap intervals and the written answer over every model (attack and classify
+    // join as inputs when the pipeline has those nodes).
+    report: { stage: reportStage, inputs: { score: 'score', models: { from: 'train', all: true } } },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',
-  summary: { node: 'score', file: 'summary.md' },
+  summary: { node: 'report', file: 'summary.md', links: ['report.html', 'report.md'] },
 });

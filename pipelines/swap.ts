@@ -5,6 +5,7 @@ import { batchesStage } from '../stages/batches/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { XQUAD_LANGS } from '../stages/pairs/langs.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
+import { reportStage } from '../stages/report/index.ts';
 import { scoreStage } from '../stages/score/index.ts';
 import { trainStage } from '../stages/train/index.ts';
 import { STUDY_PROFILES } from './study.ts';
@@ -18,8 +19,11 @@ export default definePipeline({
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
     train: { stage: trainStage, inputs: { batches: 'batches' } },
     score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs' } },
+    // The answer: figures, paired bootstrap intervals and the written answer over every model (attack and classify
+    // join as inputs when the pipeline has those nodes).
+    report: { stage: reportStage, inputs: { score: 'score', models: { from: 'train', all: true } } },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',
-  summary: { node: 'score', file: 'summary.md' },
+  summary: { node: 'report', file: 'summary.md', links: ['report.html', 'report.md'] },
 });

@@ -5,9 +5,9 @@ import exportPipeline from '../../pipelines/export.ts';
 import study from '../../pipelines/study.ts';
 import swap from '../../pipelines/swap.ts';
 
-test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train → score, the quick profile by default', (t) => {
+test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train → score → report, the quick profile by default', (t) => {
   const e = expand(study);
-  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train', 'score']);
+  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train', 'score', 'report']);
   const pairs = e.byNode.get('pairs')![0];
   t.like(pairs.params, { train: 'mlqa-dev', eval: 'xquad-r' });
   // quick: 3 strategies × 2 batch sizes of batches, × 2 losses of models, one score over all of them.
@@ -19,7 +19,13 @@ test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train →
   t.is(score.length, 1);
   t.deepEqual(score[0].inputs.models, trains.map((i) => i.id));
   t.is(score[0].inputs.eval, 'pairs');
-  t.deepEqual(study.summary, { node: 'score', file: 'summary.md' });
+  // The report is the last node and what the run prints: its summary (the answer) and the paths of the full report.
+  const report = e.byNode.get('report')!;
+  t.is(report.length, 1);
+  t.is(report[0].inputs.score, 'score');
+  t.deepEqual(report[0].inputs.models, trains.map((i) => i.id));
+  t.false('attack' in report[0].inputs, 'no attack node yet: the optional input stays unwired');
+  t.deepEqual(study.summary, { node: 'report', file: 'summary.md', links: ['report.html', 'report.md'] });
 });
 
 test('study --profile full: batch sizes 16…1024, three seeds zipped over batch order and init', (t) => {
@@ -40,6 +46,7 @@ test('swap: XQuAD in all 11 languages → MLQA-R', (t) => {
   t.is((pairs.params.trainLanguages as string[]).length, 11);
   t.is(e.byNode.get('train')!.length, 12);
   t.is((e.byNode.get('score')![0].inputs.models as string[]).length, 12);
+  t.is(e.byNode.get('report')![0].inputs.score, 'score');
 });
 
 test('export: shares the study nodes and fans in every batches branch', (t) => {
