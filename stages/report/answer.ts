@@ -4,7 +4,7 @@
 import type { Configuration, ContrastRow } from './contrasts.ts';
 import type { Figure, Row } from './figures.ts';
 import type { ReportInputs } from './load.ts';
-import type { QueryMetric } from './per-query.ts';
+import { QUERY_METRICS, SAMPLE_SET, type QueryMetric } from './per-query.ts';
 
 export const METRIC_LABEL: Record<QueryMetric, string> = { 'map@20': 'multilingual mAP@20', mono_r1: 'mono R@1', cross_r1: 'cross R@1' };
 
@@ -138,15 +138,18 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
           const verdict = !r.distinguishable ? 'not distinguishable' : r.estimate < 0 ? 'smaller drop at the larger batch' : 'larger drop at the larger batch';
           return `${METRIC_LABEL[r.metric]}: drop ${plain(r.meanB)} at B = ${r.batchFrom}, ${plain(r.meanA)} at B = ${r.batchTo}, change ${effect(r)} (${verdict})`;
         });
-        return `under ${recipe} (drop = clean − attacked), ${pieces.join('; ')}`;
+        return `under ${recipe} (drop = ${rs[0].referenceSet === SAMPLE_SET ? 'unperturbed' : 'clean'} − attacked, same queries), ${pieces.join('; ')}`;
       }).filter((p): p is string => p !== null);
       const all = drops.length;
       const changed = drops.filter((r) => r.distinguishable).length;
-      if (parts.length > 0) answer.push(`**Robustness (hybrid).** ${lead(prefix, parts.join('. '))}. Over every strategy, recipe and metric, ${changed} of ${all} drop changes are distinguishable from 0.`);
+      const measured = QUERY_METRICS.filter((m) => drops.some((r) => r.metric === m));
+      const unmeasured = QUERY_METRICS.filter((m) => !measured.includes(m)).map((m) => METRIC_LABEL[m]);
+      const note = unmeasured.length > 0 ? ` ${list(unmeasured)} ${unmeasured.length === 1 ? 'has' : 'have'} no per-query attacked values (score ranks clean queries only), so ${unmeasured.length === 1 ? 'its' : 'their'} drops are in the figure without intervals.` : '';
+      if (parts.length > 0) answer.push(`**Robustness (hybrid).** ${lead(prefix, parts.join('. '))}. Over every strategy, recipe and metric measured, ${changed} of ${all} drop changes are distinguishable from 0.${note}`);
     }
   }
 
-  const attackedSets = ctx.querySets.filter((s) => s !== 'clean');
+  const attackedSets = ctx.querySets.filter((s) => s !== 'clean' && s !== SAMPLE_SET);
   if (attackedSets.length === 0) {
     answer.push('**Robustness to adversarial queries:** not in this pipeline (score has no attacked query set: no attack node), so this report does not answer that part of the question.');
   } else if (!contrasts.some((r) => r.contrast === 'drop-change')) {

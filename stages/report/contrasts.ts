@@ -2,12 +2,13 @@
 // values averaged over seeds (per-query.ts):
 //   hybrid−mono, hybrid−cross   at each batch size (per loss): does mixing batch kinds beat one kind?
 //   batch-effect                largest − smallest batch size, per strategy: what scaling the batch does;
-//   drop-change                 robustness drop (clean − attacked) at the largest minus at the smallest batch size,
-//                               per strategy and recipe: does scaling the batch change robustness?
+//   drop-change                 robustness drop (unperturbed − attacked, on the attacked queries) at the largest minus
+//                               at the smallest batch size, per strategy and recipe: does scaling the batch change
+//                               robustness? The unperturbed side is attack's sample when there is one, else clean.
 // Rows come out in a fixed order, so stats.parquet is byte-identical on a rerun.
 import { pairedBootstrap, resamplingPlan, type Interval, type ResamplingPlan } from './bootstrap.ts';
 import type { RetrieverIdentity } from './load.ts';
-import { meanOverSeeds, QUERY_METRICS, questionOf, queryValuesKey, type QueryMetric, type QueryValues } from './per-query.ts';
+import { meanOverSeeds, QUERY_METRICS, questionOf, queryValuesKey, SAMPLE_SET, type QueryMetric, type QueryValues } from './per-query.ts';
 
 export type ContrastKind = 'hybrid-mono' | 'hybrid-cross' | 'batch-effect' | 'drop-change';
 
@@ -24,6 +25,8 @@ export interface ContrastRow extends Interval {
   batchTo: number | null;
   /** "clean", or the recipe of a drop-change. */
   querySet: string;
+  /** The unperturbed side of a drop-change ("sample": attack's sampled queries, or "clean"); null otherwise. */
+  referenceSet: string | null;
   sideA: string;
   sideB: string;
   /** Means of each side over the paired queries (their difference is the estimate). */
@@ -73,7 +76,9 @@ export function computeContrasts(
   configs: readonly Configuration[],
   options: ContrastOptions,
 ): { rows: ContrastRow[]; questions: number; querySets: string[] } {
-  const querySets = [...new Set([...perQuery.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))))].sort((a, b) => (a === 'clean' ? -1 : b === 'clean' ? 1 : a.localeCompare(b)));
+  const querySets = sortQuerySets([...new Set([...perQuery.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))))]);
+  const reference = querySets.includes(SAMPLE_SET) ? SAMPLE_SET : 'clean';
+  const recipes = querySets.filter((s) => s !== 'clean' && s !== SAMPLE_SET);
   const questionIds = [...new Set([...perQuery.values()].flatMap((v) => v.ids.map(questionOf)))].sort();
   if (questionIds.length === 0) return { rows: [], questions: 0, querySets };
   const clusterOf = new Map(questionIds.map((q, i) => [q, i]));
@@ -119,6 +124,7 @@ export function computeContrasts(
             batchFrom: null,
             batchTo: null,
             querySet: 'clean',
+            referenceSet: null,
             sideA: `hybrid, B=${size}`,
             sideB: `${other}, B=${size}`,
             seedsA: a.seeds,
@@ -150,22 +156,28 @@ export function computeContrasts(
           batchFrom: from,
           batchTo: to,
           querySet: 'clean',
+          referenceSet: null,
           sideA: `${strategy}, B=${to}`,
           sideB: `${strategy}, B=${from}`,
           seedsA: a.seeds,
           seedsB: b.seeds,
         });
       }
-      // Robustness: the drop clean − attacked on the same queries, at the largest minus at the smallest batch size.
-      for (const recipe of querySets.filter((s) => s !== 'clean')) {
+      // Robustness: the drop unperturbed − attacked on the same queries, at the largest minus the smallest batch size.
+      const ra = valuesOf(large, reference);
+      const rb = valuesOf(small, reference);
+      for (const recipe of recipes) {
         const la = valuesOf(large, recipe);
         const sa = valuesOf(small, recipe);
-        if (!la || !sa) continue;
+        if (!ra || !rb || !la || !sa) continue;
         for (const metric of QUERY_METRICS) {
-          const paired = pair([a.values, la.values, b.values, sa.values], metric, (x) => x[0] - x[1] - (x[2] - x[3]));
+          const sides = [ra.values, la.values, rb.values, sa.values];
+          const paired = pair(sides, metric, (x) => x[0] - x[1] - (x[2] - x[3]));
+          // A metric with no per-query attacked value (attack measures mono R@1 per query only): no contrast.
+          if (paired.ids.length === 0) continue;
           // Side means: the drops themselves.
-          const dropLarge = pair([a.values, la.values, b.values, sa.values], metric, (x) => x[0] - x[1]);
-          const dropSmall = pair([a.values, la.values, b.values, sa.values], metric, (x) => x[2] - x[3]);
+          const dropLarge = pair(sides, metric, (x) => x[0] - x[1]);
+          const dropSmall = pair(sides, metric, (x) => x[2] - x[3]);
           const s = summarise(plan, clusterOf, paired, options.level);
           rows.push({
             ...base,
@@ -180,16 +192,23 @@ export function computeContrasts(
             batchFrom: from,
             batchTo: to,
             querySet: recipe,
-            sideA: `${strategy}, B=${to}: clean − ${recipe}`,
-            sideB: `${strategy}, B=${from}: clean − ${recipe}`,
-            seedsA: Math.min(a.seeds, la.seeds),
-            seedsB: Math.min(b.seeds, sa.seeds),
+            referenceSet: reference,
+            sideA: `${strategy}, B=${to}: ${reference} − ${recipe}`,
+            sideB: `${strategy}, B=${from}: ${reference} − ${recipe}`,
+            seedsA: Math.min(ra.seeds, la.seeds),
+            seedsB: Math.min(rb.seeds, sa.seeds),
           });
         }
       }
     }
   }
   return { rows, questions: questionIds.length, querySets };
+}
+
+/** clean first, then the unperturbed sample, then the recipes alphabetically. */
+export function sortQuerySets(sets: readonly string[]): string[] {
+  const rank = (s: string): number => (s === 'clean' ? 0 : s === SAMPLE_SET ? 1 : 2);
+  return [...sets].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 interface Paired {

@@ -3,8 +3,9 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ColumnSpec, TableSchema } from '../common/tables.ts';
 import { meanSd } from './bootstrap.ts';
-import { configurations, type Configuration } from './contrasts.ts';
+import { configurations, sortQuerySets, type Configuration } from './contrasts.ts';
 import type { ClassifyRow, Curve, ReportInputs, RetrieverIdentity, ScoreData, TransferRow } from './load.ts';
+import { SAMPLE_SET } from './per-query.ts';
 import { curvesSpec, groupedPointsSpec, heatmapSpec, lineVsBatchSpec } from './specs.ts';
 
 export type FigureId =
@@ -58,7 +59,7 @@ export class MetricIndex {
       if (m.aggregate === 'language') continue;
       this.values.set(MetricIndex.key(m.querySet, m.retriever, m.setting, m.aggregate, m.metric), m.value);
     }
-    this.querySets = [...sets].sort((a, b) => (a === 'clean' ? -1 : b === 'clean' ? 1 : a.localeCompare(b)));
+    this.querySets = sortQuerySets([...sets]);
   }
   static key(...parts: string[]): string {
     return parts.join('\u0000');
@@ -132,7 +133,10 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
   const { score } = inputs;
   const index = new MetricIndex(score);
   const configs = configurations(score.retrievers);
-  const attackedSets = index.querySets.filter((s) => s !== 'clean');
+  // Attacked sets are compared with the same queries unperturbed: attack's sample when score measured it, else clean.
+  const attackedSets = index.querySets.filter((s) => s !== 'clean' && s !== SAMPLE_SET);
+  const reference = index.querySets.includes(SAMPLE_SET) ? SAMPLE_SET : 'clean';
+  const shownSets = reference === SAMPLE_SET ? [SAMPLE_SET, ...attackedSets] : attackedSets;
   const headline = (set: string, r: string, m: (typeof HEADLINE_METRICS)[number]): number => index.get(set, r, m.setting, m.aggregate, m.metric);
   const figures: Figure[] = [];
 
@@ -154,10 +158,13 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
       : {
           id: 'quality-attacked',
           title: 'Retrieval quality under each attack recipe vs batch size',
-          caption: 'The same metrics as above with the attacked queries of each recipe (one row per recipe); dotted lines: the baselines under the same attack.',
-          spec: lineVsBatchSpec({ title: 'Retrieval quality under attack', column: 'panel', columnOrder: HEADLINE_ORDER, row: 'query_set', rowOrder: attackedSets, yTitle: 'value' }),
+          caption:
+            'The same metrics as above with the attacked queries of each recipe (one row per recipe' +
+            (reference === SAMPLE_SET ? '; the first row, "sample", is the same queries unperturbed' : '') +
+            '); dotted lines: the baselines under the same attack.',
+          spec: lineVsBatchSpec({ title: 'Retrieval quality under attack', column: 'panel', columnOrder: HEADLINE_ORDER, row: 'query_set', rowOrder: shownSets, yTitle: 'value' }),
           absent: null,
-          table: { schema: seriesSchema('quality-attacked', 'Retrieval metrics with attacked queries, per recipe.'), rows: headlineRows(score, index, configs, attackedSets, headline) },
+          table: { schema: seriesSchema('quality-attacked', 'Retrieval metrics with attacked queries, per recipe (and the unperturbed sample).'), rows: headlineRows(score, index, configs, shownSets, headline) },
         },
   );
   figures.push(
@@ -165,13 +172,13 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
       ? absentFigure('robustness-drop', 'Robustness drop vs batch size', noAttack)
       : {
           id: 'robustness-drop',
-          title: 'Robustness drop (clean − attacked) vs batch size',
-          caption: 'Per retriever, the metric on clean queries minus on the attacked ones (higher: less robust), then mean ± sd over seeds. The line at 0: no drop.',
+          title: `Robustness drop (${reference} − attacked) vs batch size`,
+          caption: `Per retriever, the metric on the ${reference === SAMPLE_SET ? 'attacked queries unperturbed (attack\'s sample)' : 'clean queries'} minus on the attacked ones (higher: less robust), then mean ± sd over seeds. The line at 0: no drop.`,
           spec: lineVsBatchSpec({ title: 'Robustness drop (clean − attacked)', column: 'panel', columnOrder: HEADLINE_ORDER, row: 'query_set', rowOrder: attackedSets, yTitle: 'drop', zero: true }),
           absent: null,
           table: {
             schema: seriesSchema('robustness-drop', 'Per configuration and recipe: clean minus attacked metric (mean ± sd over seeds); baselines as references.'),
-            rows: headlineRows(score, index, configs, attackedSets, (set, r, m) => headline('clean', r, m) - headline(set, r, m)),
+            rows: headlineRows(score, index, configs, attackedSets, (set, r, m) => headline(reference, r, m) - headline(set, r, m)),
           },
         },
   );
@@ -279,8 +286,8 @@ function heatmapFigure(score: ScoreData, index: MetricIndex, model: RetrieverIde
 function transferFigure(transfer: TransferRow[] | null, retrievers: readonly RetrieverIdentity[]): Figure {
   if (transfer === null) return absentFigure('transfer-matrix', 'Attack transfer matrix', 'not in this pipeline: it has no attack node');
   const metrics = [...new Set(transfer.map((t) => t.metric))];
-  // The attacked metric (not the clean reference measured on the same queries).
-  const metric = metrics.find((m) => m === 'recall@1') ?? metrics.find((m) => !m.startsWith('clean')) ?? metrics[0];
+  // The setting the attack targets (mono R@1) when attack reports it.
+  const metric = ['mono_recall@1', 'recall@1'].find((m) => metrics.includes(m)) ?? metrics[0];
   const label = (id: string): string => {
     const r = retrievers.find((x) => x.retriever === id);
     return r ? describeRetriever(r) : id;
@@ -289,12 +296,12 @@ function transferFigure(transfer: TransferRow[] | null, retrievers: readonly Ret
     .filter((t) => t.metric === metric)
     .map((t) => ({ recipe: t.recipe, source: label(t.source), target: label(t.target), source_retriever: t.source, target_retriever: t.target, metric: t.metric, value: t.value }))
     .sort((a, b) => String(a.recipe).localeCompare(String(b.recipe)) || String(a.source_retriever).localeCompare(String(b.source_retriever)) || String(a.target_retriever).localeCompare(String(b.target_retriever)));
-  const recipes = new Set(rows.map((r) => r.recipe));
+  const recipes = new Set(rows.map((r) => String(r.recipe)));
   return {
     id: 'transfer-matrix',
     title: 'Attack transfer between models',
-    caption: `${metric} of the target model (columns) on queries attacked against the source model (rows); the diagonal is the white-box attack. Lower: the attack transfers.`,
-    spec: heatmapSpec({ title: `Attack transfer (${metric} of the target)`, x: 'target', y: 'source', xTitle: 'target model', yTitle: 'source model (attacked against)', value: 'value', valueTitle: metric, column: recipes.size > 1 ? 'recipe' : undefined, labels: rows.length <= 400, cell: 24, xLabelAngle: -40 }),
+    caption: `${metric} of the target model (columns) on queries attacked against the source model (rows); the diagonal is the white-box attack. Lower: the attack transfers.${recipes.has('clean') ? ' The "clean" panel: the same queries unperturbed.' : ''}`,
+    spec: heatmapSpec({ title: `Attack transfer (${metric} of the target)`, x: 'target', y: 'source', xTitle: 'target model', yTitle: 'source model (attacked against)', value: 'value', valueTitle: metric, column: recipes.size > 1 ? 'recipe' : undefined, columnOrder: sortQuerySets([...recipes]), labels: rows.length <= 400, cell: 24, xLabelAngle: -40 }),
     absent: rows.length === 0 ? 'attack\'s transfer table is empty' : null,
     table: {
       schema: {

@@ -15,6 +15,6 @@ export const REPORT_FILES = {
 export const UPSTREAM_FILES = {
   score: { metrics: 'metrics.parquet', ranks: 'ranks.parquet', metricsJson: 'metrics.json' },
   train: { curve: 'curve.parquet', model: 'model/model.json' },
-  attack: { transfer: 'transfer.parquet' },
+  attack: { attacks: 'attacks.parquet', transfer: 'transfer.parquet' },
   classify: { metrics: 'metrics.parquet' },
 } as const;

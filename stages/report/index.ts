@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { defineStage } from '../../pipelines/engine/index.ts';
 import { tablesEnv, writeParquet } from '../common/tables.ts';
 import { writeAnswer } from './answer.ts';
-import { computeContrasts, configurations } from './contrasts.ts';
+import { computeContrasts, configurations, sortQuerySets } from './contrasts.ts';
 import { contrastsTable, QUESTION, REPORT_TITLE, seedsTable, type ReportDocument } from './document.ts';
 import { buildFigures, chooseModel } from './figures.ts';
 import { REPORT_FILES } from './files.ts';
@@ -16,7 +16,7 @@ import { reportHtml } from './html.ts';
 import { loadInputs } from './load.ts';
 import { reportMarkdown, summaryMarkdown } from './markdown.ts';
 import { writeRows, writeTextAtomic } from './outputs.ts';
-import { perQueryValues } from './per-query.ts';
+import { attackQueryValues, perQueryValues, queryValuesKey, type QueryValues } from './per-query.ts';
 import { provenance, runFacts } from './provenance.ts';
 import { renderSvg } from './render.ts';
 import { STATS_SCHEMA, statsColumns } from './schema.ts';
@@ -62,9 +62,13 @@ export const reportStage = defineStage({
     ctx.progress(1, 5, 'statistics');
 
     const configs = configurations(score.retrievers);
-    const perQuery = score.ranks ? perQueryValues(score.ranks) : new Map();
-    const { rows: contrasts, questions, querySets } = computeContrasts(perQuery, configs, { resamples: p.resamples, seed: p.seed, level: p.level });
-    const queries = new Set([...perQuery.values()].flatMap((v) => v.ids)).size;
+    const perQuery: Map<string, QueryValues> = score.ranks ? perQueryValues(score.ranks) : new Map();
+    // Score keeps ranks of clean queries; attacked queries' per-query values (mono R@1) come from attack.
+    if (inputs.attacks) for (const [key, v] of attackQueryValues(inputs.attacks)) if (!perQuery.has(key)) perQuery.set(key, v);
+    const { rows: contrasts, questions, querySets: measured } = computeContrasts(perQuery, configs, { resamples: p.resamples, seed: p.seed, level: p.level });
+    // Every query set of the run: those with per-query values and those score aggregated.
+    const querySets = sortQuerySets([...new Set([...measured, ...score.metrics.map((m) => m.querySet)])]);
+    const queries = new Set(score.retrievers.flatMap((r) => perQuery.get(queryValuesKey('clean', r.retriever))?.ids ?? [])).size;
     ctx.progress(2, 5, 'figures');
 
     const figures = buildFigures(inputs, { heatmapModel: chooseModel(score.retrievers, p.heatmapModel), curvePoints: p.curvePoints });

@@ -56,6 +56,15 @@ export interface TransferRow {
   value: number;
 }
 
+/** One attacked query of attack's attacks.parquet: the positive's rank in its language's pool before and after. */
+export interface AttackColumns {
+  retriever: ArrayLike<string>;
+  query_id: ArrayLike<string>;
+  recipe: ArrayLike<string>;
+  rank_before: ArrayLike<number>;
+  rank_after: ArrayLike<number>;
+}
+
 export interface ClassifyRow extends RetrieverIdentity {
   dataset: string;
   language: string;
@@ -81,6 +90,8 @@ export interface ReportInputs {
   curves: Curve[];
   /** Null: the pipeline has no attack node. */
   transfer: TransferRow[] | null;
+  /** Per attacked query (mono R@1 before and after): the only per-query attacked values (score ranks clean queries). */
+  attacks: AttackColumns | null;
   /** Null: the pipeline has no classify node. */
   classify: ClassifyRow[] | null;
   used: ArtifactUse[];
@@ -116,16 +127,18 @@ export async function loadInputs(refs: InputRefs): Promise<ReportInputs> {
   }
 
   let transfer: TransferRow[] | null = null;
+  let attacks: AttackColumns | null = null;
   if (refs.attack) {
     transfer = await loadTransfer(refs.attack);
-    track('attack', refs.attack, [UPSTREAM_FILES.attack.transfer]);
+    attacks = await loadAttacks(refs.attack);
+    track('attack', refs.attack, [UPSTREAM_FILES.attack.attacks, UPSTREAM_FILES.attack.transfer]);
   }
   let classify: ClassifyRow[] | null = null;
   if (refs.classify) {
     classify = await loadClassify(refs.classify);
     track('classify', refs.classify, [UPSTREAM_FILES.classify.metrics]);
   }
-  return { score, curves, transfer, classify, used };
+  return { score, curves, transfer, attacks, classify, used };
 }
 
 function backendOf(ref: ArtifactRef): string | null {
@@ -236,6 +249,13 @@ async function loadTransfer(ref: ArtifactRef): Promise<TransferRow[]> {
     metric: str(c.metric, i),
     value: Number(c.value[i]),
   }));
+}
+
+async function loadAttacks(ref: ArtifactRef): Promise<AttackColumns> {
+  const file = ref.path(UPSTREAM_FILES.attack.attacks);
+  const { columns } = await readParquet(file);
+  need(columns, ['retriever', 'query_id', 'recipe', 'rank_before', 'rank_after'], file);
+  return columns as unknown as AttackColumns;
 }
 
 async function loadClassify(ref: ArtifactRef): Promise<ClassifyRow[]> {

@@ -80,6 +80,43 @@ export function perQueryValues(ranks: RankColumns): Map<string, QueryValues> {
   return out;
 }
 
+/** The unperturbed reference of attacked query sets: attack's sample, scored as is ("sample" in score's metrics). */
+export const SAMPLE_SET = 'sample';
+
+/**
+ * Per-query values from attack's attacks.parquet, which has the one per-query measure of an attacked query: the rank
+ * of its positive in its language's pool before and after the attack (mono R@1). Gives, per retriever, the set
+ * "sample" (rank before: the unperturbed reference) and one set per recipe (rank after); mAP@20 and cross R@1 are
+ * NaN there (not measured per query). Each recipe's rows of a retriever have the same sample queries.
+ */
+export function attackQueryValues(rows: {
+  retriever: ArrayLike<string>;
+  query_id: ArrayLike<string>;
+  recipe: ArrayLike<string>;
+  rank_before: ArrayLike<number>;
+  rank_after: ArrayLike<number>;
+}): Map<string, QueryValues> {
+  const groups = new Map<string, Map<string, number>>();
+  const put = (set: string, retriever: string, id: string, rank: number): void => {
+    const key = queryValuesKey(set, retriever);
+    let byQuery = groups.get(key);
+    if (!byQuery) groups.set(key, (byQuery = new Map()));
+    byQuery.set(id, rank === 1 ? 1 : 0);
+  };
+  for (let i = 0; i < rows.retriever.length; i++) {
+    put(SAMPLE_SET, rows.retriever[i], rows.query_id[i], rows.rank_before[i]);
+    put(rows.recipe[i], rows.retriever[i], rows.query_id[i], rows.rank_after[i]);
+  }
+  const out = new Map<string, QueryValues>();
+  for (const key of [...groups.keys()].sort()) {
+    const byQuery = groups.get(key)!;
+    const ids = [...byQuery.keys()].sort();
+    const nan = () => new Float64Array(ids.length).fill(Number.NaN);
+    out.set(key, { ids, values: { 'map@20': nan(), mono_r1: Float64Array.from(ids, (id) => byQuery.get(id)!), cross_r1: nan() } });
+  }
+  return out;
+}
+
 /**
  * The mean over seeds of each query's value: one value per query for a configuration, the thing the bootstrap
  * resamples (seed-to-seed variation is shown separately as the sd over seeds). A query missing from a seed's values

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { runStage } from '../../pipelines/engine/testing.ts';
 import { reportStage, REPORT_FILES } from '../../stages/report/index.ts';
-import { attackFixture, classifyFixture, scoreFixture, trainFixtures } from './fixture.ts';
+import { attackedFixtures, classifyFixture, scoreFixture, trainFixtures } from './fixture.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = resolve('artifacts', 'test-report');
@@ -74,7 +74,7 @@ async function inspect(htmlPath: string, screenshot: string): Promise<{ figures:
 
 test('every figure of a full report renders in Chromium, offline, with a clean console; screenshot saved', async (t) => {
   const { outDir } = await runStage(reportStage, {
-    inputs: { score: await scoreFixture({ attacked: true }), models: await trainFixtures(), attack: await attackFixture(), classify: await classifyFixture() },
+    inputs: { ...(await attackedFixtures()), models: await trainFixtures(), classify: await classifyFixture() },
     params: { resamples: 1000 },
   });
   const shot = join(SHOTS, 'report-full.png');

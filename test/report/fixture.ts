@@ -54,19 +54,38 @@ const withQuerySet = (schema: TableSchema): TableSchema => ({
   columns: [...schema.columns, { name: 'query_set', type: 'utf8', description: '"clean" or the attack recipe.' }],
 });
 
-/** A score artifact folder; `attacked` adds the "char" query set (rows and a query_set column in both tables). */
-export async function scoreFixture(options: { attacked?: boolean } = {}): Promise<string> {
+/** A score artifact folder (clean queries). */
+export async function scoreFixture(): Promise<string> {
+  return (await build(false)).score;
+}
+
+/**
+ * Score and attack folders as the pipeline with an attack node makes them: score's metrics for the query sets
+ * "clean", "sample" (attack's queries unperturbed; here every query) and "char", its ranks for clean queries only;
+ * attack's attacks.parquet (the positive's mono rank before and after, per model × query) and transfer.parquet.
+ */
+export async function attackedFixtures(): Promise<{ score: string; attack: string }> {
+  const { score, monoRanks } = await build(true);
+  return { score, attack: await attackFixture(monoRanks) };
+}
+
+async function build(attacked: boolean): Promise<{ score: string; monoRanks: Map<string, number> }> {
+  const options = { attacked };
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-report-score-'));
+  const monoRanks = new Map<string, number>();
   const models = fixtureModels();
   const sets = options.attacked ? ['clean', 'char'] : ['clean'];
-  const ranks: Record<string, unknown[]> = { retriever: [], query_id: [], query_lang: [], candidate_id: [], candidate_lang: [], rank_all: [], rank_in_language: [], query_set: [] };
+  const ranks: Record<string, unknown[]> = { retriever: [], query_id: [], query_lang: [], candidate_id: [], candidate_lang: [], rank_all: [], rank_in_language: [] };
   const metrics: Record<string, unknown[]> = Object.fromEntries([...METRICS_SCHEMA.columns.map((c) => c.name), 'query_set'].map((n) => [n, []]));
   const pushMetric = (m: FixtureModel, set: string, setting: string, aggregate: string, ql: string, pl: string, metric: string, value: number, queries: number): void => {
-    const row: Record<string, unknown> = {
-      retriever: m.id, kind: m.kind, strategy: m.strategy, batch_size: m.batchSize, loss: m.loss, seed: m.seed, dataset: 'toy-r', setting, aggregate,
-      query_lang: ql, pool_lang: pl, metric, value, queries, skipped: 0, query_set: set,
-    };
-    for (const [k, v] of Object.entries(row)) metrics[k].push(v);
+    // The sample is every query here: its metrics are the clean ones.
+    for (const s of set === 'clean' && options.attacked ? ['clean', 'sample'] : [set]) {
+      const row: Record<string, unknown> = {
+        retriever: m.id, kind: m.kind, strategy: m.strategy, batch_size: m.batchSize, loss: m.loss, seed: m.seed, dataset: 'toy-r', setting, aggregate,
+        query_lang: ql, pool_lang: pl, metric, value, queries, skipped: 0, query_set: s,
+      };
+      for (const [k, v] of Object.entries(row)) metrics[k].push(v);
+    }
   };
   for (const set of sets) {
     for (const m of models) {
@@ -85,12 +104,16 @@ export async function scoreFixture(options: { attacked?: boolean } = {}): Promis
             const hit = (cl === lang ? monoStream : crossStream).float() < p;
             const r = hit ? 1 : 2 + crossStream.int(0, 30);
             inLanguage.push(r);
-            if (cl === lang) mono.get(lang)!.push(hit ? 1 : 0);
+            if (cl === lang) {
+              mono.get(lang)!.push(hit ? 1 : 0);
+              monoRanks.set(`${set}\u0000${m.id}\u0000${queryId}`, r);
+            }
             else {
               const key = `${lang}\u0000${cl}`;
               if (!cross.has(key)) cross.set(key, []);
               cross.get(key)!.push(hit ? 1 : 0);
             }
+            if (set !== 'clean') continue;
             ranks.retriever.push(m.id);
             ranks.query_id.push(queryId);
             ranks.query_lang.push(lang);
@@ -99,7 +122,6 @@ export async function scoreFixture(options: { attacked?: boolean } = {}): Promis
             // Interleave languages in the multilingual pool: distinct ranks, own language first on ties.
             ranks.rank_all.push((r - 1) * LANGS.length + ((ci - li + LANGS.length) % LANGS.length) + 1);
             ranks.rank_in_language.push(r);
-            ranks.query_set.push(set);
           }
           const all = inLanguage.map((r, ci) => (r - 1) * LANGS.length + ((ci - li + LANGS.length) % LANGS.length) + 1).sort((a, b) => a - b);
           let s = 0;
@@ -125,14 +147,11 @@ export async function scoreFixture(options: { attacked?: boolean } = {}): Promis
       }
     }
   }
-  if (!options.attacked) {
-    delete ranks.query_set;
-    delete metrics.query_set;
-  }
-  await writeParquet(join(dir, 'ranks.parquet'), options.attacked ? withQuerySet(RANKS_SCHEMA) : RANKS_SCHEMA, ranks);
+  if (!options.attacked) delete metrics.query_set;
+  await writeParquet(join(dir, 'ranks.parquet'), RANKS_SCHEMA, ranks);
   await writeParquet(join(dir, 'metrics.parquet'), options.attacked ? withQuerySet(METRICS_SCHEMA) : METRICS_SCHEMA, metrics);
   await writeFile(join(dir, 'metrics.json'), `${JSON.stringify({ format: 'hybrid-xlr/metrics@1', eval: { dataset: 'toy-r', languages: LANGS, trainLanguages: ['en', 'de'] }, backend: 'cpu@4.22.0' })}\n`);
-  return dir;
+  return { score: dir, monoRanks };
 }
 
 /** Train artifact folders (curve.parquet + model/model.json metadata), one per model of the fixture, in order. */
@@ -162,29 +181,31 @@ export async function trainFixtures(): Promise<string[]> {
   return dirs;
 }
 
-export async function attackFixture(): Promise<string> {
+/** attacks.parquet from the score fixture's mono ranks (clean = before, char = after) and a transfer matrix. */
+async function attackFixture(monoRanks: Map<string, number>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-report-attack-'));
+  const attacks = { retriever: [] as string[], query_id: [] as string[], recipe: [] as string[], rank_before: [] as number[], rank_after: [] as number[] };
+  for (const [key, before] of monoRanks) {
+    const [set, retriever, queryId] = key.split('\u0000');
+    if (set !== 'clean') continue;
+    attacks.retriever.push(retriever);
+    attacks.query_id.push(queryId);
+    attacks.recipe.push('char');
+    attacks.rank_before.push(before);
+    attacks.rank_after.push(monoRanks.get(`char\u0000${retriever}\u0000${queryId}`)!);
+  }
+  const col = (name: string, type: 'utf8' | 'int32' | 'float64') => ({ name, type, description: '' });
+  await writeParquet(join(dir, 'attacks.parquet'), { name: 'attacks', description: 'fixture', columns: [col('retriever', 'utf8'), col('query_id', 'utf8'), col('recipe', 'utf8'), col('rank_before', 'int32'), col('rank_after', 'int32')] }, attacks);
   const hybrids = fixtureModels().filter((m) => m.strategy === 'hybrid' && m.seed === 0);
   const cols = { source_retriever: [] as string[], target_retriever: [] as string[], recipe: [] as string[], metric: [] as string[], value: [] as number[] };
-  for (const s of hybrids) for (const t of hybrids) for (const metric of ['recall@1', 'clean_recall@1']) {
+  for (const recipe of ['greedy', 'clean']) for (const s of hybrids) for (const t of hybrids) for (const metric of ['mono_recall@1', 'cross_recall@1', 'map@20']) {
     cols.source_retriever.push(s.id);
     cols.target_retriever.push(t.id);
-    cols.recipe.push('greedy');
+    cols.recipe.push(recipe);
     cols.metric.push(metric);
-    cols.value.push(metric === 'clean_recall@1' ? 0.5 : s.id === t.id ? 0.05 : 0.3);
+    cols.value.push(recipe === 'clean' ? 0.5 : metric !== 'mono_recall@1' ? 0.2 : s.id === t.id ? 0.05 : 0.3);
   }
-  const schema: TableSchema = {
-    name: 'transfer',
-    description: 'fixture',
-    columns: [
-      { name: 'source_retriever', type: 'utf8', description: '' },
-      { name: 'target_retriever', type: 'utf8', description: '' },
-      { name: 'recipe', type: 'utf8', description: '' },
-      { name: 'metric', type: 'utf8', description: '' },
-      { name: 'value', type: 'float64', description: '' },
-    ],
-  };
-  await writeParquet(join(dir, 'transfer.parquet'), schema, cols);
+  await writeParquet(join(dir, 'transfer.parquet'), { name: 'transfer', description: 'fixture', columns: [col('source_retriever', 'utf8'), col('target_retriever', 'utf8'), col('recipe', 'utf8'), col('metric', 'utf8'), col('value', 'float64')] }, cols);
   return dir;
 }
 
