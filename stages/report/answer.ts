@@ -43,10 +43,14 @@ export function plain(x: number, digits = 3): string {
 }
 
 /** "+0.004 [+0.001, +0.007]" */
-export function effect(r: Pick<ContrastRow, 'estimate' | 'low' | 'high'>): string {
-  // One precision for the three numbers: 4 decimals when all are below 0.01 (R@1 differences of a few thousandths).
-  const digits = Math.max(Math.abs(r.estimate), Math.abs(r.low), Math.abs(r.high)) < 0.01 ? 4 : 3;
-  return `${signed(r.estimate, digits)} [${signed(r.low, digits)}, ${signed(r.high, digits)}]`;
+export function effect(r: Pick<ContrastRow, 'estimate' | 'lowSeeds' | 'highSeeds'>): string {
+  return interval(r.estimate, r.lowSeeds, r.highSeeds);
+}
+
+/** "+0.004 [+0.001, +0.007]", one precision for the three: 4 decimals when all are below 0.01. */
+export function interval(estimate: number, low: number, high: number): string {
+  const digits = Math.max(Math.abs(estimate), Math.abs(low), Math.abs(high)) < 0.01 ? 4 : 3;
+  return `${signed(estimate, digits)} [${signed(low, digits)}, ${signed(high, digits)}]`;
 }
 
 /** A sentence start: after the loss prefix ("With albef, of 6 …"), or capitalised on its own ("Of 6 …"). */
@@ -78,7 +82,7 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
     `**Data.** ${plural(configs.length, 'trained configuration')} (strategies ${list([...new Set(configs.map((c) => c.strategy))])}; batch sizes ${sizes.join(', ')}; ` +
       `loss ${list(losses)}), ${minSeeds === maxSeeds ? plural(minSeeds, 'seed') : `${minSeeds}–${maxSeeds} seeds`} each, scored zero-shot on ${score.dataset} ` +
       `(${score.languages.length} languages, ${ctx.queries.toLocaleString('en-US')} queries from ${ctx.questions.toLocaleString('en-US')} questions). ` +
-      `Effects are differences of means with ${pct}% paired-bootstrap intervals; "not distinguishable" means the interval includes 0.`,
+      `Effects are differences of means with ${pct}% paired-bootstrap intervals that resample questions and training seeds; "not distinguishable" means an interval includes 0.`,
   );
   if (configs.length === 0) {
     answer.push('No trained model is in this pipeline, so the question has no answer here: only the baselines were scored.');
@@ -149,6 +153,13 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
     }
   }
 
+  const seedNoise = contrasts.filter((r) => r.distinguishableByQuestions && !r.distinguishable);
+  if (seedNoise.length > 0) {
+    answer.push(
+      `**Seed noise.** ${plural(seedNoise.length, 'contrast')} would look distinguishable from the choice of questions alone but not once the training seeds are resampled too (${list(seedNoise.slice(0, 4).map((r) => `${r.sideA} vs ${r.sideB}, ${METRIC_LABEL[r.metric]}`))}${seedNoise.length > 4 ? ', …' : ''}): differences of that size are within run-to-run variation, and are counted above as not distinguishable.`,
+    );
+  }
+
   const attackedSets = ctx.querySets.filter((s) => s !== 'clean' && s !== SAMPLE_SET);
   if (attackedSets.length === 0) {
     answer.push('**Robustness to adversarial queries:** not in this pipeline (score has no attacked query set: no attack node), so this report does not answer that part of the question.');
@@ -195,14 +206,27 @@ function methodParagraph(ctx: AnswerContext): string {
   return (
     `Every contrast compares two configurations on the same queries, so it is a paired comparison: per query, the metric of one side minus the other's, ` +
     `which removes the large variation in difficulty between queries that an unpaired test would have to carry. Per-query values (AP@20 in the multilingual pool, ` +
-    `mono R@1, cross R@1 averaged over the query's other-language pools) are recomputed from score's ranks.parquet and first averaged over each configuration's seeds, ` +
-    `so a configuration contributes one value per query; the seed-to-seed spread is shown separately as ± sd in the figures. The test is a nonparametric bootstrap ` +
-    `(${ctx.resamples.toLocaleString('en-US')} resamples, seeded, so reruns give the same intervals) of the mean paired difference, with ${pct}% percentile intervals. ` +
-    `The resampling unit is the question, with all its language versions together: the ${ctx.inputs.score.languages.length} versions of a question are translations ` +
-    `of one another, not independent draws, and resampling them one by one would give intervals that are too narrow. The bootstrap makes no normality assumption, ` +
-    `which matters here: per-query R@1 is 0 or 1 and AP@20 is mostly 0. A contrast whose interval includes 0 is reported as not distinguishable. ` +
-    `All contrasts share the same resamples, and stats.parquet holds every one.`
+    `mono R@1, cross R@1 averaged over the query's other-language pools) are recomputed from score's ranks.parquet (attacked queries: mono R@1 before and after, from attack's attacks.parquet) ` +
+    `and averaged over each configuration's seeds before the questions are resampled, so a configuration contributes one value per query. ` +
+    `The test is a nonparametric bootstrap (${ctx.resamples.toLocaleString('en-US')} resamples, seeded, so reruns give the same intervals) of the mean paired difference, ` +
+    `with ${pct}% percentile intervals. The resampling unit is the question, with all its language versions together: the ${ctx.inputs.score.languages.length} versions of a question are translations ` +
+    `of one another, not independent draws, and resampling them one by one would give intervals that are too narrow. That interval covers the choice of questions only. ` +
+    `A second, two-level interval also resamples each side's training runs (seeds, with replacement) within every question resample, so it covers the run-to-run variation ` +
+    `that a mean over a few seeds still carries; with one seed per side the two coincide. The text quotes the two-level interval, and a contrast is distinguishable only when ` +
+    `both intervals exclude 0. The bootstrap makes no normality assumption, which matters here: per-query R@1 is 0 or 1 and AP@20 is mostly 0. ` +
+    `All contrasts share the same question resamples; stats.parquet holds both intervals of every contrast.`
   );
+}
+
+function maxSeedsOf(ctx: AnswerContext): number {
+  return Math.max(0, ...ctx.configs.map((c) => c.retrievers.length));
+}
+
+/** n choose k, for the number of distinct multisets of k seeds out of k (2k − 1 choose k). */
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return Math.round(r);
 }
 
 function limitations(ctx: AnswerContext, minSeeds: number): string {
@@ -212,10 +236,10 @@ function limitations(ctx: AnswerContext, minSeeds: number): string {
   );
   if (minSeeds < 3) {
     parts.push(
-      `Some configurations have ${plural(minSeeds, 'seed')}: the intervals then cover the choice of questions but not the randomness of training (initialisation, batch order), and a difference smaller than the seed-to-seed spread of a multi-seed run should not be trusted.`,
+      `Some configurations have ${plural(minSeeds, 'seed')}: ${minSeeds === 1 ? 'with one run there is no seed to resample, so' : 'with so few runs'} the intervals cover the choice of questions but hardly the randomness of training (initialisation, batch order), and a difference smaller than the seed-to-seed spread of a multi-seed run should not be trusted.`,
     );
   } else {
-    parts.push(`The intervals cover the choice of questions given the ${minSeeds}+ seeds averaged; training randomness enters only through that average (its spread is the ± sd in the figures), not through the interval.`);
+    parts.push(`With ${minSeeds}${minSeeds === maxSeedsOf(ctx) ? '' : '+'} seeds per configuration, the seed-level part of the interval rests on few runs: a bootstrap over ${minSeeds} seeds understates their spread by about a factor √(${minSeeds}/${minSeeds - 1}) and sees at most ${binomial(2 * minSeeds - 1, minSeeds)} distinct seed draws.`);
   }
   const n = ctx.contrasts.length;
   if (n > 1) parts.push(`The ${n} intervals are not adjusted for multiple comparisons: at ${Math.round(ctx.level * 100)}% about ${plain(n * (1 - ctx.level), 1)} of them would exclude 0 by chance alone if nothing differed.`);

@@ -6,7 +6,7 @@
 // one question in its 11 languages are translations of each other and far from independent, so the unit resampled
 // is the question (all its language versions together); resampling language versions separately would pretend to
 // have 11× the evidence and give intervals that are too narrow (test/report/bootstrap.test.ts shows the gap).
-import { createRng } from '../common/random.ts';
+import { createRng, type Rng } from '../common/random.ts';
 
 /** Mean, sample standard deviation (n − 1; NaN for one value) and count of the finite values. */
 export function meanSd(values: readonly number[]): { mean: number; sd: number; n: number } {
@@ -115,4 +115,59 @@ export function pairedBootstrap(plan: ResamplingPlan, cluster: ArrayLike<number>
   const low = quantileSorted(sorted, alpha);
   const high = quantileSorted(sorted, 1 - alpha);
   return { estimate: totalSum / queries, low, high, level, clusters: used, queries, distinguishable: low > 0 || high < 0 };
+}
+
+/** One side of a seed-level contrast: per seed (a trained run), its per-query values, aligned with the paired queries. */
+export interface SeedSide {
+  /** values[s][i]: seed s's value of paired query i. */
+  values: readonly Float64Array[];
+}
+
+/**
+ * Two-level (hierarchical) bootstrap of a mean paired difference: each resample draws the questions (as
+ * `pairedBootstrap` does, with the plan's counts) and, independently for each side, its seeds with replacement, so
+ * the interval also covers the training randomness that averaging over a few seeds leaves (Saravanan et al. 2020,
+ * "Application of the hierarchical bootstrap to multi-level data in neuroscience"). With one seed per side it equals
+ * the question-level interval. `cluster[i]` is paired query i's question.
+ */
+export function seedBootstrap(plan: ResamplingPlan, cluster: ArrayLike<number>, a: SeedSide, b: SeedSide, rng: Rng, level = 0.95): { low: number; high: number } {
+  const n = cluster.length;
+  const sums = (side: SeedSide): Float64Array[] =>
+    side.values.map((v) => {
+      if (v.length !== n) throw new Error(`seedBootstrap: a seed has ${v.length} values for ${n} paired queries`);
+      const s = new Float64Array(plan.clusters);
+      for (let i = 0; i < n; i++) s[cluster[i]] += v[i];
+      return s;
+    });
+  const sa = sums(a);
+  const sb = sums(b);
+  const count = new Float64Array(plan.clusters);
+  for (let i = 0; i < n; i++) count[cluster[i]] += 1;
+  if (n === 0 || sa.length === 0 || sb.length === 0) return { low: Number.NaN, high: Number.NaN };
+  const ta = new Float64Array(sa.length);
+  const tb = new Float64Array(sb.length);
+  const stats = new Float64Array(plan.resamples);
+  let kept = 0;
+  for (let r = 0; r < plan.resamples; r++) {
+    const row = r * plan.clusters;
+    ta.fill(0);
+    tb.fill(0);
+    let nw = 0;
+    for (let c = 0; c < plan.clusters; c++) {
+      const w = plan.counts[row + c];
+      if (w === 0 || count[c] === 0) continue;
+      nw += w * count[c];
+      for (let s = 0; s < sa.length; s++) ta[s] += w * sa[s][c];
+      for (let s = 0; s < sb.length; s++) tb[s] += w * sb[s][c];
+    }
+    if (nw === 0) continue;
+    let meanA = 0;
+    for (let k = 0; k < sa.length; k++) meanA += ta[rng.int(0, sa.length - 1)];
+    let meanB = 0;
+    for (let k = 0; k < sb.length; k++) meanB += tb[rng.int(0, sb.length - 1)];
+    stats[kept++] = (meanA / sa.length - meanB / sb.length) / nw;
+  }
+  const sorted = stats.subarray(0, kept).sort();
+  const alpha = (1 - level) / 2;
+  return { low: quantileSorted(sorted, alpha), high: quantileSorted(sorted, 1 - alpha) };
 }

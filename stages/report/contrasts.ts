@@ -1,14 +1,15 @@
 // The contrasts the research question is about, each a paired bootstrap over questions (bootstrap.ts) on per-query
-// values averaged over seeds (per-query.ts):
+// values averaged over seeds (per-query.ts), with a second, two-level interval that also resamples the seeds:
 //   hybrid−mono, hybrid−cross   at each batch size (per loss): does mixing batch kinds beat one kind?
 //   batch-effect                largest − smallest batch size, per strategy: what scaling the batch does;
 //   drop-change                 robustness drop (unperturbed − attacked, on the attacked queries) at the largest minus
 //                               at the smallest batch size, per strategy and recipe: does scaling the batch change
 //                               robustness? The unperturbed side is attack's sample when there is one, else clean.
 // Rows come out in a fixed order, so stats.parquet is byte-identical on a rerun.
-import { pairedBootstrap, resamplingPlan, type Interval, type ResamplingPlan } from './bootstrap.ts';
+import { createRng } from '../common/random.ts';
+import { pairedBootstrap, resamplingPlan, seedBootstrap, type Interval } from './bootstrap.ts';
 import type { RetrieverIdentity } from './load.ts';
-import { meanOverSeeds, QUERY_METRICS, questionOf, queryValuesKey, SAMPLE_SET, type QueryMetric, type QueryValues } from './per-query.ts';
+import { QUERY_METRICS, questionOf, queryValuesKey, SAMPLE_SET, type QueryMetric, type QueryValues } from './per-query.ts';
 
 export type ContrastKind = 'hybrid-mono' | 'hybrid-cross' | 'batch-effect' | 'drop-change';
 
@@ -29,6 +30,11 @@ export interface ContrastRow extends Interval {
   referenceSet: string | null;
   sideA: string;
   sideB: string;
+  /** The interval when each side's seeds are resampled too (two-level bootstrap): covers training randomness. */
+  lowSeeds: number;
+  highSeeds: number;
+  /** The question-level interval alone excludes 0 (`distinguishable` also needs the seed-level one to). */
+  distinguishableByQuestions: boolean;
   /** Means of each side over the paired queries (their difference is the estimate). */
   meanA: number;
   meanB: number;
@@ -84,21 +90,60 @@ export function computeContrasts(
   const clusterOf = new Map(questionIds.map((q, i) => [q, i]));
   const plan = resamplingPlan(questionIds.length, options.resamples, options.seed);
 
-  // Per configuration and query set: per-query values averaged over the configuration's seeds.
-  const cache = new Map<string, { values: QueryValues; seeds: number } | null>();
-  const valuesOf = (c: Configuration, querySet: string): { values: QueryValues; seeds: number } | null => {
-    const key = `${querySet}\u0000${c.strategy}\u0000${c.batchSize}\u0000${c.loss}`;
-    if (!cache.has(key)) {
-      const seeds = c.retrievers.map((r) => perQuery.get(queryValuesKey(querySet, r))).filter((v): v is QueryValues => v !== undefined);
-      cache.set(key, seeds.length > 0 ? { values: meanOverSeeds(seeds), seeds: seeds.length } : null);
+  /** A configuration's seeds on the given query sets (seed × set), or null when a seed lacks one of them. */
+  const seedsOf = (c: Configuration, sets: readonly string[]): QueryValues[][] | null => {
+    const out: QueryValues[][] = [];
+    for (const r of c.retrievers) {
+      const row = sets.map((set) => perQuery.get(queryValuesKey(set, r)));
+      if (row.some((v) => v === undefined)) continue;
+      out.push(row as QueryValues[]);
     }
-    return cache.get(key)!;
+    return out.length > 0 ? out : null;
   };
 
   const rows: ContrastRow[] = [];
   const losses = [...new Set(configs.map((c) => c.loss))];
   const find = (strategy: string, batchSize: number, loss: string) => configs.find((c) => c.strategy === strategy && c.batchSize === batchSize && c.loss === loss);
-  const base = { resamples: options.resamples, seed: options.seed };
+  const emit = (
+    fields: Pick<ContrastRow, 'contrast' | 'loss' | 'strategy' | 'batchSize' | 'batchFrom' | 'batchTo' | 'querySet' | 'referenceSet' | 'sideA' | 'sideB'>,
+    a: { config: Configuration; sets: string[] },
+    b: { config: Configuration; sets: string[] },
+    f: (x: number[]) => number,
+  ): void => {
+    const seedsA = seedsOf(a.config, a.sets);
+    const seedsB = seedsOf(b.config, b.sets);
+    if (!seedsA || !seedsB) return;
+    for (const metric of QUERY_METRICS) {
+      const side = pairSeeds(seedsA, seedsB, metric, f);
+      // A metric with no per-query value on a side (attacked sets have mono R@1 only): no contrast.
+      if (side.ids.length === 0) continue;
+      const cluster = Int32Array.from(side.ids, (id) => clusterOf.get(questionOf(id)) ?? -1);
+      const meanA = seedMean(side.a);
+      const meanB = seedMean(side.b);
+      const diff = meanA.map((x, i) => x - meanB[i]);
+      const questions = pairedBootstrap(plan, cluster, diff, options.level);
+      const rng = createRng(options.seed, `report-seeds:${fields.contrast}:${fields.loss}:${fields.strategy}:${fields.batchSize}:${fields.querySet}:${metric}`);
+      const withSeeds = seedBootstrap(plan, cluster, { values: side.a }, { values: side.b }, rng, options.level);
+      rows.push({
+        ...fields,
+        ...questions,
+        metric,
+        distinguishableByQuestions: questions.distinguishable,
+        lowSeeds: withSeeds.low,
+        highSeeds: withSeeds.high,
+        // Told apart only if the difference survives both the choice of questions and the choice of training runs.
+        distinguishable: questions.distinguishable && (withSeeds.low > 0 || withSeeds.high < 0),
+        meanA: mean(meanA),
+        meanB: mean(meanB),
+        seedsA: seedsA.length,
+        seedsB: seedsB.length,
+        resamples: options.resamples,
+        seed: options.seed,
+      });
+    }
+  };
+  const value = (x: number[]): number => x[0];
+  const drop = (x: number[]): number => x[0] - x[1];
 
   for (const loss of losses) {
     const sizes = [...new Set(configs.filter((c) => c.loss === loss).map((c) => c.batchSize))].sort((a, b) => a - b);
@@ -108,29 +153,8 @@ export function computeContrasts(
         const hybrid = find('hybrid', size, loss);
         const rival = find(other, size, loss);
         if (!hybrid || !rival) continue;
-        const a = valuesOf(hybrid, 'clean');
-        const b = valuesOf(rival, 'clean');
-        if (!a || !b) continue;
-        for (const metric of QUERY_METRICS) {
-          const paired = pair([a.values, b.values], metric, (x) => x[0] - x[1]);
-          rows.push({
-            ...base,
-            ...summarise(plan, clusterOf, paired, options.level),
-            contrast: `hybrid-${other}`,
-            metric,
-            loss,
-            strategy: null,
-            batchSize: size,
-            batchFrom: null,
-            batchTo: null,
-            querySet: 'clean',
-            referenceSet: null,
-            sideA: `hybrid, B=${size}`,
-            sideB: `${other}, B=${size}`,
-            seedsA: a.seeds,
-            seedsB: b.seeds,
-          });
-        }
+        const fields = { contrast: `hybrid-${other}` as const, loss, strategy: null, batchSize: size, batchFrom: null, batchTo: null, querySet: 'clean', referenceSet: null, sideA: `hybrid, B=${size}`, sideB: `${other}, B=${size}` };
+        emit(fields, { config: hybrid, sets: ['clean'] }, { config: rival, sets: ['clean'] }, value);
       }
     }
     if (sizes.length < 2) continue;
@@ -140,109 +164,56 @@ export function computeContrasts(
       const small = find(strategy, from, loss);
       const large = find(strategy, to, loss);
       if (!small || !large) continue;
-      const a = valuesOf(large, 'clean');
-      const b = valuesOf(small, 'clean');
-      if (!a || !b) continue;
-      for (const metric of QUERY_METRICS) {
-        const paired = pair([a.values, b.values], metric, (x) => x[0] - x[1]);
-        rows.push({
-          ...base,
-          ...summarise(plan, clusterOf, paired, options.level),
-          contrast: 'batch-effect',
-          metric,
-          loss,
-          strategy,
-          batchSize: null,
-          batchFrom: from,
-          batchTo: to,
-          querySet: 'clean',
-          referenceSet: null,
-          sideA: `${strategy}, B=${to}`,
-          sideB: `${strategy}, B=${from}`,
-          seedsA: a.seeds,
-          seedsB: b.seeds,
-        });
-      }
-      // Robustness: the drop unperturbed − attacked on the same queries, at the largest minus the smallest batch size.
-      const ra = valuesOf(large, reference);
-      const rb = valuesOf(small, reference);
+      const scaling = { loss, strategy, batchSize: null, batchFrom: from, batchTo: to };
+      emit({ ...scaling, contrast: 'batch-effect', querySet: 'clean', referenceSet: null, sideA: `${strategy}, B=${to}`, sideB: `${strategy}, B=${from}` }, { config: large, sets: ['clean'] }, { config: small, sets: ['clean'] }, value);
+      // Robustness: the drop unperturbed − attacked on the same queries (within each trained run), at the largest minus
+      // the smallest batch size.
       for (const recipe of recipes) {
-        const la = valuesOf(large, recipe);
-        const sa = valuesOf(small, recipe);
-        if (!ra || !rb || !la || !sa) continue;
-        for (const metric of QUERY_METRICS) {
-          const sides = [ra.values, la.values, rb.values, sa.values];
-          const paired = pair(sides, metric, (x) => x[0] - x[1] - (x[2] - x[3]));
-          // A metric with no per-query attacked value (attack measures mono R@1 per query only): no contrast.
-          if (paired.ids.length === 0) continue;
-          // Side means: the drops themselves.
-          const dropLarge = pair(sides, metric, (x) => x[0] - x[1]);
-          const dropSmall = pair(sides, metric, (x) => x[2] - x[3]);
-          const s = summarise(plan, clusterOf, paired, options.level);
-          rows.push({
-            ...base,
-            ...s,
-            meanA: mean(dropLarge.diff),
-            meanB: mean(dropSmall.diff),
-            contrast: 'drop-change',
-            metric,
-            loss,
-            strategy,
-            batchSize: null,
-            batchFrom: from,
-            batchTo: to,
-            querySet: recipe,
-            referenceSet: reference,
-            sideA: `${strategy}, B=${to}: ${reference} − ${recipe}`,
-            sideB: `${strategy}, B=${from}: ${reference} − ${recipe}`,
-            seedsA: Math.min(ra.seeds, la.seeds),
-            seedsB: Math.min(rb.seeds, sa.seeds),
-          });
-        }
+        emit(
+          { ...scaling, contrast: 'drop-change', querySet: recipe, referenceSet: reference, sideA: `${strategy}, B=${to}: ${reference} − ${recipe}`, sideB: `${strategy}, B=${from}: ${reference} − ${recipe}` },
+          { config: large, sets: [reference, recipe] },
+          { config: small, sets: [reference, recipe] },
+          drop,
+        );
       }
     }
   }
   return { rows, questions: questionIds.length, querySets };
 }
 
+/**
+ * The queries every seed of both sides has (finite `metric` in every set), and per seed the value `f` combines
+ * from its sets (the metric itself, or a drop between two sets of one run).
+ */
+function pairSeeds(a: QueryValues[][], b: QueryValues[][], metric: QueryMetric, f: (x: number[]) => number): { ids: string[]; a: Float64Array[]; b: Float64Array[] } {
+  const all = [...a, ...b].flat();
+  const index = all.map((v) => new Map(v.ids.map((id, i) => [id, i])));
+  const at = (k: number, id: string): number => {
+    const i = index[k].get(id);
+    return i === undefined ? Number.NaN : all[k].values[metric][i];
+  };
+  const ids = all[0].ids.filter((id) => all.every((_, k) => Number.isFinite(at(k, id))));
+  let k = 0;
+  const side = (seeds: QueryValues[][]): Float64Array[] =>
+    seeds.map((sets) => {
+      const first = k;
+      k += sets.length;
+      return Float64Array.from(ids, (id) => f(sets.map((_, j) => at(first + j, id))));
+    });
+  return { ids, a: side(a), b: side(b) };
+}
+
+function seedMean(seeds: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(seeds[0].length);
+  for (const s of seeds) for (let i = 0; i < out.length; i++) out[i] += s[i];
+  for (let i = 0; i < out.length; i++) out[i] /= seeds.length;
+  return out;
+}
+
 /** clean first, then the unperturbed sample, then the recipes alphabetically. */
 export function sortQuerySets(sets: readonly string[]): string[] {
   const rank = (s: string): number => (s === 'clean' ? 0 : s === SAMPLE_SET ? 1 : 2);
   return [...sets].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-interface Paired {
-  ids: string[];
-  diff: Float64Array;
-  first: Float64Array;
-  second: Float64Array;
-}
-
-/** The queries present in every side with a finite value, and `combine` of the sides' values for each. */
-function pair(sides: QueryValues[], metric: QueryMetric, combine: (x: number[]) => number): Paired {
-  const index = sides.slice(1).map((s) => new Map(s.ids.map((id, i) => [id, i])));
-  const ids: string[] = [];
-  const diff: number[] = [];
-  const first: number[] = [];
-  const second: number[] = [];
-  sides[0].ids.forEach((id, i0) => {
-    const x = [sides[0].values[metric][i0]];
-    for (let s = 1; s < sides.length; s++) {
-      const i = index[s - 1].get(id);
-      x.push(i === undefined ? Number.NaN : sides[s].values[metric][i]);
-    }
-    if (!x.every(Number.isFinite)) return;
-    ids.push(id);
-    diff.push(combine(x));
-    first.push(x[0]);
-    second.push(x[1]);
-  });
-  return { ids, diff: Float64Array.from(diff), first: Float64Array.from(first), second: Float64Array.from(second) };
-}
-
-function summarise(plan: ResamplingPlan, clusterOf: ReadonlyMap<string, number>, p: Paired, level: number): Interval & { meanA: number; meanB: number } {
-  const cluster = Int32Array.from(p.ids, (id) => clusterOf.get(questionOf(id)) ?? -1);
-  return { ...pairedBootstrap(plan, cluster, p.diff, level), meanA: mean(p.first), meanB: mean(p.second) };
 }
 
 function mean(xs: ArrayLike<number>): number {

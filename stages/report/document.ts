@@ -1,6 +1,6 @@
 // The report's content, independent of its format: the title, the written answer, the figures (SVG or the reason
 // they are absent), the tables and the provenance. markdown.ts and html.ts lay it out; neither computes anything.
-import { effect, METRIC_LABEL, plain, type WrittenAnswer } from './answer.ts';
+import { interval, METRIC_LABEL, plain, type WrittenAnswer } from './answer.ts';
 import type { ContrastRow } from './contrasts.ts';
 import type { Figure, Row } from './figures.ts';
 import { provenanceRows, type Provenance, type RunFacts } from './provenance.ts';
@@ -75,8 +75,8 @@ const CONTRAST_LABEL: Record<ContrastRow['contrast'], string> = {
 export function contrastsTable(rows: readonly ContrastRow[], level: number): DocTable {
   return {
     title: 'Contrasts (paired bootstrap over questions)',
-    note: `Estimate and ${Math.round(level * 100)}% percentile interval; "—" in the verdict: the interval includes 0 (not distinguishable). All rows are in stats.parquet.`,
-    header: ['contrast', 'loss', 'query set', 'side a', 'side b', 'metric', 'a', 'b', 'a − b [interval]', 'verdict', 'questions', 'queries'],
+    note: `Estimate with two ${Math.round(level * 100)}% percentile intervals: questions resampled (seed means fixed), and questions and seeds resampled. "—" in the verdict: an interval includes 0 (not distinguishable). All rows are in stats.parquet.`,
+    header: ['contrast', 'loss', 'query set', 'side a', 'side b', 'metric', 'a', 'b', 'a − b [questions]', '[questions + seeds]', 'verdict', 'seeds a/b', 'questions', 'queries'],
     rows: rows.map((r) => [
       CONTRAST_LABEL[r.contrast],
       r.loss ?? '—',
@@ -86,8 +86,10 @@ export function contrastsTable(rows: readonly ContrastRow[], level: number): Doc
       METRIC_LABEL[r.metric],
       plain(r.meanA, 4),
       plain(r.meanB, 4),
-      effect(r),
+      interval(r.estimate, r.low, r.high),
+      interval(r.estimate, r.lowSeeds, r.highSeeds).replace(/^\S+ /, ''),
       r.distinguishable ? (r.estimate > 0 ? 'a > b' : 'a < b') : '—',
+      `${r.seedsA}/${r.seedsB}`,
       String(r.clusters),
       String(r.queries),
     ]),

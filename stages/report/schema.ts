@@ -5,8 +5,8 @@ import type { ContrastRow } from './contrasts.ts';
 export const STATS_SCHEMA: TableSchema = {
   name: 'report_stats',
   description:
-    'Paired bootstrap contrasts: per-query metric values averaged over seeds, paired by query_id, questions (all language versions of a question together) resampled with replacement; ' +
-    'percentile interval. distinguishable = the interval excludes 0.',
+    'Paired bootstrap contrasts: per-query metric values averaged over seeds, paired by query_id, questions (all language versions of a question together) resampled with replacement, percentile interval (ci_low/ci_high); ' +
+    'and a two-level interval that also resamples each side\'s seeds (ci_low_seeds/ci_high_seeds). distinguishable = both exclude 0.',
   columns: [
     { name: 'contrast', type: 'utf8', description: '"hybrid-mono", "hybrid-cross" (same batch size), "batch-effect" (largest − smallest batch size, one strategy) or "drop-change" (robustness drop at the largest − at the smallest batch size).' },
     { name: 'metric', type: 'utf8', description: '"map@20" (multilingual pool), "mono_r1" or "cross_r1", per query as in score.' },
@@ -22,10 +22,13 @@ export const STATS_SCHEMA: TableSchema = {
     { name: 'mean_a', type: 'float64', description: 'Mean of side a over the paired queries.' },
     { name: 'mean_b', type: 'float64', description: 'Mean of side b over the paired queries.' },
     { name: 'estimate', type: 'float64', description: 'Mean over paired queries of a − b.' },
-    { name: 'ci_low', type: 'float64', description: 'Lower end of the percentile interval.' },
-    { name: 'ci_high', type: 'float64', description: 'Upper end of the percentile interval.' },
-    { name: 'level', type: 'float64', description: 'Confidence level of the interval.' },
-    { name: 'distinguishable', type: 'bool', description: 'The interval excludes 0.' },
+    { name: 'ci_low', type: 'float64', description: 'Lower end of the percentile interval, questions resampled (per-query values averaged over seeds first).' },
+    { name: 'ci_high', type: 'float64', description: 'Upper end of that interval.' },
+    { name: 'ci_low_seeds', type: 'float64', description: 'Lower end of the two-level interval: questions and, per side, seeds resampled (training randomness included).' },
+    { name: 'ci_high_seeds', type: 'float64', description: 'Upper end of that interval.' },
+    { name: 'level', type: 'float64', description: 'Confidence level of the intervals.' },
+    { name: 'distinguishable_questions', type: 'bool', description: 'The question-level interval excludes 0.' },
+    { name: 'distinguishable', type: 'bool', description: 'Both intervals exclude 0: the difference survives the choice of questions and of training runs.' },
     { name: 'questions', type: 'int32', description: 'Questions (resampling units) with at least one paired query.' },
     { name: 'queries', type: 'int32', description: 'Paired queries.' },
     { name: 'seeds_a', type: 'int32', description: 'Seeds averaged on side a.' },
@@ -53,7 +56,10 @@ export function statsColumns(rows: readonly ContrastRow[]): Record<string, unkno
     estimate: rows.map((r) => r.estimate),
     ci_low: rows.map((r) => r.low),
     ci_high: rows.map((r) => r.high),
+    ci_low_seeds: rows.map((r) => r.lowSeeds),
+    ci_high_seeds: rows.map((r) => r.highSeeds),
     level: rows.map((r) => r.level),
+    distinguishable_questions: rows.map((r) => r.distinguishableByQuestions),
     distinguishable: rows.map((r) => r.distinguishable),
     questions: rows.map((r) => r.clusters),
     queries: rows.map((r) => r.queries),

@@ -117,3 +117,26 @@ test('missing pairs (NaN) are left out, and a bad cluster id fails clearly', (t)
   t.throws(() => pairedBootstrap(plan, [0, 5], [1, 1]), { message: /cluster 5 of unit 1 is outside/ });
   t.throws(() => pairedBootstrap(plan, [0], [1, 2]), { message: /1 cluster ids for 2 differences/ });
 });
+
+test('two-level bootstrap: run-to-run spread widens the interval; with one seed per side it is the question-level one', async (t) => {
+  const { seedBootstrap } = await import('../../stages/report/bootstrap.ts');
+  // 200 questions; side a's three runs differ by a run offset (sd ~0.05) around a true +0.01; side b's runs likewise.
+  const rng = createRng(4, 'seeds');
+  const n = 200;
+  const cluster = Int32Array.from({ length: n }, (_, i) => i);
+  const base = Float64Array.from({ length: n }, () => normal(rng));
+  const run = (shift: number) => Float64Array.from(base, (x) => x + shift + 0.02 * normal(rng));
+  const a = [run(0.01 + 0.05), run(0.01 - 0.05), run(0.01 + 0.04)];
+  const b = [run(0.05), run(-0.06), run(0)];
+  const plan = resamplingPlan(n, 2000, 0);
+  const diff = Float64Array.from({ length: n }, (_, i) => (a[0][i] + a[1][i] + a[2][i]) / 3 - (b[0][i] + b[1][i] + b[2][i]) / 3);
+  const questions = pairedBootstrap(plan, cluster, diff);
+  const both = seedBootstrap(plan, cluster, { values: a }, { values: b }, createRng(0, 's'));
+  t.true(questions.distinguishable, `questions alone: [${questions.low}, ${questions.high}]`);
+  t.true(both.low < 0 && both.high > 0, `seeds too: [${both.low}, ${both.high}] includes 0`);
+  t.true(both.high - both.low > 5 * (questions.high - questions.low));
+  // One run per side: no seed to resample, the same interval as the question-level bootstrap.
+  const one = seedBootstrap(plan, cluster, { values: [a[0]] }, { values: [b[0]] }, createRng(0, 's'));
+  const q1 = pairedBootstrap(plan, cluster, Float64Array.from({ length: n }, (_, i) => a[0][i] - b[0][i]));
+  t.true(Math.abs(one.low - q1.low) < 1e-12 && Math.abs(one.high - q1.high) < 1e-12);
+});
