@@ -156,7 +156,7 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
   const seedNoise = contrasts.filter((r) => r.distinguishableByQuestions && !r.distinguishable);
   if (seedNoise.length > 0) {
     answer.push(
-      `**Seed noise.** ${plural(seedNoise.length, 'contrast')} would look distinguishable from the choice of questions alone but not once the training seeds are resampled too (${list(seedNoise.slice(0, 4).map((r) => `${r.sideA} vs ${r.sideB}, ${METRIC_LABEL[r.metric]}`))}${seedNoise.length > 4 ? ', …' : ''}): differences of that size are within run-to-run variation, and are counted above as not distinguishable.`,
+      `**Seed noise.** ${plural(seedNoise.length, 'contrast')} would look distinguishable from the choice of questions alone but not once the training seeds are resampled too (${seedNoise.slice(0, 4).map((r) => `${METRIC_LABEL[r.metric]}: ${r.sideA} vs ${r.sideB}`).join('; ')}${seedNoise.length > 4 ? '; …' : ''}): differences of that size are within run-to-run variation, and are counted above as not distinguishable.`,
     );
   }
 

@@ -85,6 +85,7 @@ const SERIES_COLUMNS: ColumnSpec[] = [
   col('low', 'float64', 'mean − sd (error bar end).', true),
   col('high', 'float64', 'mean + sd (error bar end).', true),
   col('seeds', 'int32', 'Seeds averaged.'),
+  col('placement', 'utf8', 'Reference lines: "in" (drawn), "above" or "below" (far outside the models\' range: named at the panel\'s edge, so the models\' differences stay visible); "in" for models.'),
 ];
 
 function seriesSchema(name: string, description: string): TableSchema {
@@ -96,16 +97,44 @@ function modelRow(querySet: string, panel: string, metric: string, c: Configurat
   const sd = Number.isFinite(s.sd) ? s.sd : null;
   return {
     query_set: querySet, panel, metric, series: 'model', label: null, strategy: c.strategy, loss: c.loss, batch_size: c.batchSize,
-    mean: s.mean, sd, low: sd === null ? null : s.mean - sd, high: sd === null ? null : s.mean + sd, seeds: s.n,
+    mean: s.mean, sd, low: sd === null ? null : s.mean - sd, high: sd === null ? null : s.mean + sd, seeds: s.n, placement: 'in',
   };
 }
 
 function referenceRow(querySet: string, panel: string, metric: string, label: string, value: number): Row {
-  return { query_set: querySet, panel, metric, series: 'reference', label, strategy: null, loss: null, batch_size: null, mean: value, sd: null, low: null, high: null, seeds: 1 };
+  return { query_set: querySet, panel, metric, series: 'reference', label, strategy: null, loss: null, batch_size: null, mean: value, sd: null, low: null, high: null, seeds: 1, placement: 'in' };
+}
+
+/**
+ * A reference line far outside the models' range of its panel (BM25's mAP@20 is twice the models') would squeeze
+ * their differences into a few pixels: such a line is named at the panel's top or bottom edge instead of drawn.
+ * "Far": more than the models' range (at least 0.01 of the value) beyond it.
+ */
+export function placeReferences(rows: Row[]): Row[] {
+  const panels = new Map<string, { lo: number; hi: number }>();
+  for (const r of rows) {
+    if (r.series !== 'model') continue;
+    const key = `${r.query_set}\u0000${r.panel}`;
+    const lo = Math.min(Number(r.low ?? r.mean), Number(r.mean));
+    const hi = Math.max(Number(r.high ?? r.mean), Number(r.mean));
+    const p = panels.get(key);
+    panels.set(key, p ? { lo: Math.min(p.lo, lo), hi: Math.max(p.hi, hi) } : { lo, hi });
+  }
+  return rows.map((r) => {
+    const p = panels.get(`${r.query_set}\u0000${r.panel}`);
+    if (r.series !== 'reference' || !p) return r;
+    const margin = Math.max(p.hi - p.lo, 0.01 * Math.max(Math.abs(p.hi), Math.abs(p.lo)));
+    const v = Number(r.mean);
+    return { ...r, placement: v > p.hi + margin ? 'above' : v < p.lo - margin ? 'below' : 'in' };
+  });
 }
 
 /** Rows of "metric vs batch size" figures: configurations (mean ± sd over seeds) and baselines, per query set. */
 function headlineRows(score: ScoreData, index: MetricIndex, configs: readonly Configuration[], sets: readonly string[], value: (set: string, retriever: string, m: (typeof HEADLINE_METRICS)[number]) => number): Row[] {
+  return placeReferences(headlineRowsAll(score, index, configs, sets, value));
+}
+
+function headlineRowsAll(score: ScoreData, index: MetricIndex, configs: readonly Configuration[], sets: readonly string[], value: (set: string, retriever: string, m: (typeof HEADLINE_METRICS)[number]) => number): Row[] {
   const rows: Row[] = [];
   const baselines = score.retrievers.filter((r) => r.kind !== 'model');
   for (const set of sets) {
@@ -145,7 +174,7 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
     title: 'Zero-shot retrieval quality vs batch size (clean queries)',
     caption:
       `Multilingual mAP@20 (one pool of all ${score.languages.length} languages), mono R@1 (X → X) and cross R@1 (X → Y ≠ X, macro over directions) on ${score.dataset}. ` +
-      'Points: mean over seeds; bars: ± one sample sd over seeds (none with one seed). Dotted lines: BM25 and the untrained encoder. The x axis is log₂.',
+      'Points: mean over seeds; bars: ± one sample sd over seeds (none with one seed). Dotted lines: BM25 and the untrained encoder; one far above or below the models is named at the panel\'s edge with its value (↑/↓) so the models\' differences stay visible. The x axis is log₂.',
     spec: lineVsBatchSpec({ title: 'Retrieval quality vs batch size (clean)', column: 'panel', columnOrder: HEADLINE_ORDER, yTitle: 'value' }),
     absent: configs.length === 0 ? 'no trained model in this pipeline' : null,
     table: { schema: seriesSchema('quality-clean', 'Clean retrieval metrics per configuration (mean ± sd over seeds) and baselines.'), rows: headlineRows(score, index, configs, ['clean'], headline) },
@@ -219,7 +248,7 @@ function biasFigure(score: ScoreData, index: MetricIndex, configs: readonly Conf
       'In the multilingual pool: rank distance (worst minus best rank among a question\'s answers in the different languages; lower: the translations of the answer sit closer) and the share of questions whose best-ranked answer is in their own language (chance: what a language-blind retriever gives).',
     spec: lineVsBatchSpec({ title: 'Language bias vs batch size', column: 'panel', columnOrder: BIAS_METRICS.map((m) => m.label), yTitle: 'value' }),
     absent: rows.length === 0 ? 'score has no language-bias rows' : null,
-    table: { schema: seriesSchema('language-bias', 'Language-bias measures per configuration (mean ± sd over seeds) and baselines.'), rows },
+    table: { schema: seriesSchema('language-bias', 'Language-bias measures per configuration (mean ± sd over seeds) and baselines.'), rows: placeReferences(rows) },
   };
 }
 
@@ -399,7 +428,7 @@ function curvesFigure(curves: Curve[], points: number): Figure {
   return {
     id: 'training-curves',
     title: 'Training curves',
-    caption: `Training loss vs optimizer step, one line per run (seeds drawn separately), each curve averaged over at most ${points} equal runs of steps. The loss is on the in-batch task, so its level depends on the batch size (more negatives): compare shapes, not levels, across panels.`,
+    caption: `Training loss vs optimizer step, one line per run (seeds drawn separately), each curve averaged over at most ${points} equal runs of steps. The loss is on the in-batch task, so its level depends on the batch size (more negatives): compare shapes, not levels, across panels. Hybrid runs interleave mono and cross batches, whose losses differ, so their curves zigzag.`,
     spec: curvesSpec({ title: 'Training loss vs step', column: 'batch', columnOrder: [...new Set(rows.map((r) => String(r.batch)))], row: objectives.size > 1 ? 'objective' : undefined }),
     absent: null,
     table: {

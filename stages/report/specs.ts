@@ -41,8 +41,15 @@ export function lineVsBatchSpec(o: LineVsBatchOptions): TopLevelSpec {
   const x = { field: 'batch_size', type: 'quantitative', title: 'batch size', scale: { type: 'log', base: 2, nice: false, padding: 12 }, axis: { values: [16, 32, 64, 128, 256, 512, 1024], format: 'd' } };
   const color = { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: STRATEGY_DOMAIN, range: STRATEGY_RANGE } };
   const models = { filter: "datum.series === 'model'" };
-  const references = { filter: "datum.series === 'reference'" };
+  const references = { filter: "datum.series === 'reference' && datum.placement === 'in'" };
+  const edge = (placement: 'above' | 'below', y: number, baseline: string, arrow: string): object => ({
+    transform: [{ filter: `datum.series === 'reference' && datum.placement === '${placement}'` }, { calculate: `datum.label + ' ' + format(datum.mean, '.3~f') + ' ${arrow}'`, as: 'edge_label' }],
+    mark: { type: 'text', align: 'right', baseline, fontSize: 9, color: '#555' },
+    encoding: { x: { value: width - 3 }, y: { value: y }, text: { field: 'edge_label' }, yOffset: { field: 'label', type: 'nominal', scale: { range: [0, placement === 'above' ? 11 : -11] }, legend: null } },
+  });
   const layers: object[] = [
+    edge('above', 2, 'top', '↑'),
+    edge('below', (o.height ?? 170) - 2, 'bottom', '↓'),
     {
       transform: [references],
       mark: { type: 'rule', strokeDash: [2, 3], color: '#777' },
