@@ -3,7 +3,7 @@
 import { definePipeline } from './engine/pipeline.ts';
 import { batchesStage } from '../stages/batches/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
-import { XQUAD_LANGS } from '../stages/pairs/langs.ts';
+import { XQUAD_LANGS } from '../stages/pairs/index.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
 import { reportStage } from '../stages/report/index.ts';
 import { scoreStage } from '../stages/score/index.ts';

@@ -1,11 +1,12 @@
 // PyTorch CPU peer for the training benchmark: writes batches in the peer's input format, makes sure Debian's
 // python3-torch is there, and runs bench/train-peer/peer.py on one variant (dense Adam or SparseAdam) to get
 // the pairs/s, peak RSS and final loss that the TF.js side is compared against. See README.md.
-import { execFile } from 'node:child_process';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commitFile, tempPathFor, writeFileAtomic } from '../../pipelines/engine/index.ts';
+import { $ } from 'zx';
 
 /** Debian's python3-torch installs for the system interpreter only, not for a pyenv python3 earlier on PATH. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -114,7 +115,7 @@ export async function writePeerBatches(
   // A rewrite that dies halfway must not leave an old meta.json vouching for new batches.
   await rm(metaPath, { force: true });
   const binPath = join(dir, 'batches.bin');
-  const binTemp = `${binPath}.tmp-${process.pid}`;
+  const binTemp = tempPathFor(binPath);
   const handle = await open(binTemp, 'w');
   try {
     for (const batch of batches) {
@@ -129,12 +130,10 @@ export async function writePeerBatches(
     await rm(binTemp, { force: true });
     throw error;
   }
-  await rename(binTemp, binPath);
+  await commitFile(binTemp, binPath);
 
   const full: PeerMeta = { buckets: meta.buckets, dim: meta.dim, temperature: meta.temperature, lr: meta.lr, batches: batches.length, pairs };
-  const metaTemp = `${metaPath}.tmp-${process.pid}`;
-  await writeFile(metaTemp, `${JSON.stringify(full, null, 2)}\n`);
-  await rename(metaTemp, metaPath);
+  await writeFileAtomic(metaPath, `${JSON.stringify(full, null, 2)}\n`);
   return full;
 }
 
@@ -144,22 +143,15 @@ interface Exec {
   stderr: string;
 }
 
-/** execFile that always resolves, so callers can decide what a failure means. */
-function run(file: string, args: string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<Exec> {
-  return new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      { timeout: options.timeoutMs, maxBuffer: 64 << 20, env: options.env ?? process.env, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => {
-        if (!error) return resolve({ code: 0, stdout, stderr });
-        const e = error as NodeJS.ErrnoException & { code?: number | string; killed?: boolean; signal?: string };
-        // A timeout kills the child with killSignal; name it, since the exit code alone does not say why.
-        const code = e.killed && typeof e.code !== 'string' ? `timed out after ${options.timeoutMs / 1000} s` : (e.code ?? e.signal ?? 1);
-        resolve({ code, stdout, stderr: stderr || e.message });
-      },
-    );
-  });
+/**
+ * Runs a command through zx and always resolves, so callers can decide what a failure means. zx quotes every
+ * argument, buffers both streams and kills on timeout; a timeout is named, since an exit code alone does not say why.
+ */
+async function run(file: string, args: string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<Exec> {
+  const out = await $({ env: options.env ?? process.env, timeout: options.timeoutMs, timeoutSignal: 'SIGKILL', nothrow: true, quiet: true })`${file} ${args}`;
+  if (out.exitCode === 0) return { code: 0, stdout: out.stdout, stderr: out.stderr };
+  const code = out.signal === 'SIGKILL' ? `timed out after ${options.timeoutMs / 1000} s` : (out.exitCode ?? out.signal ?? 1);
+  return { code, stdout: out.stdout, stderr: out.stderr };
 }
 
 const tail = (text: string, chars = STDERR_TAIL): string => (text.length > chars ? `…${text.slice(-chars)}` : text).trim();

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
+import type { CliCommand, CommandContext } from './commands.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { ExpandOptions } from './expand.ts';
 import {
@@ -165,7 +166,7 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
   }
 }
 
-export function buildProgram(out: (text: string) => void = (t) => process.stdout.write(t)): Command {
+export function buildProgram(commands: readonly CliCommand[] = [], out: (text: string) => void = (t) => process.stdout.write(t)): Command {
   const program = new Command('pipeline')
     .description('hybrid-xlr: run the study as a reproducible DAG with content-addressed cached artifacts')
     .showHelpAfterError()
@@ -234,46 +235,6 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     });
 
   program
-    .command('embed')
-    .description('embed a text file (one text per line) with a trained encoder: little-endian float32 rows to --out, a JSON sidecar to <out>.json')
-    .requiredOption('--model <ref>', 'a model folder, a train artifact folder, a lock node (train, train[batchSize=64]) or a fingerprint prefix (6+ chars)')
-    .requiredOption('--in <file>', 'UTF-8 text, one text per line (LF or CRLF); an empty line is a text too')
-    .requiredOption('-o, --out <file>', 'the vectors file; the sidecar goes to <file>.json')
-    .option('--batch <n>', 'texts per TF.js call', (v) => positiveInt('--batch', v), 1024)
-    .option('--backend <name>', 'TF.js backend: auto (node-gpu → node → wasm → cpu), node-gpu, node, wasm or cpu', 'auto')
-    .option('-p, --pipeline <name|file>', 'the pipeline whose lock file entries --model may name', 'study')
-    .option('--root <dir>', 'project root (artifacts/, the lock file)', process.cwd())
-    .action(async (options: { model: string; in: string; out: string; batch: number; backend: string; pipeline: string; root: string }) => {
-      // Loaded here, not at the top: TF.js takes most of a second to import and no other verb needs it.
-      const [{ embedFile, resolveModel }, { BACKEND_CHOICES, initBackend }] = await Promise.all([import('../../stages/train/embed.ts'), import('../../stages/train/backend.ts')]);
-      const root = resolve(options.root);
-      const model = await resolveModel(options.model, {
-        root,
-        // A pipeline given as a file is known in the lock file by its name, which only its module says.
-        pipeline: isPipelinePath(options.pipeline) ? async () => (await loadPipeline(options.pipeline, root)).name : options.pipeline,
-      });
-      const choice = options.backend as (typeof BACKEND_CHOICES)[number];
-      if (!BACKEND_CHOICES.includes(choice)) throw new UserError(`--backend ${options.backend}: expected one of ${BACKEND_CHOICES.join(', ')}`);
-      const backend = await initBackend(choice).catch((error: Error) => {
-        throw new UserError(`--backend ${options.backend}: ${error.message}`);
-      });
-      const began = performance.now();
-      const live = process.stderr.isTTY === true;
-      const report = await embedFile(model.dir, options.in, options.out, {
-        batch: options.batch,
-        fingerprint: model.fingerprint,
-        node: model.node,
-        backend: `${backend.name}@${backend.version}`,
-        onProgress: live ? (done, total) => process.stderr.write(`\rembedding ${done}/${total}`) : undefined,
-      });
-      if (live && report.sidecar.count > 0) process.stderr.write('\n');
-      const { count, dim, emptyTexts } = report.sidecar;
-      const empty = emptyTexts > 0 ? ` (${emptyTexts} without any feature: they embed as the normalised bias)` : '';
-      print(`Embedded ${count} texts${empty} with ${model.via} on ${backend.name} in ${formatMs(performance.now() - began)}.`);
-      print(`Wrote ${report.vectorsPath} (${count} × ${dim} float32, little-endian) and ${report.sidecarPath}.`);
-    });
-
-  program
     .command('verify')
     .description('rehash every artifact and report files that no longer match their manifest')
     .option('--root <dir>', 'project root', process.cwd())
@@ -284,16 +245,18 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       if (report.problems.length > 0) process.exitCode = EXIT.stageFailed;
     });
 
+  const context: CommandContext = { print, loadPipeline, isPipelinePath };
+  for (const command of commands) command.register(program, context);
   return program;
 }
 
-function positiveInt(flag: string, value: string): number {
+export function positiveInt(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${value}: expected a positive integer`);
   return n;
 }
 
-function formatMs(ms: number): string {
+export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
@@ -309,8 +272,8 @@ export function formatBytes(bytes: number): string {
 }
 
 /** Entry point: returns the exit code instead of exiting, so it can be called in-process. */
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+export async function main(argv: string[], commands: readonly CliCommand[] = []): Promise<number> {
+  const program = buildProgram(commands);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -3,6 +3,7 @@
 // A sweep over `node.param` fans out that node and everything downstream of it, except across a fan-in wire.
 import { UserError } from './errors.ts';
 import { canonicalJson } from './fingerprint.ts';
+import { inputNames, inputNeeds, unmetNeeds } from './outputs.ts';
 import { resolveParams } from './params.ts';
 import { wireSource, type PipelineDef, type Profile } from './pipeline.ts';
 import type { StageDef } from './stage.ts';
@@ -122,15 +123,21 @@ function checkKeys(def: PipelineDef, overrides: Record<string, Record<string, un
     if (values.length === 0) throw new UserError(`--sweep ${key}: needs at least one value`);
   }
   for (const [node, spec] of Object.entries(def.nodes)) {
-    const required = spec.stage.inputs ?? [];
-    const declared = [...required, ...(spec.stage.optionalInputs ?? [])];
+    const required = inputNames(spec.stage.inputs);
+    const declared = [...required, ...inputNames(spec.stage.optionalInputs)];
     for (const [name, wire] of Object.entries(spec.inputs ?? {})) {
       if (!declared.includes(name)) throw new UserError(`pipeline "${def.name}": node ${node} wires input "${name}", which stage "${spec.stage.name}" does not declare (it has: ${declared.join(', ') || 'none'})`);
       const { from } = wireSource(wire);
-      if (!def.nodes[from]) throw new UserError(`pipeline "${def.name}": node ${node} input "${name}" comes from unknown node "${from}"`);
+      const upstream = def.nodes[from];
+      if (!upstream) throw new UserError(`pipeline "${def.name}": node ${node} input "${name}" comes from unknown node "${from}"`);
+      const unmet = unmetNeeds(upstream.stage, [...inputNeeds(spec.stage.inputs, name), ...inputNeeds(spec.stage.optionalInputs, name)]);
+      if (unmet) throw new UserError(`pipeline "${def.name}": node ${node} input "${name}" is wired to node ${from}; it ${unmet}`);
     }
     for (const name of required) {
       if (!spec.inputs?.[name]) throw new UserError(`pipeline "${def.name}": node ${node} leaves input "${name}" of stage "${spec.stage.name}" unwired`);
+    }
+    for (const [key, h] of Object.entries(spec.stage.outputs ?? {})) {
+      if (h.stage !== spec.stage.name || h.name !== key) throw new Error(`stage "${spec.stage.name}" declares output "${key}" with the handle of ${h.stage}.${h.name}: declare it with declareOutputs("${spec.stage.name}", ...)`);
     }
   }
 }

@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { LOG_FILE, MANIFEST_FILE, type FileEntry } from './manifest.ts';
+import { writeFileAtomic } from './atomic.ts';
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -68,10 +69,7 @@ export class DigestCache {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    await mkdir(dirname(this.cachePath), { recursive: true });
-    const tmp = `${this.cachePath}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(Object.fromEntries(this.entries)));
-    await rename(tmp, this.cachePath);
+    await writeFileAtomic(this.cachePath, JSON.stringify(Object.fromEntries(this.entries)));
     this.dirty = false;
   }
 

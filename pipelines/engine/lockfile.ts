@@ -5,6 +5,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { UserError } from './errors.ts';
 import { FingerprintRecordSchema } from './fingerprint.ts';
+import { writeFileAtomic } from './atomic.ts';
 
 export const LOCK_FILE = 'hybrid-xlr.lock.json';
 
@@ -42,16 +43,14 @@ export async function readLock(path: string): Promise<Lock> {
   return parsed.data;
 }
 
-/** Written to a temporary file and renamed, with sorted keys so diffs in git stay small. */
+/** Written atomically, with sorted keys so diffs in git stay small. */
 export async function writeLock(path: string, lock: Lock): Promise<void> {
   const sorted: Lock = { version: 1, pipelines: {} };
   for (const name of Object.keys(lock.pipelines).sort()) {
     const nodes = lock.pipelines[name].nodes;
     sorted.pipelines[name] = { nodes: Object.fromEntries(Object.keys(nodes).sort().map((id) => [id, nodes[id]])) };
   }
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(sorted, null, 2)}\n`);
-  await rename(tmp, path);
+  await writeFileAtomic(path, `${JSON.stringify(sorted, null, 2)}\n`);
 }
 
 /** Every fingerprint any pipeline in the lock references, as `stage/fingerprint`. */

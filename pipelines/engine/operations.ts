@@ -1,12 +1,13 @@
 // What the CLI verbs do, as functions returning values (tests and other tools call these directly):
-// run, status, explain, dag, gc, verify.
-import { join } from 'node:path';
+// run, status, explain, dag, gc, verify, and resolving a user's reference to an artifact.
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { EXIT, UserError } from './errors.ts';
 import { expand, type ExpandOptions, type Expansion } from './expand.ts';
 import { canonicalJson, diffRecords, type FingerprintRecord } from './fingerprint.ts';
 import { DigestCache } from './hashing.ts';
 import { LOCK_FILE, readLock, referencedArtifacts, writeLock, type Lock } from './lockfile.ts';
 import { wireSource, type PipelineDef } from './pipeline.ts';
+import type { Manifest } from './manifest.ts';
 import { Planner, statusOf, type Planned, type Status } from './plan.ts';
 import type { Reporter } from './reporter.ts';
 import { exitCodeOf, lockEntry, schedule, selectInstances, type InstanceResult, type Selection } from './scheduler.ts';
@@ -283,4 +284,87 @@ export async function verify(project: Project): Promise<{ checked: number; probl
     if (report.problems.length > 0) problems.push(report);
   }
   return { checked: items.length, problems };
+}
+
+export interface ResolvedArtifact {
+  stage: string;
+  fingerprint: string;
+  dir: string;
+  manifest: Manifest;
+  /** The lock file's node id, when resolved through the lock. */
+  node?: string;
+  /** How the reference was understood, for messages. */
+  via: string;
+}
+
+export interface ResolveArtifactOptions {
+  /** The stage whose artifacts a bare fingerprint prefix or stage name refers to (e.g. "train"). */
+  stage: string;
+  /** The pipeline whose lock entries name nodes; a function when finding it costs (loading a module). */
+  pipeline: string | (() => Promise<string>);
+  /** The flag being resolved, for messages (e.g. "--model"). */
+  flag: string;
+  /** Relative paths are taken from here (the caller's working directory). */
+  cwd?: string;
+}
+
+/** Shorter prefixes collide too easily to be a safe way to name an artifact. */
+const MIN_PREFIX = 6;
+
+/**
+ * A user's reference to an artifact, through the store (never by listing its folders): in order, a folder that is
+ * a committed artifact; then, for a reference that is not path-like, the lock file's node of that id, or the only
+ * node of that name or stage; last an artifact of `options.stage` whose fingerprint starts with it (≥ 6 hex
+ * characters). A path that is no artifact resolves to null (the caller may accept other folders); nothing
+ * matching, or more than one, is a UserError naming every place looked at.
+ */
+export async function resolveArtifact(project: Project, ref: string, options: ResolveArtifactOptions): Promise<ResolvedArtifact | null> {
+  const { stage, flag } = options;
+  const path = resolvePath(options.cwd ?? process.cwd(), ref);
+  const pathLike = isAbsolute(ref) || ref.startsWith('.') || ref.includes('/') || ref.includes('\\');
+  const atPath = await project.store.at(path);
+  if (atPath) return { stage: atPath.manifest.stage, fingerprint: atPath.manifest.fingerprint, dir: atPath.dir, manifest: atPath.manifest, via: `artifact ${atPath.manifest.stage}/${atPath.manifest.fingerprint}` };
+  if (pathLike) return null;
+
+  const tried: string[] = [];
+  const pipeline = typeof options.pipeline === 'string' ? options.pipeline : await options.pipeline();
+  const lock = await readLock(project.lockPath);
+  const nodes = lock.pipelines[pipeline]?.nodes;
+  if (!nodes) {
+    const others = Object.keys(lock.pipelines);
+    tried.push(`${project.lockPath} has no pipeline '${pipeline}'${others.length ? ` (it has: ${others.join(', ')}; pick one with --pipeline)` : ''}`);
+  } else {
+    const exact = nodes[ref];
+    const named = Object.entries(nodes).filter(([id, n]) => id !== ref && (id.split('[')[0] === ref || n.stage === ref));
+    const pick = exact ? ([ref, exact] as const) : named.length === 1 ? named[0] : null;
+    if (pick) {
+      const [id, node] = pick;
+      const artifact = await project.store.get(node.stage, node.fingerprint);
+      if (!artifact) {
+        throw new UserError(
+          `${flag} ${id}: the lock file names ${node.stage}/${node.fingerprint}, which is not in the store ${project.store.root} (removed by gc, or built elsewhere): rebuild it with npm run pipeline -- --stage ${id.split('[')[0]}`,
+        );
+      }
+      return { stage: node.stage, fingerprint: node.fingerprint, dir: artifact.dir, manifest: artifact.manifest, node: id, via: `node ${id} (${node.stage}/${node.fingerprint})` };
+    }
+    if (named.length > 1) {
+      throw new UserError(`${flag} ${ref}: the lock file names ${named.length} nodes of pipeline '${pipeline}' for it; pick one: ${named.map(([id, n]) => `${id} (${n.stage}/${n.fingerprint})`).join(', ')}`);
+    }
+    const ofStage = Object.entries(nodes).filter(([, n]) => n.stage === stage).map(([id]) => id);
+    tried.push(`no node '${ref}' in ${project.lockPath} for pipeline '${pipeline}' (its ${stage} nodes: ${ofStage.length ? ofStage.join(', ') : 'none'})`);
+  }
+
+  const prefix = ref.toLowerCase();
+  if (prefix.length < MIN_PREFIX || !/^[0-9a-f]+$/.test(prefix)) {
+    tried.push(`not a fingerprint prefix (${MIN_PREFIX}+ hex characters) of a ${stage} artifact`);
+  } else {
+    const matches = await project.store.find(stage, prefix);
+    if (matches.length > 1) throw new UserError(`${flag} ${ref}: ${matches.length} ${stage} artifacts start with it in ${project.store.root}: ${matches.map((m) => m.manifest.fingerprint).join(', ')}`);
+    if (matches.length === 1) {
+      const [m] = matches;
+      return { stage, fingerprint: m.manifest.fingerprint, dir: m.dir, manifest: m.manifest, via: `artifact ${stage}/${m.manifest.fingerprint}` };
+    }
+    tried.push(`no committed ${stage} artifact whose fingerprint starts with '${prefix}' in ${project.store.root}`);
+  }
+  throw new UserError(`${flag} ${ref}: nothing matches: no file or folder ${path}; ${tried.join('; ')}`);
 }

@@ -9,6 +9,7 @@ import type { Expansion } from './expand.ts';
 import type { Lock } from './lockfile.ts';
 import { createStageLogger } from './logger.ts';
 import { LOG_FILE } from './manifest.ts';
+import { inputNames, missingOutputs } from './outputs.ts';
 import type { Planned } from './plan.ts';
 import type { Outcome, Reporter } from './reporter.ts';
 import type { ArtifactRef, StageSummary } from './stage.ts';
@@ -191,6 +192,7 @@ async function execute(p: Planned, artifacts: Map<string, StoredArtifact>, optio
     logger.log.info({ fingerprint: p.fingerprint, params: instance.params }, `start ${instance.id}`);
     const summary: StageSummary = await instance.stage.run({
       params: instance.params,
+      env: p.record.env,
       seed: p.record.seed ?? 0,
       node: instance.id,
       outDir: staging.dir,
@@ -204,7 +206,7 @@ async function execute(p: Planned, artifacts: Map<string, StoredArtifact>, optio
       },
       inputs(name: string) {
         const wired = instance.inputs[name];
-        if (wired === undefined && instance.stage.optionalInputs?.includes(name)) return [];
+        if (wired === undefined && inputNames(instance.stage.optionalInputs).includes(name)) return [];
         if (wired === undefined) throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
         return (Array.isArray(wired) ? wired : [wired]).map(refOf);
       },
@@ -213,6 +215,8 @@ async function execute(p: Planned, artifacts: Map<string, StoredArtifact>, optio
       signal: options.signal,
     });
     if (options.signal.aborted) throw new Error('stopped before the stage finished');
+    const missing = await missingOutputs(staging.dir, instance.stage.outputs);
+    if (missing.length > 0) throw new Error(`stage ${instance.stage.name} did not write its declared outputs: ${missing.join('; ')}`);
     const finishedAt = new Date();
     logger.log.info({ summary }, `done ${instance.id}`);
     logger.close();

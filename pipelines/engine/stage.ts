@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Manifest } from './manifest.ts';
+import type { InputsDecl, OutputHandle, OutputHandles } from './outputs.ts';
 
 /** A committed artifact of an upstream stage, as seen by a downstream stage. */
 export interface ArtifactRef {
@@ -14,8 +15,18 @@ export interface ArtifactRef {
   /** Absolute folder of the artifact. Read files through `path()`, never by guessing. */
   readonly dir: string;
   readonly manifest: Manifest;
-  /** Absolute path of a file the artifact's manifest lists; throws a clear error for any other name. */
-  path(file: string): string;
+  /**
+   * Absolute path of a declared output of the producer (the handle its public module exports): a file the
+   * manifest lists, or a folder holding listed files. A handle of another stage, or an output the artifact does
+   * not hold (an optional one left out), is a clear error naming both.
+   */
+  output(handle: OutputHandle): string;
+  /** Whether the artifact holds this output (for optional outputs). */
+  has(handle: OutputHandle): boolean;
+  /** Absolute path of a file the manifest lists inside a folder output (`relative` to that folder). */
+  file(handle: OutputHandle, relative: string): string;
+  /** The files the manifest lists inside a folder output, relative to it, sorted. */
+  filesOf(handle: OutputHandle): string[];
 }
 
 /** What `run` returns: a small JSON summary stored in the manifest (row counts, metrics). */
@@ -42,6 +53,12 @@ export interface StageContext<P> {
   readonly checkpointDir: string;
   /** Project root: where `data/` lives. Read only the files the stage declares in `files`. */
   readonly rootDir: string;
+  /**
+   * The environment values the fingerprint recorded (the stage's `env()` at plan time). A stage whose env is a
+   * guess (which TF.js backend will start) compares it with what ran and fails rather than file an artifact
+   * under the wrong fingerprint.
+   */
+  readonly env: Readonly<Record<string, string>>;
   /** The single upstream artifact wired to input `name`. */
   input(name: string): ArtifactRef;
   /** All upstream artifacts wired to a fan-in input `name`, in pipeline order. */
@@ -64,13 +81,18 @@ export interface StageDef<S extends ParamsSchema = ParamsSchema, R extends Stage
   readonly version: number;
   readonly description: string;
   readonly params: S;
-  /** Names of upstream inputs; the pipeline wires each to a node. */
-  readonly inputs?: readonly string[];
   /**
-   * Inputs a pipeline may leave unwired (a report that covers attacks when the pipeline has an attack node). An
-   * unwired one gives `ctx.inputs(name)` = []; the stage says in its output what it left out.
+   * Upstream inputs; the pipeline wires each to a node. Either names, or names with the upstream outputs each
+   * reads (`{ pairs: [PAIRS_OUTPUTS.pairs] }`), which lets a wrong wiring fail when the pipeline is planned.
    */
-  readonly optionalInputs?: readonly string[];
+  readonly inputs?: InputsDecl;
+  /**
+   * Inputs a pipeline may leave unwired (a report that covers attacks when the pipeline has an attack node), declared
+   * like `inputs`. An unwired one gives `ctx.inputs(name)` = []; the stage says in its output what it left out.
+   */
+  readonly optionalInputs?: InputsDecl;
+  /** What the stage writes into `outDir` (`declareOutputs`); each is checked to exist before the commit. */
+  readonly outputs?: OutputHandles;
   /** The stage's own folder (`new URL('.', import.meta.url)`); its files' digest is part of the fingerprint. */
   readonly sourceDir: string | URL;
   /** Other source folders or files the stage's output depends on (shared helpers). */

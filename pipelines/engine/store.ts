@@ -3,9 +3,10 @@
 // keeps artifacts on the local filesystem and builds them in `<root>/.tmp/` so the final rename is atomic.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { hashFolderFiles, sha256File } from './hashing.ts';
 import { MANIFEST_FILE, ManifestSchema, type Manifest } from './manifest.ts';
+import { writeFileAtomic } from './atomic.ts';
 
 export interface StagingArea {
   readonly stage: string;
@@ -44,6 +45,10 @@ export interface Store {
   commit(staging: StagingArea, manifest: Omit<Manifest, 'files'>): Promise<StoredArtifact>;
   discard(staging: StagingArea): Promise<void>;
   list(): Promise<ArtifactListing[]>;
+  /** The committed artifacts of `stage` whose fingerprint starts with `prefix`, sorted by fingerprint. */
+  find(stage: string, prefix: string): Promise<StoredArtifact[]>;
+  /** The committed artifact whose folder is `dir` (a path a user typed), or null. */
+  at(dir: string): Promise<StoredArtifact | null>;
   remove(stage: string, fingerprint: string): Promise<void>;
   /** Rehash every file against the manifest. */
   verify(stage: string, fingerprint: string): Promise<VerifyReport>;
@@ -96,13 +101,7 @@ export class LocalStore implements Store {
     const files = await hashFolderFiles(staging.dir);
     const manifest: Manifest = ManifestSchema.parse({ ...partial, files });
     // The manifest is written last and synced: a folder is an artifact only once it holds a complete manifest.
-    const handle = await open(join(staging.dir, MANIFEST_FILE), 'w');
-    try {
-      await handle.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeFileAtomic(join(staging.dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     const final = this.dirOf(staging.stage, staging.fingerprint);
     await mkdir(join(this.root, staging.stage), { recursive: true });
     if (await exists(final)) {
@@ -148,6 +147,24 @@ export class LocalStore implements Store {
       }
     }
     return out;
+  }
+
+  async find(stage: string, prefix: string): Promise<StoredArtifact[]> {
+    const found: StoredArtifact[] = [];
+    for (const name of await subdirs(join(this.root, stage))) {
+      if (!name.startsWith(prefix)) continue;
+      const artifact = await this.get(stage, name);
+      if (artifact) found.push(artifact);
+    }
+    return found;
+  }
+
+  async at(dir: string): Promise<StoredArtifact | null> {
+    // Whatever the path, the manifest says which artifact it is; `get` then insists it sits where it should.
+    const manifest = await readManifest(dir);
+    if (!manifest) return null;
+    const artifact = await this.get(manifest.stage, manifest.fingerprint);
+    return artifact && resolve(artifact.dir) === resolve(dir) ? artifact : { dir: resolve(dir), manifest };
   }
 
   async remove(stage: string, fingerprint: string): Promise<void> {
@@ -213,7 +230,8 @@ export class LocalStore implements Store {
   }
 }
 
-async function readManifest(dir: string): Promise<Manifest | null> {
+/** The valid manifest of the artifact folder `dir`, or null (missing, unreadable or invalid: not an artifact). */
+export async function readManifest(dir: string): Promise<Manifest | null> {
   let text: string;
   try {
     text = await readFile(join(dir, MANIFEST_FILE), 'utf8');

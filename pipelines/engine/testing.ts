@@ -4,9 +4,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { artifactRef } from './artifact-ref.ts';
+import { artifactRef, FOLDER_STAGE } from './artifact-ref.ts';
 import { hashFolderFiles } from './hashing.ts';
 import type { Manifest } from './manifest.ts';
+import { missingOutputs } from './outputs.ts';
 import { resolveParams, seedOf } from './params.ts';
 import type { ArtifactRef, StageDef, StageSummary } from './stage.ts';
 
@@ -41,6 +42,7 @@ export async function runStage<R extends StageSummary>(
   }
   const controller = new AbortController();
   const summary = await stage.run({
+    env: stage.env?.(params as never) ?? {},
     params,
     seed: seedOf(stage.params, params) ?? 0,
     node: stage.name,
@@ -59,15 +61,17 @@ export async function runStage<R extends StageSummary>(
     progress: options.onProgress ?? (() => {}),
     signal: controller.signal,
   });
+  const missing = await missingOutputs(outDir, stage.outputs);
+  if (missing.length > 0) throw new Error(`stage ${stage.name} did not write its declared outputs: ${missing.join('; ')}`);
   return { outDir, summary };
 }
 
-/** A folder seen as an artifact: its files hashed into a synthetic manifest so `path()` checks names. */
+/** A folder seen as an artifact: its files hashed into a synthetic manifest so `output()` checks names. */
 async function folderRef(name: string, index: number, dir: string): Promise<ArtifactRef> {
   const files = await hashFolderFiles(dir);
   const manifest: Manifest = {
     format: 1,
-    stage: name,
+    stage: FOLDER_STAGE,
     node: `${name}#${index}`,
     fingerprint: 'test',
     record: { format: 1, stage: name, version: 0, code: {}, params: {}, seed: null, inputs: {}, files: {}, env: {} },

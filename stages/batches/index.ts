@@ -2,8 +2,11 @@
 // everyone else) for one sampling strategy, batch size and seed, so training is a pure function of this artifact.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStage } from '../../pipelines/engine/stage.ts';
-import { openTableWriter, readArrow, tablesEnv, writeTable, type Columns } from '../common/tables.ts';
+import { defineStage } from '../../pipelines/engine/index.ts';
+import { PAIRS_OUTPUTS } from '../pairs/index.ts';
+import { BATCHES_OUTPUTS } from './outputs.ts';
+import { tableBase } from '../common/table-outputs.ts';
+import { type Columns, openTableWriter, readArrow, TABLES_SOURCES, tablesEnv, writeTable } from '../common/tables.ts';
 import { planBatches, type BatchPlan, type SamplerStats } from './sampler.ts';
 import { batchRowChunks } from './rows.ts';
 import { batchesSchema, compositionSchema } from './schema.ts';
@@ -27,6 +30,9 @@ export interface BatchesSummary {
   strategy: BatchesParams['strategy'];
   batchSize: number;
   alpha: number;
+  epochs: number;
+  dropLast: boolean;
+  split: BatchesParams['split'];
   seed: number;
   batchCount: number;
   /** Sampler counts: eligible rows and batches per kind, rows deferred, short batches, dropped last partials. */
@@ -43,12 +49,13 @@ export const batchesStage = defineStage({
   version: 1,
   description: 'Hybrid batch materialisation: mono / cross / hybrid batches without in-batch duplicates',
   params,
-  inputs: ['pairs'],
+  inputs: { pairs: [PAIRS_OUTPUTS.pairs] },
+  outputs: BATCHES_OUTPUTS,
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<BatchesSummary> {
-    const { columns } = await readArrow(ctx.input('pairs').path('pairs.arrow'));
+    const { columns } = await readArrow(ctx.input('pairs').output(PAIRS_OUTPUTS.pairs));
     const pairs = pickPairs(columns, ctx.params.split);
     if (pairs.index.length === 0) throw new Error(`batches: the pairs artifact has no rows in split "${ctx.params.split}"`);
     const plan = planBatches(pairs.sampler, ctx.params);
@@ -59,9 +66,9 @@ export const batchesStage = defineStage({
       );
     }
     ctx.log.info({ stats }, 'planned batches');
-    await writeBatches(join(ctx.outDir, 'batches'), plan, pairs, columns, (done) => ctx.progress(done, stats.rows, 'writing'));
+    await writeBatches(tableBase(ctx.outDir, BATCHES_OUTPUTS.batches), plan, pairs, columns, (done) => ctx.progress(done, stats.rows, 'writing'));
     const composition = compositionOf(plan, pairs, columns);
-    await writeTable(join(ctx.outDir, 'composition'), compositionSchema, composition);
+    await writeTable(tableBase(ctx.outDir, BATCHES_OUTPUTS.composition), compositionSchema, composition);
     const batchCount = plan.batchKind.length;
     if (stats.shortBatches > 0) {
       ctx.log.warn(`${stats.shortBatches} batches are below batchSize ${ctx.params.batchSize}: their pool had no non-conflicting row left`);
@@ -71,6 +78,9 @@ export const batchesStage = defineStage({
       strategy: ctx.params.strategy,
       batchSize: ctx.params.batchSize,
       alpha: ctx.params.alpha,
+      epochs: ctx.params.epochs,
+      dropLast: ctx.params.dropLast,
+      split: ctx.params.split,
       seed: ctx.seed,
       batchCount,
       sampler: stats,
@@ -174,3 +184,7 @@ function compositionOf(plan: BatchPlan, pairs: PickedPairs, columns: Columns) {
   }
   return out;
 }
+
+export { BATCHES_OUTPUTS, batchesInfo } from './outputs.ts';
+export { batchesSchema, compositionSchema } from './schema.ts';
+export type { Strategy, BatchKind } from './sampler.ts';

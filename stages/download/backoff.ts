@@ -1,5 +1,7 @@
-// Retry delays: exponential backoff with jitter drawn from a seeded generator, so that a test (or a rerun) sees the
+// Retry delays: exponential backoff with jitter drawn from a seeded generator (stages/common/random.ts), so that a test (or a rerun) sees the
 // same delays, while many clients retrying at once still spread out instead of hammering a server in lockstep.
+
+import { createRng } from '../common/random.ts';
 
 export interface BackoffOptions {
   /** Delay before the first retry, before jitter. */
@@ -9,18 +11,6 @@ export interface BackoffOptions {
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
-
-/** mulberry32: tiny, fast, good enough for jitter; seeded so delays are reproducible. Returns values in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Delay before retry number `retry` (1-based): "equal jitter", half fixed and half random, so a retry never fires
@@ -56,4 +46,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The retry jitter's draws: the project's seeded generator family, on a stream of its own. */
+export function jitterRandom(seed: number): () => number {
+  const rng = createRng(seed, 'download/backoff-jitter');
+  return () => rng.float();
 }

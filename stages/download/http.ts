@@ -4,7 +4,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
-import { DEFAULT_BACKOFF, backoffDelay, parseRetryAfter, seededRandom, sleep, type BackoffOptions } from './backoff.ts';
+import { DEFAULT_BACKOFF, backoffDelay, jitterRandom, parseRetryAfter, sleep, type BackoffOptions } from './backoff.ts';
+import { commitFile } from '../../pipelines/engine/index.ts';
 
 export interface DownloadOptions {
   url: string;
@@ -116,7 +117,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   const stallMs = options.stallTimeoutMs ?? timeoutMs;
   const retries = options.retries ?? 3;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  const random = options.random ?? seededRandom(0);
+  const random = options.random ?? jitterRandom(0);
   const wait = options.sleep ?? sleep;
   const limit = options.bytes ?? options.maxBytes ?? DEFAULT_MAX_BYTES;
   const ownDispatcher = options.dispatcher ? undefined : createDispatcher({ timeoutMs, stallTimeoutMs: stallMs });
@@ -263,7 +264,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     if (options.sha256 !== undefined && actual !== options.sha256.toLowerCase()) {
       throw new ChecksumMismatchError(url, options.sha256, actual, have);
     }
-    await rename(part, dest);
+    await commitFile(part, dest);
     return { path: dest, bytes: have, sha256: actual, requests, resumed };
   } catch (error) {
     await file?.close().catch(() => {});

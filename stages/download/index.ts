@@ -4,15 +4,16 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStage } from '../../pipelines/engine/stage.ts';
-import { seededRandom } from './backoff.ts';
+import { defineStage } from '../../pipelines/engine/index.ts';
+import { DOWNLOAD_OUTPUTS } from './outputs.ts';
+import { jitterRandom } from './backoff.ts';
 import { createDispatcher, DEFAULT_TIMEOUT_MS } from './http.ts';
 import { copyDataset, localDir } from './local.ts';
 import { fetchDataset } from './remote.ts';
 import { DATASET_IDS, DATASETS, datasetRemoteUrl, remoteUrl, type DatasetId } from './sources.ts';
 
 export const LOCAL_SOURCE_LABEL = 'local data/ (offline)';
-export const SOURCES_FILE = 'sources.json';
+export const SOURCES_FILE = DOWNLOAD_OUTPUTS.sources.path;
 /** Scratch space inside outDir (a stage writes nowhere else); dot-named so it is never hashed, and removed anyway. */
 const TMP_DIR = '.download-tmp';
 
@@ -75,6 +76,7 @@ export const downloadStage = defineStage({
   description:
     'Materialise MLQA dev, XQuAD-R, MLQA-R and MUSE from data/ (offline default) or their official URLs, sha256-verified.',
   params,
+  outputs: DOWNLOAD_OUTPUTS,
   // Timeouts and retries decide whether a fetch succeeds, never what it yields: every file is sha256-verified.
   runtimeParams: ['timeoutMs', 'retries'],
   sourceDir: new URL('.', import.meta.url),
@@ -125,7 +127,7 @@ export const downloadStage = defineStage({
             dispatcher: dispatcher!,
             timeoutMs: p.timeoutMs,
             retries: p.retries,
-            random: seededRandom(ctx.seed),
+            random: jitterRandom(ctx.seed),
             signal: ctx.signal,
             onFile,
             onBytes: (url, bytes, total) => ctx.progress(done, totalFiles, `${url} ${mb(bytes)}${total ? `/${mb(total)}` : ''} MB`),
@@ -178,3 +180,4 @@ function mb(bytes: number): string {
 }
 
 export { DATASETS, DATASET_IDS, remoteUrl };
+export { DOWNLOAD_OUTPUTS, DATASET_OUTPUT } from './outputs.ts';

@@ -8,6 +8,7 @@ import { museTextToTsv } from './muse.ts';
 import { remoteUrl, type DatasetSource, type SourceFile } from './sources.ts';
 import { IntegrityError, sha256OfFile, verifyFile } from './verify.ts';
 import { extractZip } from './zip.ts';
+import { commitFile, tempPathFor } from '../../pipelines/engine/index.ts';
 
 export interface RemoteFetchOptions {
   outDir: string;
@@ -91,7 +92,7 @@ export async function fetchDataset(dataset: DatasetSource, options: RemoteFetchO
         }
         throw error;
       }
-      await rename(path, join(dir, file.name));
+      await commitFile(path, join(dir, file.name));
       options.onFile(file);
     }
     await rm(extracted, { recursive: true, force: true });
@@ -102,7 +103,7 @@ export async function fetchDataset(dataset: DatasetSource, options: RemoteFetchO
 /** Convert a raw MUSE dictionary to TSV at `dest`, keeping it only if the converted bytes are the registered ones. */
 async function writeConverted(raw: string, dest: string, file: SourceFile, url: string): Promise<void> {
   const tsv = museTextToTsv(await readFile(raw, 'utf8'), url);
-  const part = `${dest}.part`;
+  const part = tempPathFor(dest);
   await writeFile(part, tsv);
   const actual = await sha256OfFile(part);
   if (actual !== file.sha256) {
@@ -114,5 +115,5 @@ async function writeConverted(raw: string, dest: string, file: SourceFile, url: 
       ` (after conversion to TSV, ${Buffer.byteLength(tsv)} bytes; expected ${file.bytes})`,
     );
   }
-  await rename(part, dest);
+  await commitFile(part, dest);
 }

@@ -5,20 +5,28 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import type { ArtifactRef } from '../../pipelines/engine/stage.ts';
-import { defineStage } from '../../pipelines/engine/stage.ts';
-import { canonicalJson } from '../../pipelines/engine/fingerprint.ts';
-import { sha256File } from '../../pipelines/engine/hashing.ts';
-import { readArrow, schemaJson, tablesEnv, writeParquet, type TableSchema } from '../common/tables.ts';
-import { batchesSchema, compositionSchema } from '../batches/schema.ts';
-import { SOURCES_FILE, type DatasetRecord } from '../download/index.ts';
-import { CANDIDATES_SCHEMA, PAIRS_SCHEMA, QUERIES_SCHEMA } from '../pairs/schema.ts';
+import { canonicalJson, declareOutputs, defineStage, sha256File, type ArtifactRef, type OutputHandle } from '../../pipelines/engine/index.ts';
+import { readArrow, schemaJson, TABLES_SOURCES, type TableSchema, tablesEnv, writeParquet } from '../common/tables.ts';
+import { BATCHES_OUTPUTS, batchesInfo, batchesSchema, compositionSchema, type BatchesSummary } from '../batches/index.ts';
+import { DOWNLOAD_OUTPUTS, type DatasetRecord } from '../download/index.ts';
+import { CANDIDATES_SCHEMA, PAIRS_OUTPUTS, PAIRS_SCHEMA, QUERIES_SCHEMA, readPairsReport } from '../pairs/index.ts';
 import { dataCard, type BuildInfo, type ExportedTable } from './data-card.ts';
 import { partitionSegment, partitionTable } from './partition.ts';
 
-export const CHECKSUMS_FILE = 'SHA256SUMS';
-export const SCHEMA_FILE = 'schema.json';
-export const CARD_FILE = 'README.md';
+/** The dataset's top-level files; its tables are folders of hive partitions (pairs/, candidates/, queries/, batches/, batch_composition/). */
+export const EXPORT_OUTPUTS = declareOutputs('export', {
+  card: { path: 'README.md', kind: 'markdown', description: 'Data card: Hugging Face YAML header, how it was built, fingerprints, licenses and citations.' },
+  schema: { path: 'schema.json', kind: 'json', description: "Every table's columns, types, descriptions, partitions, files and row counts." },
+  checksums: { path: 'SHA256SUMS', kind: 'binary', description: '`sha256sum -c SHA256SUMS` checks every file.' },
+  pairs: { path: 'pairs', kind: 'folder', description: 'Training pairs, partitioned by split and direction.' },
+  candidates: { path: 'candidates', kind: 'folder', description: 'LAReQA candidate pool, partitioned by language.' },
+  queries: { path: 'queries', kind: 'folder', description: 'LAReQA queries, partitioned by language.' },
+  batches: { path: 'batches', kind: 'folder', description: 'Training batches, partitioned by strategy, batch size and seed.' },
+  composition: { path: 'batch_composition', kind: 'folder', description: 'One row per batch, partitioned like batches.' },
+});
+export const CHECKSUMS_FILE = EXPORT_OUTPUTS.checksums.path;
+export const SCHEMA_FILE = EXPORT_OUTPUTS.schema.path;
+export const CARD_FILE = EXPORT_OUTPUTS.card.path;
 
 export interface ExportSummary {
   [key: string]: unknown;
@@ -34,10 +42,15 @@ export const exportStage = defineStage({
   version: 1,
   description: 'Dataset export: hive-partitioned Parquet of pairs, pools, queries and batches, with data card, schema.json and SHA256SUMS',
   params: z.object({}),
-  inputs: ['raw', 'pairs', 'batches'],
+  inputs: {
+    raw: [DOWNLOAD_OUTPUTS.sources],
+    pairs: [PAIRS_OUTPUTS.pairs, PAIRS_OUTPUTS.candidates, PAIRS_OUTPUTS.queries, PAIRS_OUTPUTS.report],
+    batches: [BATCHES_OUTPUTS.batchesParquet, BATCHES_OUTPUTS.compositionParquet],
+  },
+  outputs: EXPORT_OUTPUTS,
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES],
   async run(ctx): Promise<ExportSummary> {
     const raw = ctx.input('raw');
     const pairsRef = ctx.input('pairs');
@@ -46,8 +59,8 @@ export const exportStage = defineStage({
     const written: string[] = [];
     const tables: ExportedTable[] = [];
     const languages = new Set<string>();
-    const partitioned = async (name: string, schema: TableSchema, file: string, by: ExportedTable['partitioning']) => {
-      const { columns, rows } = await readArrow(pairsRef.path(file), schema);
+    const partitioned = async (name: string, schema: TableSchema, file: OutputHandle, by: ExportedTable['partitioning']) => {
+      const { columns, rows } = await readArrow(pairsRef.output(file), schema);
       for (const column of ['question_lang', 'passage_lang', 'lang']) {
         for (const l of (columns[column] as string[] | undefined) ?? []) languages.add(l);
       }
@@ -64,24 +77,24 @@ export const exportStage = defineStage({
       ctx.progress(tables.length, 5, name);
     };
     const lang = { name: 'lang', type: 'utf8', description: 'ISO 639-1 language code.' } as const;
-    await partitioned('pairs', PAIRS_SCHEMA, 'pairs.arrow', [
+    await partitioned('pairs', PAIRS_SCHEMA, PAIRS_OUTPUTS.pairs, [
       { name: 'split', type: 'utf8', description: '"train" or "dev" (article-level split: parallel questions of one article never straddle it).' },
       { name: 'direction', type: 'utf8', description: '"mono" (question and passage in one language) or "cross".' },
     ]);
-    await partitioned('candidates', CANDIDATES_SCHEMA, 'candidates.arrow', [{ ...lang, description: 'Language of the candidate pool.' }]);
-    await partitioned('queries', QUERIES_SCHEMA, 'queries.arrow', [{ ...lang, description: 'Language of the query.' }]);
+    await partitioned('candidates', CANDIDATES_SCHEMA, PAIRS_OUTPUTS.candidates, [{ ...lang, description: 'Language of the candidate pool.' }]);
+    await partitioned('queries', QUERIES_SCHEMA, PAIRS_OUTPUTS.queries, [{ ...lang, description: 'Language of the query.' }]);
 
     const configs = batchPartitions(batchRefs);
     for (const [table, schema, file] of [
-      ['batches', batchesSchema, 'batches.parquet'],
-      ['batch_composition', compositionSchema, 'composition.parquet'],
+      ['batches', batchesSchema, BATCHES_OUTPUTS.batchesParquet],
+      ['batch_composition', compositionSchema, BATCHES_OUTPUTS.compositionParquet],
     ] as const) {
       const files: ExportedTable['files'] = [];
       for (const c of configs) {
         const path = `${table}/${c.partition}/part-0.parquet`;
         await mkdir(dirname(join(ctx.outDir, path)), { recursive: true });
         // The stage's Parquet already is the partition's file (it has no partition columns): copy it byte for byte.
-        await copyFile(c.ref.path(file), join(ctx.outDir, path));
+        await copyFile(c.ref.output(file), join(ctx.outDir, path));
         files.push({ path, rows: c.ref.manifest.rows[table === 'batches' ? 'batches' : 'composition'] ?? 0 });
         written.push(path);
       }
@@ -95,8 +108,8 @@ export const exportStage = defineStage({
       ctx.progress(tables.length, 5, table);
     }
 
-    const allSources = JSON.parse(await readFile(raw.path(SOURCES_FILE), 'utf8')) as { datasets: Record<string, DatasetRecord> };
-    const pairsReport = JSON.parse(await readFile(pairsRef.path('report.json'), 'utf8')) as { params: Record<string, unknown> };
+    const allSources = JSON.parse(await readFile(raw.output(DOWNLOAD_OUTPUTS.sources), 'utf8')) as { datasets: Record<string, DatasetRecord> };
+    const pairsReport = await readPairsReport(pairsRef);
     const sources = usedSources(allSources.datasets, pairsReport.params);
     const fingerprints: Record<string, string[]> = {
       download: [raw.fingerprint],
@@ -109,7 +122,7 @@ export const exportStage = defineStage({
       pairsParams: pairsReport.params,
       batchConfigs: configs.map((c) => ({
         partition: c.partition,
-        params: { ...c.ref.manifest.record.params, seed: c.ref.manifest.record.seed },
+        params: { strategy: c.info.strategy, batchSize: c.info.batchSize, alpha: c.info.alpha, epochs: c.info.epochs, dropLast: c.info.dropLast, split: c.info.split, seed: c.info.seed },
         rows: c.ref.manifest.rows.batches ?? 0,
         batches: c.ref.manifest.rows.composition ?? 0,
       })),
@@ -156,6 +169,7 @@ function partitionSchemaOf(schema: TableSchema, by: ExportedTable['partitioning'
 interface BatchConfig {
   partition: string;
   ref: ArtifactRef;
+  info: BatchesSummary;
 }
 
 /** One partition per batches artifact; two artifacts that differ only in other params would collide, so refuse. */
@@ -163,12 +177,9 @@ function batchPartitions(refs: ArtifactRef[]): BatchConfig[] {
   const seen = new Map<string, ArtifactRef>();
   const configs: BatchConfig[] = [];
   for (const ref of refs) {
-    const params = ref.manifest.record.params as { strategy: string; batchSize: number };
-    const partition = [
-      partitionSegment('strategy', params.strategy),
-      partitionSegment('batch_size', params.batchSize),
-      partitionSegment('seed', ref.manifest.record.seed ?? 0),
-    ].join('/');
+    const info = batchesInfo(ref);
+    if (!info) throw new Error(`export: input batches ${ref.node} is not a committed batches artifact (no strategy, batch size or seed to partition by)`);
+    const partition = [partitionSegment('strategy', info.strategy), partitionSegment('batch_size', info.batchSize), partitionSegment('seed', info.seed)].join('/');
     const other = seen.get(partition);
     if (other && other.fingerprint !== ref.fingerprint) {
       throw new Error(
@@ -177,7 +188,7 @@ function batchPartitions(refs: ArtifactRef[]): BatchConfig[] {
     }
     if (other) continue;
     seen.set(partition, ref);
-    configs.push({ partition, ref });
+    configs.push({ partition, ref, info });
   }
   return configs.sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0));
 }
@@ -188,7 +199,7 @@ function usedSources(all: Record<string, DatasetRecord>, params: Record<string, 
   const out: Record<string, DatasetRecord> = {};
   for (const id of ids) {
     const record = all[id];
-    if (!record) throw new Error(`export: ${SOURCES_FILE} of the download artifact has no record of dataset "${id}"`);
+    if (!record) throw new Error(`export: ${DOWNLOAD_OUTPUTS.sources.path} of the download artifact has no record of dataset "${id}"`);
     out[id] = record;
   }
   return out;

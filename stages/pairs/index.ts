@@ -2,10 +2,12 @@
 // pairs) with article-level train/dev splits, and the LAReQA evaluation pool + queries (XQuAD-R or MLQA-R).
 // Files are parsed and split on a worker pool; everything after is single-threaded and ordered, so the output is
 // byte-identical for any worker count.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineStage, type ArtifactRef } from '../../pipelines/engine/stage.ts';
-import { tablesEnv, writeTable } from '../common/tables.ts';
+import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
+import { DATASET_OUTPUT, DOWNLOAD_OUTPUTS } from '../download/index.ts';
+import { tableBase } from '../common/table-outputs.ts';
+import { TABLES_SOURCES, tablesEnv, writeTable } from '../common/tables.ts';
 import { buildPairs, type PairsReport } from './build-pairs.ts';
 import { buildEval, type EvalReport } from './candidates.ts';
 import { LANGS, assertLang, type Lang } from './langs.ts';
@@ -14,12 +16,14 @@ import { PairsParams, evalLanguagesOf, trainLanguagesOf } from './params.ts';
 export { PairsParams } from './params.ts';
 import { runTasks } from './pool.ts';
 import { CANDIDATES_SCHEMA, PAIRS_SCHEMA, QUERIES_SCHEMA } from './schema.ts';
+import { PAIRS_OUTPUTS } from './outputs.ts';
 import { agreementOf, type BreakAgreement, type BreakAgreementCounts } from './sentences.ts';
 import { addIssues, emptyIssues, type SquadIssues } from './squad.ts';
 import type { EvalResult, EvalTask, MuseResult, MuseTask, QaResult, QaTask, Task } from './tasks.ts';
 
 export interface PairsReportFile {
-  params: Omit<PairsParams, 'workers'>;
+  /** The params that decided the pairs, with the languages they resolve to. */
+  params: Omit<PairsParams, 'workers'> & { trainLanguages: Lang[]; evalLanguages: Lang[] };
   train: PairsReport & { files: number; questionsRead: number; issues: SquadIssues };
   eval: EvalReport & { files: number; questionsRead: number; issues: SquadIssues };
   /** Our splitter against LAReQA's sentence_breaks, per annotated dataset and language, on every annotated file read. */
@@ -31,6 +35,21 @@ export interface PairsSummary {
   [key: string]: unknown;
 }
 
+/** The pairs artifact's report.json (train and eval languages, counts, issues), parsed and checked where it is read. */
+export async function readPairsReport(ref: ArtifactRef): Promise<PairsReportFile> {
+  const path = ref.output(PAIRS_OUTPUTS.report);
+  let report: PairsReportFile;
+  try {
+    report = JSON.parse(await readFile(path, 'utf8')) as PairsReportFile;
+  } catch (error) {
+    throw new Error(`${path}: not readable as JSON (${(error as Error).message})`);
+  }
+  // What consumers split results by; checked here so a hand-edited report fails where it is read, naming the field.
+  const langs: unknown = report?.params?.trainLanguages;
+  if (!Array.isArray(langs) || !langs.every((l) => typeof l === 'string')) throw new Error(`${path}: params.trainLanguages must be a list of language codes`);
+  return report;
+}
+
 export const pairsStage = defineStage({
   name: 'pairs',
   version: 1,
@@ -38,12 +57,13 @@ export const pairsStage = defineStage({
     'Multilingual question→sentence training pairs (MLQA dev or XQuAD, every language direction, optional MUSE dictionary pairs, ' +
     'article-level train/dev split) and the LAReQA evaluation candidate pool and queries (XQuAD-R or MLQA-R).',
   params: PairsParams,
-  inputs: ['raw'],
+  inputs: { raw: [DOWNLOAD_OUTPUTS.mlqaDev, DOWNLOAD_OUTPUTS.xquadR, DOWNLOAD_OUTPUTS.mlqaR, DOWNLOAD_OUTPUTS.muse] },
+  outputs: PAIRS_OUTPUTS,
   // The worker count changes the speed only: parsing is per file and everything after it is ordered.
   runtimeParams: ['workers'],
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES],
   async run(ctx): Promise<PairsSummary> {
     const p = ctx.params;
     const raw = ctx.input('raw');
@@ -106,9 +126,9 @@ export const pairsStage = defineStage({
 
     ctx.progress(tasks.length, tasks.length + 1, 'writing tables');
     const [pairsW, candW, queriesW] = [
-      await writeTable(join(ctx.outDir, 'pairs'), PAIRS_SCHEMA, built.columns),
-      await writeTable(join(ctx.outDir, 'candidates'), CANDIDATES_SCHEMA, evaluation.candidates),
-      await writeTable(join(ctx.outDir, 'queries'), QUERIES_SCHEMA, evaluation.queries),
+      await writeTable(tableBase(ctx.outDir, PAIRS_OUTPUTS.pairs), PAIRS_SCHEMA, built.columns),
+      await writeTable(tableBase(ctx.outDir, PAIRS_OUTPUTS.candidates), CANDIDATES_SCHEMA, evaluation.candidates),
+      await writeTable(tableBase(ctx.outDir, PAIRS_OUTPUTS.queries), QUERIES_SCHEMA, evaluation.queries),
     ];
     const { workers: _workers, ...outputParams } = p;
     const report: PairsReportFile = {
@@ -117,7 +137,7 @@ export const pairsStage = defineStage({
       eval: { ...evaluation.report, files: evalTasks.length, questionsRead: sum(evalResults.map((r) => r.questions)), issues: evalIssues },
       sentenceAgreement,
     };
-    await writeFile(join(ctx.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFile(join(ctx.outDir, PAIRS_OUTPUTS.report.path), JSON.stringify(report, null, 2) + '\n');
     ctx.progress(tasks.length + 1, tasks.length + 1, 'done');
     ctx.log.info({ pairs: pairsW.parquet.rows, candidates: candW.parquet.rows, queries: queriesW.parquet.rows }, 'pairs written');
 
@@ -143,20 +163,20 @@ export function planTasks(p: PairsParams, raw: ArtifactRef): { qaTasks: QaTask[]
   const trainLangs = trainLanguagesOf(p);
   const qaTasks: QaTask[] = [];
   if (p.train === 'mlqa-dev') {
-    for (const c of trainLangs) for (const q of trainLangs) qaTasks.push(qaTask(raw, `mlqa-dev/dev-context-${c}-question-${q}.json`, q, c));
+    for (const c of trainLangs) for (const q of trainLangs) qaTasks.push(qaTask(raw, 'mlqa-dev', `dev-context-${c}-question-${q}.json`, q, c));
   } else {
     // XQuAD-R files hold the full XQuAD content (same contexts, questions, answers) plus annotation.
-    for (const l of trainLangs) qaTasks.push(qaTask(raw, `xquad-r/${l}.json`, l, l));
+    for (const l of trainLangs) qaTasks.push(qaTask(raw, 'xquad-r', `${l}.json`, l, l));
   }
   // Dictionary pairs only for training languages, so zero-shot languages stay unseen.
   const museLangs = p.alignment === 'muse' ? trainLangs.filter((l) => l !== 'en') : [];
-  const museTasks: MuseTask[] = museLangs.map((lang) => ({ kind: 'muse', file: `muse/en-${lang}.tsv`, path: raw.path(`muse/en-${lang}.tsv`), lang, max: p.alignmentMaxPerLanguage }));
-  const evalTasks: EvalTask[] = evalLanguagesOf(p).map((lang) => ({ kind: 'eval', file: `${p.eval}/${lang}.json`, path: raw.path(`${p.eval}/${lang}.json`), lang }));
+  const museTasks: MuseTask[] = museLangs.map((lang) => ({ kind: 'muse', file: `muse/en-${lang}.tsv`, path: raw.file(DOWNLOAD_OUTPUTS.muse, `en-${lang}.tsv`), lang, max: p.alignmentMaxPerLanguage }));
+  const evalTasks: EvalTask[] = evalLanguagesOf(p).map((lang) => ({ kind: 'eval', file: `${p.eval}/${lang}.json`, path: raw.file(DATASET_OUTPUT[p.eval], `${lang}.json`), lang }));
   return { qaTasks, museTasks, evalTasks };
 }
 
-function qaTask(raw: ArtifactRef, file: string, questionLang: Lang, contextLang: Lang): QaTask {
-  return { kind: 'qa', file, path: raw.path(file), questionLang, contextLang };
+function qaTask(raw: ArtifactRef, dataset: keyof typeof DATASET_OUTPUT, file: string, questionLang: Lang, contextLang: Lang): QaTask {
+  return { kind: 'qa', file: `${dataset}/${file}`, path: raw.file(DATASET_OUTPUT[dataset], file), questionLang, contextLang };
 }
 
 /** Every dataset file name in the raw artifact must carry known language codes: a typo should fail, not vanish. */
@@ -173,3 +193,8 @@ function checkFileNames(raw: ArtifactRef): void {
 function sum(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0);
 }
+
+export { PAIRS_OUTPUTS } from './outputs.ts';
+export { CANDIDATES_SCHEMA, PAIRS_SCHEMA, QUERIES_SCHEMA } from './schema.ts';
+export { LANGS, XQUAD_LANGS, MLQA_LANGS, isLang } from './langs.ts';
+export type { Lang } from './langs.ts';

@@ -6,12 +6,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage } from '../../pipelines/engine/index.ts';
-import { tablesEnv, writeParquet } from '../common/tables.ts';
+import { TABLES_SOURCES, tablesEnv, writeParquet } from '../common/tables.ts';
+import { SCORE_OUTPUTS } from '../score/index.ts';
+import { TRAIN_OUTPUTS } from '../train/index.ts';
 import { writeAnswer } from './answer.ts';
 import { computeContrasts, configurations, sortQuerySets } from './contrasts.ts';
 import { contrastsTable, QUESTION, REPORT_TITLE, seedsTable, type ReportDocument } from './document.ts';
 import { buildFigures, chooseModel } from './figures.ts';
-import { REPORT_FILES } from './files.ts';
+import { REPORT_FILES, REPORT_OUTPUTS } from './files.ts';
 import { reportHtml } from './html.ts';
 import { loadInputs } from './load.ts';
 import { reportMarkdown, summaryMarkdown } from './markdown.ts';
@@ -21,7 +23,7 @@ import { provenance, runFacts } from './provenance.ts';
 import { renderSvg } from './render.ts';
 import { STATS_SCHEMA, statsColumns } from './schema.ts';
 
-export { REPORT_FILES } from './files.ts';
+export { REPORT_FILES, REPORT_OUTPUTS } from './files.ts';
 
 const params = z.object({
   resamples: z.number().int().min(1000, 'report.resamples: at least 1,000 bootstrap resamples (percentile intervals need them)').max(100_000).default(2000).describe('bootstrap resamples per contrast'),
@@ -46,12 +48,13 @@ export const reportStage = defineStage({
   version: 1,
   description: 'The answer to the study\'s question: figures (Vega-Lite → SVG), paired bootstrap intervals, a written answer, report.html and report.md',
   params,
-  inputs: ['score', 'models'],
+  inputs: { score: [SCORE_OUTPUTS.metrics, SCORE_OUTPUTS.metricsJson], models: [TRAIN_OUTPUTS.curve, TRAIN_OUTPUTS.model] },
   // A pipeline without attacks or XNLI still gets a report; the sections say what is not in it.
-  optionalInputs: ['attack', 'classify'],
+  optionalInputs: { attack: [], classify: [] },
+  outputs: REPORT_OUTPUTS,
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<ReportSummary> {
     const p = ctx.params;
     const attack = ctx.inputs('attack');

@@ -1,11 +1,13 @@
 // Reading the report's inputs: score's metrics (clean and, once score measures them, attacked query sets) and
 // ranks, the training curves of every train artifact, and attack's transfer matrix and classify's accuracies when
-// the pipeline has those nodes. Everything is read through the upstream artifact's manifest (`ref.path`), and every
+// the pipeline has those nodes. Everything is read through the producers' output handles (`ref.output`), and every
 // file read is recorded with its digest for the provenance section.
 import { readFile } from 'node:fs/promises';
-import type { ArtifactRef } from '../../pipelines/engine/index.ts';
+import type { ArtifactRef, OutputHandle } from '../../pipelines/engine/index.ts';
 import { readParquet, type Columns } from '../common/tables.ts';
-import { UPSTREAM_FILES } from './files.ts';
+import { SCORE_OUTPUTS } from '../score/index.ts';
+import { MODEL_FILE, TRAIN_OUTPUTS } from '../train/index.ts';
+import { ATTACK_READS, CLASSIFY_READS } from './files.ts';
 import type { RankColumns } from './per-query.ts';
 
 /** A retriever's identity, as score's `retrieverColumns` give it. */
@@ -106,8 +108,9 @@ export interface InputRefs {
 
 export async function loadInputs(refs: InputRefs): Promise<ReportInputs> {
   const used: ArtifactUse[] = [];
-  const track = (input: string, ref: ArtifactRef, files: string[]): void => {
-    const digests = files.map((path) => {
+  const track = (input: string, ref: ArtifactRef, handles: (OutputHandle | string)[]): void => {
+    const digests = handles.map((h) => {
+      const path = typeof h === 'string' ? h : h.path;
       const entry = ref.manifest.files.find((f) => f.path === path);
       if (!entry) throw new Error(`report: ${ref.node} (${ref.stage}/${ref.fingerprint}) has no ${path}`);
       return { path, sha256: entry.sha256 };
@@ -116,14 +119,14 @@ export async function loadInputs(refs: InputRefs): Promise<ReportInputs> {
   };
 
   const score = await loadScore(refs.score);
-  track('score', refs.score, [UPSTREAM_FILES.score.metricsJson, UPSTREAM_FILES.score.metrics, ...(score.ranks ? [UPSTREAM_FILES.score.ranks] : [])]);
+  track('score', refs.score, [SCORE_OUTPUTS.metricsJson, SCORE_OUTPUTS.metrics, ...(score.ranks ? [SCORE_OUTPUTS.ranks] : [])]);
 
   const curves: Curve[] = [];
   for (const ref of refs.models) {
     const curve = await loadCurve(ref, score.retrievers);
     if (!curve) continue;
     curves.push(curve);
-    track('models', ref, [UPSTREAM_FILES.train.curve, UPSTREAM_FILES.train.model]);
+    track('models', ref, [TRAIN_OUTPUTS.curve, `${TRAIN_OUTPUTS.model.path}/${MODEL_FILE}`]);
   }
 
   let transfer: TransferRow[] | null = null;
@@ -131,12 +134,12 @@ export async function loadInputs(refs: InputRefs): Promise<ReportInputs> {
   if (refs.attack) {
     transfer = await loadTransfer(refs.attack);
     attacks = await loadAttacks(refs.attack);
-    track('attack', refs.attack, [UPSTREAM_FILES.attack.attacks, UPSTREAM_FILES.attack.transfer]);
+    track('attack', refs.attack, [ATTACK_READS.attacks, ATTACK_READS.transfer]);
   }
   let classify: ClassifyRow[] | null = null;
   if (refs.classify) {
     classify = await loadClassify(refs.classify);
-    track('classify', refs.classify, [UPSTREAM_FILES.classify.metrics]);
+    track('classify', refs.classify, [CLASSIFY_READS.metrics]);
   }
   return { score, curves, transfer, attacks, classify, used };
 }
@@ -175,11 +178,11 @@ function identityAt(c: Columns, i: number): RetrieverIdentity {
 }
 
 async function loadScore(ref: ArtifactRef): Promise<ScoreData> {
-  const json = JSON.parse(await readFile(ref.path(UPSTREAM_FILES.score.metricsJson), 'utf8')) as {
+  const json = JSON.parse(await readFile(ref.output(SCORE_OUTPUTS.metricsJson), 'utf8')) as {
     eval?: { dataset?: string; languages?: string[]; trainLanguages?: string[] | null };
     backend?: string;
   };
-  const metricsFile = ref.path(UPSTREAM_FILES.score.metrics);
+  const metricsFile = ref.output(SCORE_OUTPUTS.metrics);
   const { rows, columns: c } = await readParquet(metricsFile);
   need(c, [...IDENTITY, 'setting', 'aggregate', 'query_lang', 'pool_lang', 'metric', 'value'], metricsFile);
   const retrievers = new Map<string, RetrieverIdentity>();
@@ -200,8 +203,8 @@ async function loadScore(ref: ArtifactRef): Promise<ScoreData> {
     });
   }
   let ranks: RankColumns | null = null;
-  if (ref.manifest.files.some((f) => f.path === UPSTREAM_FILES.score.ranks)) {
-    const ranksFile = ref.path(UPSTREAM_FILES.score.ranks);
+  if (ref.has(SCORE_OUTPUTS.ranks)) {
+    const ranksFile = ref.output(SCORE_OUTPUTS.ranks);
     const r = await readParquet(ranksFile);
     need(r.columns, ['retriever', 'query_id', 'query_lang', 'candidate_lang', 'rank_all', 'rank_in_language'], ranksFile);
     ranks = r.columns as unknown as RankColumns;
@@ -219,8 +222,8 @@ async function loadScore(ref: ArtifactRef): Promise<ScoreData> {
 
 /** A train artifact's curve, labelled from its model.json metadata (as score labels it), or null without a curve. */
 async function loadCurve(ref: ArtifactRef, scored: readonly RetrieverIdentity[]): Promise<Curve | null> {
-  if (!ref.manifest.files.some((f) => f.path === UPSTREAM_FILES.train.curve)) return null;
-  const model = JSON.parse(await readFile(ref.path(UPSTREAM_FILES.train.model), 'utf8')) as { userDefinedMetadata?: Record<string, unknown> };
+  if (!ref.has(TRAIN_OUTPUTS.curve)) return null;
+  const model = JSON.parse(await readFile(ref.file(TRAIN_OUTPUTS.model, MODEL_FILE), 'utf8')) as { userDefinedMetadata?: Record<string, unknown> };
   const meta = model.userDefinedMetadata ?? {};
   const batches = (meta.batches ?? {}) as Record<string, unknown>;
   const known = scored.find((r) => r.retriever === ref.node);
@@ -232,14 +235,14 @@ async function loadCurve(ref: ArtifactRef, scored: readonly RetrieverIdentity[])
     loss: typeof meta.loss === 'string' ? meta.loss : null,
     seed: typeof batches.seed === 'number' ? batches.seed : null,
   };
-  const file = ref.path(UPSTREAM_FILES.train.curve);
+  const file = ref.output(TRAIN_OUTPUTS.curve);
   const { columns } = await readParquet(file);
   need(columns, ['step', 'loss'], file);
   return { node: ref.node, identity, step: Int32Array.from(columns.step as ArrayLike<number>), loss: Float64Array.from(columns.loss as ArrayLike<number>) };
 }
 
 async function loadTransfer(ref: ArtifactRef): Promise<TransferRow[]> {
-  const file = ref.path(UPSTREAM_FILES.attack.transfer);
+  const file = ref.output(ATTACK_READS.transfer);
   const { rows, columns: c } = await readParquet(file);
   need(c, ['source_retriever', 'target_retriever', 'recipe', 'metric', 'value'], file);
   return Array.from({ length: rows }, (_, i) => ({
@@ -252,14 +255,14 @@ async function loadTransfer(ref: ArtifactRef): Promise<TransferRow[]> {
 }
 
 async function loadAttacks(ref: ArtifactRef): Promise<AttackColumns> {
-  const file = ref.path(UPSTREAM_FILES.attack.attacks);
+  const file = ref.output(ATTACK_READS.attacks);
   const { columns } = await readParquet(file);
   need(columns, ['retriever', 'query_id', 'recipe', 'rank_before', 'rank_after'], file);
   return columns as unknown as AttackColumns;
 }
 
 async function loadClassify(ref: ArtifactRef): Promise<ClassifyRow[]> {
-  const file = ref.path(UPSTREAM_FILES.classify.metrics);
+  const file = ref.output(CLASSIFY_READS.metrics);
   const { rows, columns: c } = await readParquet(file);
   need(c, [...IDENTITY, 'dataset', 'language', 'recipe', 'metric', 'value', 'examples'], file);
   return Array.from({ length: rows }, (_, i) => ({

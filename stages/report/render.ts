@@ -14,7 +14,7 @@ export async function renderSvg(spec: TopLevelSpec, rows: readonly object[], sco
   const withData = { ...spec, data: { values: rows } } as TopLevelSpec;
   // Vega-Lite's notes on its own optimiser are not the reader's concern; errors still throw.
   const compiled = compile(withData, { logger: vega.logger(vega.Error) }).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Warn });
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
   try {
     const svg = await view.toSVG();
     return scopeIds(svg, scope);

@@ -1,16 +1,15 @@
 // Reads the evaluation pool and queries of a pairs artifact into the index form the scorer uses: candidate and
 // query languages as small integers, each query's relevant candidates as pool indices.
-import { readFile } from 'node:fs/promises';
 import { readArrow } from '../common/tables.ts';
-import { CANDIDATES_SCHEMA, QUERIES_SCHEMA } from '../pairs/schema.ts';
+import { CANDIDATES_SCHEMA, QUERIES_SCHEMA, type PairsReportFile } from '../pairs/index.ts';
 import type { EvalSet } from './evaluate.ts';
 
 /**
- * Languages of the pool in first-seen order (the candidates table is ordered by language). `reportPath`: the pairs
+ * Languages of the pool in first-seen order (the candidates table is ordered by language). `report`: the pairs
  * stage's report.json, whose params name the training languages (the rest of the pool's are zero-shot); absent
  * (null), the split is unknown.
  */
-export async function loadEvalSet(candidatesPath: string, queriesPath: string, reportPath: string | null = null): Promise<EvalSet> {
+export async function loadEvalSet(candidatesPath: string, queriesPath: string, report: PairsReportFile | null = null): Promise<EvalSet> {
   const cand = (await readArrow(candidatesPath, CANDIDATES_SCHEMA)).columns;
   const qs = (await readArrow(queriesPath, QUERIES_SCHEMA)).columns;
   const candIds = cand.candidate_id as string[];
@@ -57,21 +56,8 @@ export async function loadEvalSet(candidatesPath: string, queriesPath: string, r
   return {
     dataset,
     languages,
-    trainLanguages: reportPath ? await readTrainLanguages(reportPath) : null,
+    trainLanguages: report ? [...report.params.trainLanguages] : null,
     candidates: { ids: candIds, texts: cand.text as string[], lang },
     queries: { ids: queryIds, texts: qs.question as string[], lang: qLang, relevant },
   };
-}
-
-async function readTrainLanguages(reportPath: string): Promise<string[] | null> {
-  let report: unknown;
-  try {
-    report = JSON.parse(await readFile(reportPath, 'utf8'));
-  } catch (error) {
-    throw new Error(`${reportPath}: not readable as JSON (${(error as Error).message})`);
-  }
-  const langs = (report as { params?: { trainLanguages?: unknown } }).params?.trainLanguages;
-  if (langs === undefined) return null;
-  if (!Array.isArray(langs) || !langs.every((l) => typeof l === 'string')) throw new Error(`${reportPath}: params.trainLanguages must be a list of language codes`);
-  return langs;
 }

@@ -4,16 +4,28 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStage, type ArtifactRef } from '../../pipelines/engine/stage.ts';
-import { tablesEnv, writeParquet } from '../common/tables.ts';
-import { BACKEND_CHOICES, backendEnv, initBackend } from '../train/backend.ts';
-import type { EncoderConfig } from '../train/encoder.ts';
-import { describeEncoder, loadEncoder, type EncoderDescription, type LoadedEncoder } from '../train/model-io.ts';
-import { trainStage } from '../train/index.ts';
+import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
+import { outputPath } from '../common/table-outputs.ts';
+import { TABLES_SOURCES, tablesEnv, writeParquet } from '../common/tables.ts';
+import { PAIRS_OUTPUTS, readPairsReport } from '../pairs/index.ts';
+import {
+  BACKEND_CHOICES,
+  backendEnv,
+  checkPlannedBackend,
+  defaultEncoderShape,
+  describeEncoder,
+  initBackend,
+  loadEncoder,
+  TRAIN_OUTPUTS,
+  untrainedEncoder,
+  type EncoderDescription,
+  type LoadedEncoder,
+} from '../train/index.ts';
+import { SCORE_OUTPUTS } from './outputs-decl.ts';
 import { evaluate, type ScoreBlock } from './evaluate.ts';
 import { loadEvalSet } from './eval-set.ts';
 import { metricsColumns, metricsJson, ranksColumns, type ScoredRetriever } from './outputs.ts';
-import { bm25Scorer, denseScorer, randomEncoder } from './retrievers.ts';
+import { bm25Scorer, denseScorer } from './retrievers.ts';
 import { METRICS_SCHEMA, RANKS_SCHEMA } from './schema.ts';
 import { headline, summaryMarkdown, summaryRows, type Headline, type RetrieverInfo } from './summary.ts';
 
@@ -43,18 +55,19 @@ export const scoreStage = defineStage({
   version: 1,
   description: 'Zero-shot retrieval metrics (LAReQA: multilingual mAP@20, mono and cross R@k, MRR, nDCG, language bias) for every model and two baselines',
   params,
-  inputs: ['models', 'eval'],
+  inputs: { models: [TRAIN_OUTPUTS.model], eval: [PAIRS_OUTPUTS.candidates, PAIRS_OUTPUTS.queries] },
+  outputs: SCORE_OUTPUTS,
   // The block size changes how much is scored at once, never a score.
   runtimeParams: ['block'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../train/', import.meta.url), new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [new URL('../train/', import.meta.url), ...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<ScoreSummary> {
     const p = ctx.params;
-    const backend = await initBackend(p.backend);
+    const backend = checkPlannedBackend(ctx.env, await initBackend(p.backend), 'score.backend');
     const evalRef = ctx.input('eval');
-    const hasReport = evalRef.manifest.files.some((f) => f.path === 'report.json');
-    const data = await loadEvalSet(evalRef.path('candidates.arrow'), evalRef.path('queries.arrow'), hasReport ? evalRef.path('report.json') : null);
+    const report = evalRef.has(PAIRS_OUTPUTS.report) ? await readPairsReport(evalRef) : null;
+    const data = await loadEvalSet(evalRef.output(PAIRS_OUTPUTS.candidates), evalRef.output(PAIRS_OUTPUTS.queries), report);
     const models = ctx.inputs('models');
     ctx.log.info(`${data.dataset}: ${data.queries.ids.length} queries, ${data.candidates.ids.length} candidates, ${data.languages.length} languages; ${models.length} models`);
 
@@ -101,21 +114,21 @@ export const scoreStage = defineStage({
     }
 
     const metricsTable = metricsColumns(data, scored);
-    await writeParquet(join(ctx.outDir, 'metrics.parquet'), METRICS_SCHEMA, metricsTable.columns);
+    await writeParquet(outputPath(ctx.outDir, SCORE_OUTPUTS.metrics), METRICS_SCHEMA, metricsTable.columns);
     let rankRows = 0;
     if (p.ranks) {
       const ranks = ranksColumns(data, scored);
       rankRows = ranks.rows;
-      await writeParquet(join(ctx.outDir, 'ranks.parquet'), RANKS_SCHEMA, ranks.columns);
+      await writeParquet(outputPath(ctx.outDir, SCORE_OUTPUTS.ranks), RANKS_SCHEMA, ranks.columns);
     }
     const backendName = `${backend.name}@${backend.version}`;
     // The runtime param is left out: metrics.json is a pure function of what the fingerprint covers.
     const { block: _block, ...fingerprinted } = p;
-    await writeFile(join(ctx.outDir, 'metrics.json'), `${JSON.stringify(metricsJson(data, scored, { backend: backendName, params: fingerprinted }), null, 2)}\n`);
+    await writeFile(outputPath(ctx.outDir, SCORE_OUTPUTS.metricsJson), `${JSON.stringify(metricsJson(data, scored, { backend: backendName, params: fingerprinted }), null, 2)}\n`);
     const rows = summaryRows(scored);
     const nLang = data.languages.length;
     await writeFile(
-      join(ctx.outDir, 'summary.md'),
+      outputPath(ctx.outDir, SCORE_OUTPUTS.summary),
       summaryMarkdown(rows, {
         dataset: data.dataset,
         queries: data.queries.ids.length,
@@ -136,7 +149,7 @@ export const scoreStage = defineStage({
 });
 
 function modelDir(ref: ArtifactRef): string {
-  return join(ref.dir, 'model');
+  return ref.output(TRAIN_OUTPUTS.model);
 }
 
 /** A trained model's labels, from the metadata the train stage stores in model.json. */
@@ -160,9 +173,13 @@ function modelInfo(ref: ArtifactRef, meta: Record<string, unknown>): RetrieverIn
  * defaults when there is no model, initialised as training initialises it.
  */
 function randomBaseline(shape: EncoderDescription | null, seed: number): LoadedEncoder {
-  if (shape) return randomEncoder(shape.config, shape.tokenizer.toJSON(), seed);
-  const d = trainStage.params.parse({});
-  const config: EncoderConfig = { buckets: d.buckets, dim: d.dim, outDim: d.outDim, pooling: d.pooling };
-  return randomEncoder(config, { buckets: d.buckets, ngramMin: d.ngramMin, ngramMax: d.ngramMax, words: d.words }, seed);
+  if (shape) return untrainedEncoder(shape.config, shape.tokenizer.toJSON(), seed);
+  const d = defaultEncoderShape();
+  return untrainedEncoder(d.config, d.tokenizer, seed);
 }
 
+
+export { SCORE_OUTPUTS } from './outputs-decl.ts';
+export { METRICS_SCHEMA, RANKS_SCHEMA } from './schema.ts';
+export type { RetrieverInfo, RetrieverKind, Headline } from './summary.ts';
+export type { EvalSet } from './evaluate.ts';

@@ -1,11 +1,7 @@
 // The retrievers the score stage compares, each reduced to a ScoreBlock over one evaluation set: a trained dual
 // encoder (embed both sides once, then one matrix product per block of queries), the same architecture untrained
 // (random initial weights: what training adds), and BM25 (what plain word overlap gets).
-import { tf } from '../train/backend.ts';
-import { embed } from '../train/embed.ts';
-import { initWeights, type EncoderConfig } from '../train/encoder.ts';
-import type { LoadedEncoder } from '../train/model-io.ts';
-import { HashedTokenizer, type TokenizerConfigInput } from '../train/tokenizer.ts';
+import { embed, tf, type LoadedEncoder } from '../train/index.ts';
 import { Bm25Index, type Bm25Params } from './bm25.ts';
 import type { EvalSet, ScoreBlock } from './evaluate.ts';
 
@@ -40,17 +36,6 @@ export async function denseScorer(model: LoadedEncoder, data: EvalSet): Promise<
       }
     },
     dispose: () => candT.dispose(),
-  };
-}
-
-/** The untrained encoder: the train stage's architecture and initialisation, with no step taken. */
-export function randomEncoder(config: EncoderConfig, tokenizer: TokenizerConfigInput, seed: number): LoadedEncoder {
-  return {
-    dir: '',
-    config,
-    tokenizer: new HashedTokenizer(tokenizer),
-    weights: initWeights(config, seed),
-    metadata: { kind: 'random', seed },
   };
 }
 

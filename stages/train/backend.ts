@@ -185,6 +185,26 @@ export function backendEnv(choice: BackendChoice): Record<string, string> {
   return env;
 }
 
+/**
+ * The backend that started, checked against the one the fingerprint recorded at plan time (`ctx.env`, from
+ * `backendEnv`): 'auto' may move on to the next backend when one fails to start, and its artifact would then be
+ * filed under a fingerprint that promises another backend's numbers. A mismatch fails the stage with what to do.
+ */
+export function checkPlannedBackend(planned: Readonly<Record<string, string>>, active: ActiveBackend, param: string): ActiveBackend {
+  const ran = `${active.name}@${active.version}`;
+  const problems: string[] = [];
+  if (planned.backend !== undefined && planned.backend !== ran) problems.push(`the plan recorded ${planned.backend}, but ${ran} started`);
+  if (planned.wasmSimd !== undefined && active.name === 'wasm' && planned.wasmSimd !== (active.simd ? 'on' : 'off')) {
+    problems.push(`the plan recorded wasm SIMD ${planned.wasmSimd}, but the backend runs it ${active.simd ? 'on' : 'off'}`);
+  }
+  if (problems.length === 0) return active;
+  const why = active.tried.length > 0 ? ` (${active.tried.map((t) => `${t.name}: ${t.error}`).join('; ')})` : '';
+  throw new Error(
+    `TF.js backend differs from the planned one: ${problems.join('; ')}${why}. Its results would be filed under the wrong fingerprint; ` +
+      `rerun with --set ${param}=${active.name} to plan for the backend that works here, or fix the one that failed.`,
+  );
+}
+
 function wasmSimdSupported(): boolean {
   // Someone may have forced the flag (tf.env().set) to compare binaries; it wins as it does in the backend.
   const forced = tf.env().getFlags().WASM_HAS_SIMD_SUPPORT;
@@ -297,26 +317,17 @@ function configureWasm(wasm: typeof TfWasm): void {
   wasmConfigured = true;
 }
 
-/** tf.setBackend, with the cause of a failure: TF.js only prints it (console.warn) and returns false. */
+/**
+ * tf.setBackend, with what we can say about a failure. TF.js prints the cause itself (console.warn) and returns
+ * false; we leave the global console alone (patching it would swallow other code's warnings, and races when
+ * stages run in parallel), so the message points at TF.js's own line above it.
+ */
 async function setBackend(tfName: string): Promise<string | undefined> {
-  const warnings: unknown[][] = [];
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => void warnings.push(args);
-  let ok: boolean;
   try {
-    ok = await tf.setBackend(tfName);
+    return (await tf.setBackend(tfName)) ? undefined : `tf.setBackend('${tfName}') failed (TF.js printed the cause above)`;
   } catch (error) {
     return `tf.setBackend('${tfName}') threw: ${message(error)}`;
-  } finally {
-    console.warn = warn;
   }
-  if (ok) {
-    // Not ours to swallow: anything else that warned meanwhile still gets printed.
-    for (const args of warnings) warn(...args);
-    return undefined;
-  }
-  const said = warnings.map((args) => args.map(message).join(' ')).join(' / ');
-  return `tf.setBackend('${tfName}') failed${said ? `: ${said}` : ''}`;
 }
 
 function candidates(choice: BackendChoice): Spec[] {

@@ -7,6 +7,7 @@ import type { EncoderConfig } from './encoder.ts';
 import { loadEncoder, saveEncoder } from './model-io.ts';
 import type { TokenizerConfig } from './tokenizer.ts';
 import type { TrainerState } from './trainer.ts';
+import { writeFileAtomic } from '../../pipelines/engine/index.ts';
 
 const STATE_JSON = 'state.json';
 const STATE_BIN = 'state.bin';
@@ -84,11 +85,13 @@ export async function writeCheckpoint<P>(dir: string, meta: CheckpointMeta, stat
   const handle = await open(join(partial, STATE_BIN), 'w');
   try {
     for (const [, a] of named) await handle.write(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    // Synced before the folder is renamed into place: a checkpoint that looks complete is complete.
+    await handle.sync();
   } finally {
     await handle.close();
   }
   const json: StateJson<P> = { format: 1, step: state.step, key: meta.key, queuePtr: state.momentum?.queuePtr ?? null, arrays, progress };
-  await writeFile(join(partial, STATE_JSON), JSON.stringify(json));
+  await writeFileAtomic(join(partial, STATE_JSON), JSON.stringify(json));
   await rm(join(dir, name), { recursive: true, force: true });
   await rename(partial, join(dir, name));
   for (const other of await readdir(dir)) {

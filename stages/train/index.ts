@@ -5,9 +5,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStage } from '../../pipelines/engine/stage.ts';
-import { readArrow, tablesEnv, writeParquet } from '../common/tables.ts';
-import { BACKEND_CHOICES, backendEnv, initBackend, type ActiveBackend } from './backend.ts';
+import { defineStage } from '../../pipelines/engine/index.ts';
+import { BATCHES_OUTPUTS, batchesInfo, type BatchesSummary } from '../batches/index.ts';
+import { TRAIN_OUTPUTS } from './outputs.ts';
+import { readArrow, TABLES_SOURCES, tablesEnv, writeParquet } from '../common/tables.ts';
+import { BACKEND_CHOICES, backendEnv, checkPlannedBackend, initBackend, type ActiveBackend } from './backend.ts';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import type { EncoderConfig } from './encoder.ts';
 import { saveEncoder } from './model-io.ts';
@@ -93,27 +95,29 @@ export const trainStage = defineStage({
   version: 1,
   description: 'TF.js dual encoder on the batches, in order: in-batch InfoNCE or ALBEF momentum distillation, sparse Adam, checkpoints',
   params,
-  inputs: ['batches'],
+  inputs: { batches: [BATCHES_OUTPUTS.batches] },
+  outputs: TRAIN_OUTPUTS,
   // Which backend runs matters (float results differ), and the env records the one that will; how often state is
   // saved does not change the result (a resumed run equals an uninterrupted one).
   // The row kernel gives the same bits as the JS loops (tested), so it is a runtime choice too.
   runtimeParams: ['backend', 'checkpointEvery', 'rowKernel', 'rowKernelThreads'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<TrainSummary> {
     const p = ctx.params;
     if (p.ngramMin > p.ngramMax) throw new Error(`train: ngramMin ${p.ngramMin} > ngramMax ${p.ngramMax}`);
-    const backend = await initBackend(p.backend);
+    const backend = checkPlannedBackend(ctx.env, await initBackend(p.backend), 'train.backend');
     ctx.log.info({ backend }, `TF.js backend ${backend.name}`);
 
     const input = ctx.input('batches');
-    const { columns } = await readArrow(input.path('batches.arrow'));
+    const batchesFile = input.output(BATCHES_OUTPUTS.batches);
+    const { columns } = await readArrow(batchesFile);
     const batchId = columns.batch_id as Int32Array;
     const questions = columns.question as string[];
     const passages = columns.passage as string[];
     const n = questions.length;
-    if (n === 0) throw new Error(`train: ${input.path('batches.arrow')} has no rows`);
+    if (n === 0) throw new Error(`train: ${batchesFile} has no rows`);
     const starts = batchStarts(batchId);
     const total = p.maxSteps > 0 ? Math.min(p.maxSteps, starts.length - 1) : starts.length - 1;
 
@@ -150,7 +154,7 @@ export const trainStage = defineStage({
     try {
       const state = initialState(config, ctx.seed, kernel);
       const trainer = new Trainer(config, state);
-      const inputSha = input.manifest.files.find((f) => f.path === 'batches.arrow')?.sha256 ?? input.fingerprint;
+      const inputSha = input.manifest.files.find((f) => f.path === BATCHES_OUTPUTS.batches.path)?.sha256 ?? input.fingerprint;
       const key = createHash('sha256').update(JSON.stringify({ config, seed: ctx.seed, inputSha, backend: backend.name, tokenizer: tokenizer.toJSON() })).digest('hex');
       const meta = { encoder, tokenizer: tokenizer.toJSON(), key };
 
@@ -209,17 +213,17 @@ export const trainStage = defineStage({
         accuracy += trainer.accuracy(bags, encoded.index.subarray(starts[b], starts[b + 1]), encoded.index.subarray(n + starts[b], n + starts[b + 1])) / last;
       }
 
-      const modelDir = join(ctx.outDir, 'model');
+      const modelDir = join(ctx.outDir, TRAIN_OUTPUTS.model.path);
       await mkdir(modelDir);
       await saveEncoder(modelDir, encoder, tokenizer.toJSON(), state.weights, {
         loss: p.loss,
         steps: total,
         seed: ctx.seed,
-        batches: batchesMetadata(input.fingerprint, input.manifest.record.params),
+        batches: batchesMetadata(input.fingerprint, batchesInfo(input)),
         backend: backend.name,
       });
-      await writeFile(join(ctx.outDir, 'curve.json'), `${JSON.stringify({ schema: 'hybrid-xlr/training-curve@1', rows: curve })}\n`);
-      await writeParquet(join(ctx.outDir, 'curve.parquet'), curveSchema, curveColumns(curve));
+      await writeFile(join(ctx.outDir, TRAIN_OUTPUTS.curveJson.path), `${JSON.stringify({ schema: 'hybrid-xlr/training-curve@1', rows: curve })}\n`);
+      await writeParquet(join(ctx.outDir, TRAIN_OUTPUTS.curve.path), curveSchema, curveColumns(curve));
 
       const tenth = Math.max(1, Math.floor(curve.length / 10));
       const mean = (rows: CurveRow[]) => rows.reduce((s, r) => s + r.loss, 0) / rows.length;
@@ -255,9 +259,9 @@ export const trainStage = defineStage({
  * What the model was trained on, kept in model.json so evaluation can label a model without the pipeline: the
  * batches artifact and the params that define the study's axes (a folder given outside a pipeline has none).
  */
-function batchesMetadata(fingerprint: string, params: Record<string, unknown>): Record<string, unknown> {
-  const picked = Object.fromEntries(['strategy', 'batchSize', 'alpha', 'epochs', 'seed'].filter((k) => k in params).map((k) => [k, params[k]]));
-  return { fingerprint, ...picked };
+function batchesMetadata(fingerprint: string, info: BatchesSummary | null): Record<string, unknown> {
+  if (!info) return { fingerprint };
+  return { fingerprint, strategy: info.strategy, batchSize: info.batchSize, alpha: info.alpha, epochs: info.epochs, seed: info.seed };
 }
 
 /** Row index where each batch starts, plus n: batches are contiguous runs of batch_id. */
@@ -290,4 +294,18 @@ function curveColumns(rows: CurveRow[]) {
 
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
+}
+
+// The public surface other stages and commands use: load a model, embed texts, describe a model, the backend.
+export { TRAIN_OUTPUTS } from './outputs.ts';
+export { embed, embedTexts, DEFAULT_EMBED_BATCH, type EmbedOptions, type Embedded } from './embed.ts';
+export { loadEncoder, describeEncoder, untrainedEncoder, MODEL_FILE, type LoadedEncoder, type EncoderDescription } from './model-io.ts';
+export { BACKEND_CHOICES, backendEnv, checkPlannedBackend, initBackend, tf, type ActiveBackend, type BackendChoice } from './backend.ts';
+export type { EncoderConfig } from './encoder.ts';
+export type { TokenizerConfigInput } from './tokenizer.ts';
+
+/** The encoder and tokenizer a train run with default params builds (the untrained baseline's shape when no model is given). */
+export function defaultEncoderShape(): { config: EncoderConfig; tokenizer: { buckets: number; ngramMin: number; ngramMax: number; words: boolean } } {
+  const d = params.parse({});
+  return { config: { buckets: d.buckets, dim: d.dim, outDim: d.outDim, pooling: d.pooling }, tokenizer: { buckets: d.buckets, ngramMin: d.ngramMin, ngramMax: d.ngramMax, words: d.words } };
 }

@@ -4,8 +4,8 @@
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { EncoderConfig, EncoderWeights } from './encoder.ts';
-import { HashedTokenizer, type TokenizerConfig } from './tokenizer.ts';
+import { initWeights, type EncoderConfig, type EncoderWeights } from './encoder.ts';
+import { HashedTokenizer, type TokenizerConfig, type TokenizerConfigInput } from './tokenizer.ts';
 
 export const MODEL_FORMAT = 'hybrid-xlr/dual-encoder';
 export const MODEL_FILE = 'model.json';
@@ -166,4 +166,9 @@ export async function loadEncoder(dir: string): Promise<LoadedEncoder> {
   const kernel = all.subarray(sizes[0], sizes[0] + sizes[1]);
   const bias = all.subarray(sizes[0] + sizes[1]);
   return { dir, config, tokenizer, weights: { table, kernel, bias }, metadata: model.userDefinedMetadata ?? {} };
+}
+
+/** The untrained encoder: the train stage's architecture and initialisation for `seed`, with no step taken. */
+export function untrainedEncoder(config: EncoderConfig, tokenizer: TokenizerConfigInput, seed: number): LoadedEncoder {
+  return { dir: '', config, tokenizer: new HashedTokenizer(tokenizer), weights: initWeights(config, seed), metadata: { kind: 'random', seed } };
 }

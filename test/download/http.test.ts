@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
-import { backoffDelay, parseRetryAfter, seededRandom } from '../../stages/download/backoff.ts';
+import { backoffDelay, parseRetryAfter, jitterRandom } from '../../stages/download/backoff.ts';
 import { ChecksumMismatchError, DownloadError, createDispatcher, download } from '../../stages/download/http.ts';
 import { bytesOf, scratchDir, serveBytes, startServer } from './helpers.ts';
 
@@ -278,8 +278,8 @@ test('requests go through the proxy named by HTTP_PROXY (EnvHttpProxyAgent)', as
 });
 
 test('backoff: exponential, jittered from a seeded source, capped, Retry-After as a floor', (t) => {
-  const a = seededRandom(42);
-  const b = seededRandom(42);
+  const a = jitterRandom(42);
+  const b = jitterRandom(42);
   const opts = { baseMs: 100, maxMs: 1_000 };
   const delaysA = [1, 2, 3, 4, 5].map((n) => backoffDelay(n, opts, a));
   const delaysB = [1, 2, 3, 4, 5].map((n) => backoffDelay(n, opts, b));

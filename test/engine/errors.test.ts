@@ -69,6 +69,45 @@ export default definePipeline({ name: 'cyclic', description: '', nodes: {
   }
 });
 
+test('declared outputs: a wiring to a node that lacks them fails at plan time; an output a stage did not write fails its commit', async (t) => {
+  const dir = await toyProject();
+  const engine = JSON.stringify(join(process.cwd(), 'pipelines/engine/index.ts'));
+  // collect reads scale's "scaled" output; source declares only "lines".
+  await writeFile(
+    join(dir, 'pipelines/miswired.ts'),
+    `import { definePipeline } from ${engine};
+import { sourceStage } from '../stages/source/index.ts';
+import { collectStage } from '../stages/collect/index.ts';
+export default definePipeline({ name: 'miswired', description: '', nodes: {
+  source: { stage: sourceStage },
+  collect: { stage: collectStage, inputs: { parts: { from: 'source', all: true } } },
+} });\n`,
+  );
+  for (const verb of ['run', 'status']) {
+    const result = await cli(dir, [verb, '--pipeline', 'pipelines/miswired.ts']);
+    t.is(result.code, 2, verb);
+    t.regex(result.stderr, /node collect input "parts" is wired to node source; it needs output "scaled" \(scaled\.txt\) of stage "scale", but stage "source" declares outputs lines/, verb);
+  }
+  t.false((await readdir(dir)).includes('artifacts'), 'nothing ran');
+
+  // A stage that declares a file it never writes.
+  await writeFile(
+    join(dir, 'pipelines/forgetful.ts'),
+    `import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { declareOutputs, definePipeline, defineStage } from ${engine};
+const OUT = declareOutputs('forgetful', { kept: { path: 'kept.txt', kind: 'text', description: '' }, lost: { path: 'lost.json', kind: 'json', description: '' } });
+const forgetful = defineStage({ name: 'forgetful', version: 1, description: '', params: z.object({}), outputs: OUT, sourceDir: new URL('.', import.meta.url),
+  async run(ctx) { await writeFile(join(ctx.outDir, OUT.kept.path), 'x'); return {}; } });
+export default definePipeline({ name: 'forgetful', description: '', nodes: { forgetful: { stage: forgetful } } });\n`,
+  );
+  const result = await cli(dir, ['run', '--pipeline', 'pipelines/forgetful.ts']);
+  t.is(result.code, 1);
+  t.regex(result.stdout + result.stderr, /stage forgetful did not write its declared outputs: "lost" \(lost\.json\) was not written/);
+  t.deepEqual(await readdir(join(dir, 'artifacts')).then((names) => names.filter((n) => !n.startsWith('.'))), [], 'no artifact committed');
+});
+
 test('a failing stage stops new work, keeps finished artifacts, and --keep-going runs the rest', async (t) => {
   const dir = await toyProject();
   const failed = await cli(dir, ['run', ...TOY, '--set', 'scale.fail=true']);

@@ -75,7 +75,7 @@ test('score alone: the built-in effect is detected, the null is not, and attack/
   t.deepEqual(prov.artifacts[0].files.map((f: { path: string }) => f.path), ['metrics.json', 'metrics.parquet', 'ranks.parquet']);
   t.is(prov.artifacts.filter((a: { input: string }) => a.input === 'models').length, 18);
   t.deepEqual(prov.backends, []);
-  t.regex(md, /\| score \| score#0 \| score\/test \| ranks\.parquet \| [0-9a-f]{16} \|/);
+  t.regex(md, /\| score \| score#0 \| \S+\/test \| ranks\.parquet \| [0-9a-f]{16} \|/);
   // Each rendered figure has its SVG and its data beside report.md; no file for an absent one.
   const files = (await readdir(join(outDir, REPORT_FILES.figures))).sort();
   t.deepEqual(files, ['direction-heatmap.parquet', 'direction-heatmap.svg', 'language-bias.parquet', 'language-bias.svg', 'quality-clean.parquet', 'quality-clean.svg', 'training-curves.parquet', 'training-curves.svg']);

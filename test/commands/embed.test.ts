@@ -11,7 +11,8 @@ import { FINGERPRINT_FORMAT, type FingerprintRecord } from '../../pipelines/engi
 import { LOCK_FILE, writeLock, type Lock } from '../../pipelines/engine/lockfile.ts';
 import { LocalStore } from '../../pipelines/engine/store.ts';
 import { initBackend, tf } from '../../stages/train/backend.ts';
-import { embedFile, embedTexts, resolveModel, splitLines, type VectorsSidecar } from '../../stages/train/embed.ts';
+import { embedFile, resolveModel, splitLines, type VectorsSidecar } from '../../pipelines/commands/embed-file.ts';
+import { embedTexts } from '../../stages/train/embed.ts';
 import { initWeights, type EncoderConfig } from '../../stages/train/encoder.ts';
 import { loadEncoder, saveEncoder } from '../../stages/train/model-io.ts';
 import { HashedTokenizer } from '../../stages/train/tokenizer.ts';
