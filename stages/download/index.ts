@@ -1,5 +1,5 @@
-// Stage `download`: the pipeline's source stage. It materialises the raw datasets (MLQA dev, XQuAD-R, MLQA-R, MUSE)
-// as an artifact, from the shipped data/ folder by default (offline, reproducible) or from the official URLs / a
+// Stage `download`: the pipeline's source stage. It materialises the raw datasets (MLQA dev, XQuAD-R, MLQA-R, MUSE,
+// XNLI dev) as an artifact, from the shipped data/ folder by default (offline, reproducible) or from the official URLs / a
 // mirror, and guarantees either way that every file is the registered one (sha256 + size, see sources.ts).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,7 +74,7 @@ export const downloadStage = defineStage({
   name: 'download',
   version: 1,
   description:
-    'Materialise MLQA dev, XQuAD-R, MLQA-R and MUSE from data/ (offline default) or their official URLs, sha256-verified.',
+    'Materialise MLQA dev, XQuAD-R, MLQA-R, MUSE and XNLI dev from data/ (offline default) or their official URLs, sha256-verified.',
   params,
   outputs: DOWNLOAD_OUTPUTS,
   // Timeouts and retries decide whether a fetch succeeds, never what it yields: every file is sha256-verified.

@@ -7,6 +7,7 @@ export const DOWNLOAD_OUTPUTS = declareOutputs('download', {
   xquadR: { path: 'xquad-r', kind: 'folder', optional: true, description: 'XQuAD-R (LAReQA): one SQuAD-format JSON with sentence breaks per language.' },
   mlqaR: { path: 'mlqa-r', kind: 'folder', optional: true, description: 'MLQA-R (LAReQA): one SQuAD-format JSON with sentence breaks per language.' },
   muse: { path: 'muse', kind: 'folder', optional: true, description: 'MUSE bilingual dictionaries en-xx as TSV (English word, translation).' },
+  xnliDev: { path: 'xnli-dev', kind: 'folder', optional: true, description: 'XNLI 1.0 dev: dev-<lang>.tsv per language (premise, hypothesis, label; CRLF, no header), 15 languages.' },
 });
 
 /** The folder output of each dataset id. */
@@ -15,4 +16,5 @@ export const DATASET_OUTPUT = {
   'xquad-r': DOWNLOAD_OUTPUTS.xquadR,
   'mlqa-r': DOWNLOAD_OUTPUTS.mlqaR,
   muse: DOWNLOAD_OUTPUTS.muse,
+  'xnli-dev': DOWNLOAD_OUTPUTS.xnliDev,
 } as const;

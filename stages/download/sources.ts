@@ -1,9 +1,10 @@
 // The registry of what the `download` stage may produce: every dataset, every file with its size and sha256, its
 // license, its format and where the official copy lives. The digests are literals (computed once from the shipped
-// data/ files, which are byte-for-byte official or, for MUSE, a lossless reformatting of it) so that a corrupted or
+// data/ files, which are byte-for-byte official or, for MUSE, a lossless reformatting of it; XNLI's are XTREME's
+// per-language split of the official file, pinned at the mirror commit they came from) so that a corrupted or
 // edited file, local or downloaded, is caught instead of silently feeding the rest of the pipeline.
 
-export const DATASET_IDS = ['mlqa-dev', 'xquad-r', 'mlqa-r', 'muse'] as const;
+export const DATASET_IDS = ['mlqa-dev', 'xquad-r', 'mlqa-r', 'muse', 'xnli-dev'] as const;
 export type DatasetId = (typeof DATASET_IDS)[number];
 
 export interface License {
@@ -23,7 +24,7 @@ export type RemoteLocation =
   /** Upstream is a MUSE `src tgt` text dictionary; we store `src\ttgt` and verify the converted bytes. */
   | { readonly kind: 'muse-text'; readonly origin: string; readonly path: string };
 
-export type FileFormat = 'squad-json' | 'squad-json+sentences' | 'tsv-src-tgt';
+export type FileFormat = 'squad-json' | 'squad-json+sentences' | 'tsv-src-tgt' | 'tsv-premise-hypothesis-label';
 
 export interface SourceFile {
   readonly dataset: DatasetId;
@@ -69,6 +70,13 @@ const CC_BY_NC_4: License = {
 
 const FB_FILES = 'https://dl.fbaipublicfiles.com';
 const GITHUB_RAW = 'https://raw.githubusercontent.com';
+/**
+ * XNLI's per-language dev TSVs (XTREME's preprocessing of the official XNLI-1.0.zip, which holds one multilingual
+ * xnli.dev.tsv instead): the official zip is not byte-for-byte our files, so the remote source is the mirror
+ * commit our copy came from (see data/xnli-dev/PROVENANCE.md), pinned, with the same digests.
+ */
+export const XNLI_MIRROR = 'wuhjie/few_shots_that_matters_wu';
+export const XNLI_MIRROR_COMMIT = '6bfe6324e428ec21a777b5543cd8e50ec82dcb3c';
 /** MLQA-R was deleted from LAReQA on 2020-04-28; this is the last commit that holds it. */
 export const LAREQA_MLQA_R_COMMIT = '354d67d1cd066854cdfbf5ad0e6105528976141d';
 
@@ -164,6 +172,24 @@ const MUSE_FILES: readonly Row[] = [
   ['en-zh.tsv', 'c77b85788b8998bc317ad6f515012d4e00b508dd5d36d33f2095272a75a90755', 578617],
 ];
 
+const XNLI_DEV_FILES: readonly Row[] = [
+  ['dev-ar.tsv', '234237be8250fbdf4eafeae06f7d65f33ae02fc6a9c502f2fa67fb7c1ed0aaa6', 628017],
+  ['dev-bg.tsv', '1137999816dc8c7f0fbfa16f5542d4c38bc8018d9c03bab1cb14a7db69753a27', 769081],
+  ['dev-de.tsv', 'cc72840e5daa08a8f2f7bf780de1d8a81ad035ac21cb8308e3a66f0c48342838', 489623],
+  ['dev-el.tsv', 'ad9730e84ef2943d20ab96f31a5b62812fa19744cc4494498ea8deea3a288950', 836245],
+  ['dev-en.tsv', '7e7ac6fe0b84ce13517710e2c3edfc9371076059f44ff6e1090e6eb82439a8b2', 428483],
+  ['dev-es.tsv', 'eadee2bff6f31f9b271cb4668351ec089301ec258a4138367679faa5c3495da6', 473442],
+  ['dev-fr.tsv', '58db1c233ec2833542cc6671255e688b1db44238f33f7080919910da6b6b4e5b', 505115],
+  ['dev-hi.tsv', '911c4dc546d50642a62e2363f18598988feb56e885f28e1052314788a7a41ac7', 1018934],
+  ['dev-ru.tsv', 'fcc3ac697104165aca0355fdf850c079adec3de67dd7ba689ffc79314ea6d42e', 781459],
+  ['dev-sw.tsv', 'f81755c66d97564cbc70598cb006f63baaf8e6156de18f89ff9fe86f154f8cfa', 424869],
+  ['dev-th.tsv', '8632d6380c0a440ad16788dedde1b832b7fbedc6ae161fff4613830c00dccace', 1056179],
+  ['dev-tr.tsv', 'f94f63d8ef4fcf78d2a90df3682a54b52ace625caaf8fae4436e2137da184696', 454328],
+  ['dev-ur.tsv', 'ebd30b594a2c5e33e5d99117a5090dbc9b96bc8cab4c8c50eeb51baf5278ffac', 694972],
+  ['dev-vi.tsv', '8cb3648cacceb056fda51313560d50ed2e7567c55493d5e16158a93245db84be', 585699],
+  ['dev-zh.tsv', '9a1e2df22ad00831698698da699fcdcd4e4c72192e6d8b5feed3126dbb287873', 379871],
+];
+
 function files(
   dataset: DatasetId,
   rows: readonly Row[],
@@ -246,6 +272,21 @@ export const DATASETS: Readonly<Record<DatasetId, DatasetSource>> = {
       kind: 'muse-text',
       origin: FB_FILES,
       path: `arrival/dictionaries/${name.replace(/\.tsv$/, '.txt')}`,
+    })),
+  },
+  'xnli-dev': {
+    id: 'xnli-dev',
+    title: 'XNLI 1.0, dev split, 15 languages (XTREME per-language TSV: premise, hypothesis, label)',
+    license: CC_BY_NC_4,
+    format: 'tsv-premise-hypothesis-label',
+    citation:
+      'Conneau, Rinott, Lample, Williams, Bowman, Schwenk & Stoyanov (2018). XNLI: Evaluating Cross-lingual Sentence Representations. EMNLP. arXiv:1809.05053.',
+    homepage: 'https://github.com/facebookresearch/XNLI',
+    maxDownloadBytes: 64 * MiB,
+    files: files('xnli-dev', XNLI_DEV_FILES, CC_BY_NC_4, 'tsv-premise-hypothesis-label', (name) => ({
+      kind: 'file',
+      origin: GITHUB_RAW,
+      path: `${XNLI_MIRROR}/${XNLI_MIRROR_COMMIT}/data/xnli/${name}`,
     })),
   },
 };

@@ -353,7 +353,9 @@ function transferFigure(transfer: TransferRow[] | null, retrievers: readonly Ret
 
 function xnliFigure(classify: ClassifyRow[] | null): Figure {
   if (classify === null) return absentFigure('xnli-accuracy', 'XNLI accuracy per language', 'not in this pipeline: it has no classify node');
-  const xnli = classify.filter((r) => r.dataset === 'xnli' && r.metric === 'accuracy' && r.language !== 'all');
+  // Per-language rows only: classify also writes aggregates (macro, seen, zero-shot, …) under `language`.
+  const aggregates = new Set(['all', 'macro', 'micro', 'seen', 'unseen', 'zero-shot']);
+  const xnli = classify.filter((r) => r.dataset === 'xnli' && r.metric === 'accuracy' && !aggregates.has(r.language));
   const groups = new Map<string, { r: ClassifyRow; values: number[] }>();
   for (const r of xnli) {
     const key = [r.kind, r.strategy, r.batchSize, r.loss, r.language, r.recipe].join('\u0000');

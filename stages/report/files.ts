@@ -1,7 +1,8 @@
-// The report's outputs, declared once (the engine checks each was written), and the upstream outputs it reads:
-// score's and train's through the handles they export; attack's and classify's as their contract names them
-// (docs/CONTRACTS), declared here until those stages export their own handles, then imported instead.
+// The report's outputs, declared once (the engine checks each was written), and the attack and classify outputs it
+// reads, through the handles those stages export.
 import { declareOutputs } from '../../pipelines/engine/index.ts';
+import { ATTACK_OUTPUTS } from '../attack/index.ts';
+import { CLASSIFY_OUTPUTS } from '../classify/index.ts';
 import { STATS_SCHEMA } from './schema.ts';
 
 export const REPORT_OUTPUTS = declareOutputs('report', {
@@ -23,13 +24,8 @@ export const REPORT_FILES = {
   provenance: REPORT_OUTPUTS.provenance.path,
 } as const;
 
-/** attack's outputs the report reads (CONTRACTS: attacks.parquet, transfer.parquet). */
-export const ATTACK_READS = declareOutputs('attack', {
-  attacks: { path: 'attacks.parquet', kind: 'parquet', description: 'One row per target model × recipe × query: rank_before, rank_after.' },
-  transfer: { path: 'transfer.parquet', kind: 'parquet', description: 'source_retriever, target_retriever, recipe, metric, value.' },
-});
+/** attack's outputs the report reads: per attacked query its positive's rank before and after, and the transfer matrix. */
+export const ATTACK_READS = { attacks: ATTACK_OUTPUTS.attacks, transfer: ATTACK_OUTPUTS.transfer } as const;
 
-/** classify's output the report reads (CONTRACTS: metrics.parquet). */
-export const CLASSIFY_READS = declareOutputs('classify', {
-  metrics: { path: 'metrics.parquet', kind: 'parquet', description: 'Retriever columns, dataset, language, recipe, metric, value, examples.' },
-});
+/** classify's output the report reads: accuracy per retriever, dataset, language and recipe. */
+export const CLASSIFY_READS = { metrics: CLASSIFY_OUTPUTS.metrics } as const;

@@ -13,7 +13,7 @@ import { writeAnswer } from './answer.ts';
 import { computeContrasts, configurations, sortQuerySets } from './contrasts.ts';
 import { contrastsTable, QUESTION, REPORT_TITLE, seedsTable, type ReportDocument } from './document.ts';
 import { buildFigures, chooseModel } from './figures.ts';
-import { REPORT_FILES, REPORT_OUTPUTS } from './files.ts';
+import { ATTACK_READS, CLASSIFY_READS, REPORT_FILES, REPORT_OUTPUTS } from './files.ts';
 import { reportHtml } from './html.ts';
 import { loadInputs } from './load.ts';
 import { reportMarkdown, summaryMarkdown } from './markdown.ts';
@@ -50,7 +50,7 @@ export const reportStage = defineStage({
   params,
   inputs: { score: [SCORE_OUTPUTS.metrics, SCORE_OUTPUTS.metricsJson], models: [TRAIN_OUTPUTS.curve, TRAIN_OUTPUTS.model] },
   // A pipeline without attacks or XNLI still gets a report; the sections say what is not in it.
-  optionalInputs: { attack: [], classify: [] },
+  optionalInputs: { attack: [ATTACK_READS.attacks, ATTACK_READS.transfer], classify: [CLASSIFY_READS.metrics] },
   outputs: REPORT_OUTPUTS,
   env: () => tablesEnv(),
   sourceDir: new URL('.', import.meta.url),

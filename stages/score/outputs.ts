@@ -7,6 +7,8 @@ import type { Headline, RetrieverInfo } from './summary.ts';
 
 export interface ScoredRetriever {
   info: RetrieverInfo;
+  /** "clean" (the evaluation set's queries), "sample" (the attack's sample unperturbed) or an attack recipe. */
+  querySet: string;
   metrics: RetrieverMetrics;
   /** `headline(metrics, trainLanguages)`, computed once. */
   headline: Headline;
@@ -57,7 +59,7 @@ function rowsOf(m: RetrieverMetrics): MetricRow[] {
 export function metricsColumns(data: EvalSet, scored: readonly ScoredRetriever[]): { columns: Columns; rows: number } {
   const cols = {
     retriever: [] as string[], kind: [] as string[], strategy: [] as (string | null)[], batch_size: [] as (number | null)[],
-    loss: [] as (string | null)[], seed: [] as (number | null)[], dataset: [] as string[], setting: [] as string[],
+    loss: [] as (string | null)[], seed: [] as (number | null)[], dataset: [] as string[], query_set: [] as string[], setting: [] as string[],
     aggregate: [] as string[], query_lang: [] as string[], pool_lang: [] as string[], metric: [] as string[],
     value: [] as number[], queries: [] as number[], skipped: [] as number[],
   };
@@ -70,6 +72,7 @@ export function metricsColumns(data: EvalSet, scored: readonly ScoredRetriever[]
       cols.loss.push(s.info.loss);
       cols.seed.push(s.info.seed);
       cols.dataset.push(data.dataset);
+      cols.query_set.push(s.querySet);
       cols.setting.push(r.setting);
       cols.aggregate.push(r.aggregate);
       cols.query_lang.push(r.query_lang);
@@ -83,7 +86,9 @@ export function metricsColumns(data: EvalSet, scored: readonly ScoredRetriever[]
   return { columns: cols, rows: cols.retriever.length };
 }
 
-export function ranksColumns(data: EvalSet, scored: readonly ScoredRetriever[]): { columns: Columns; rows: number } {
+/** ranks.parquet: the clean query set's ranks (attacked sets are summarised by their metrics rows). */
+export function ranksColumns(data: EvalSet, all: readonly ScoredRetriever[]): { columns: Columns; rows: number } {
+  const scored = all.filter((s) => s.querySet === 'clean');
   const total = scored.reduce((n, s) => n + s.ranks.query.length, 0);
   const retriever = new Array<string>(total);
   const queryId = new Array<string>(total);
@@ -135,6 +140,7 @@ export function metricsJson(data: EvalSet, scored: readonly ScoredRetriever[], e
     params: extra.params,
     retrievers: scored.map((s) => ({
       ...s.info,
+      query_set: s.querySet,
       ...(s.featurelessCandidates !== undefined && { featurelessCandidates: s.featurelessCandidates }),
       headline: s.headline,
       metrics: s.metrics,

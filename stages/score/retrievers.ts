@@ -13,37 +13,61 @@ export interface DenseScorer {
   featureless: number;
 }
 
+/** A model's embedded pool, stored transposed once, that scores any list of queries against it. */
+export interface DensePool {
+  /** The pool's vectors, row-major [pool × outDim] (the attack stage reuses them). */
+  vectors: Float32Array;
+  /** Candidates with no feature (punctuation only): they all embed as normalize(bias), and tie. */
+  featureless: number;
+  /** A ScoreBlock for `queryTexts` (embedded now) against this pool. */
+  scorer(queryTexts: readonly string[]): Promise<ScoreBlock>;
+  dispose(): void;
+}
+
 /**
- * Embeds the pool and the queries with `model`, then scores with one TF.js matMul per block: queries [count × d]
- * times candidates [d × pool] (stored transposed once, because the wasm kernel is several times faster on that
- * layout than with a transposed operand).
+ * Embeds the pool with `model` and keeps it as a TF.js tensor [d × pool] (transposed once, because the wasm kernel
+ * is several times faster on that layout than with a transposed operand); each block of queries is then one
+ * matMul [count × d] × [d × pool]. Every query set scored on this pool (clean, attacked) shares the one embedding.
  */
-export async function denseScorer(model: LoadedEncoder, data: EvalSet): Promise<DenseScorer> {
-  const nCand = data.candidates.texts.length;
-  const cand = await embed(model, data.candidates.texts);
-  const queries = (await embed(model, data.queries.texts)).vectors;
+export async function densePool(model: LoadedEncoder, candidateTexts: readonly string[]): Promise<DensePool> {
+  const nCand = candidateTexts.length;
+  const cand = await embed(model, candidateTexts);
   const dim = model.config.outDim;
-  const featureless = cand.featureless;
   const candT = tf.tidy(() => tf.transpose(tf.tensor2d(cand.vectors, [nCand, dim])));
   return {
-    featureless,
-    score(from, count, out) {
-      const block = tf.tidy(() => tf.matMul(tf.tensor2d(queries.subarray(from * dim, (from + count) * dim), [count, dim]), candT));
-      try {
-        out.set(block.dataSync() as Float32Array);
-      } finally {
-        block.dispose();
-      }
+    vectors: cand.vectors,
+    featureless: cand.featureless,
+    async scorer(queryTexts) {
+      const queries = (await embed(model, queryTexts)).vectors;
+      return (from, count, out) => {
+        const block = tf.tidy(() => tf.matMul(tf.tensor2d(queries.subarray(from * dim, (from + count) * dim), [count, dim]), candT));
+        try {
+          out.set(block.dataSync() as Float32Array);
+        } finally {
+          block.dispose();
+        }
+      };
     },
     dispose: () => candT.dispose(),
   };
 }
 
-/** BM25 over the pool (one index of all languages), scored per query. */
+/** Embeds the pool and the queries of `data` with `model`: densePool, scoring data's own queries. */
+export async function denseScorer(model: LoadedEncoder, data: EvalSet): Promise<DenseScorer> {
+  const pool = await densePool(model, data.candidates.texts);
+  return { featureless: pool.featureless, score: await pool.scorer(data.queries.texts), dispose: () => pool.dispose() };
+}
+
+/** BM25 over the pool (one index of all languages), scored per query: `queryTexts` default to data's own. */
 export function bm25Scorer(data: EvalSet, params: Bm25Params): ScoreBlock {
-  const index = new Bm25Index(data.candidates.texts, params);
-  const nCand = data.candidates.texts.length;
-  return (from, count, out) => {
-    for (let i = 0; i < count; i++) index.score(data.queries.texts[from + i], out.subarray(i * nCand, (i + 1) * nCand));
+  return bm25Pool(data.candidates.texts, params)(data.queries.texts);
+}
+
+/** The BM25 index of a pool, built once, and a ScoreBlock for any list of queries against it. */
+export function bm25Pool(candidateTexts: readonly string[], params: Bm25Params): (queryTexts: readonly string[]) => ScoreBlock {
+  const index = new Bm25Index(candidateTexts, params);
+  const nCand = candidateTexts.length;
+  return (queryTexts) => (from, count, out) => {
+    for (let i = 0; i < count; i++) index.score(queryTexts[from + i], out.subarray(i * nCand, (i + 1) * nCand));
   };
 }

@@ -1,7 +1,8 @@
 // The score stage's tables, declared once: the writer validates against them and README.md shows them.
 import type { TableSchema } from '../common/tables.ts';
 
-const retrieverColumns = [
+/** Model identity in every long table of the project (score, attack, classify): reuse it, do not redefine it. */
+export const retrieverColumns = [
   { name: 'retriever', type: 'utf8', description: 'The pipeline node of a trained model (e.g. "train[strategy=hybrid,batchSize=128,loss=infonce]"), or "bm25", or "random-encoder".' },
   { name: 'kind', type: 'utf8', description: '"model" (trained), "bm25" (lexical baseline) or "random" (the same encoder untrained).' },
   { name: 'strategy', type: 'utf8', nullable: true, description: 'Batch strategy the model was trained with: "mono", "cross" or "hybrid" (null for baselines).' },
@@ -18,6 +19,7 @@ export const METRICS_SCHEMA = {
   columns: [
     ...retrieverColumns,
     { name: 'dataset', type: 'utf8', description: 'Evaluation set: "xquad-r" or "mlqa-r".' },
+    { name: 'query_set', type: 'utf8', description: '"clean" (every query of the evaluation set), "sample" (the attack stage\'s sampled queries, unperturbed: the reference of the drops), or the attack recipe whose queries were scored: "char", "homoglyph", "codemix", "greedy" (each model on the queries made against itself).' },
     { name: 'setting', type: 'utf8', description: '"multilingual" (one pool of every language), "mono" (X → X), "cross" (X → Y ≠ X), or "bias" (language bias in the multilingual pool).' },
     { name: 'aggregate', type: 'utf8', description: '"language" (one query language, or one direction), "macro" (equal-weight mean of those), or "micro" (mean over all queries).' },
     { name: 'query_lang', type: 'utf8', description: 'Language of the questions, or "all" for macro/micro rows.' },

@@ -105,7 +105,7 @@ export function summaryRows(results: readonly { info: RetrieverInfo; headline: H
   });
 }
 
-function retrieverName(r: SummaryRow): string {
+function retrieverName(r: { info: RetrieverInfo }): string {
   return r.info.kind === 'model' ? 'dual encoder' : r.info.kind === 'bm25' ? 'BM25' : 'untrained encoder';
 }
 
@@ -167,5 +167,60 @@ export function summaryMarkdown(rows: readonly SummaryRow[], ctx: SummaryContext
       `Own language first: share of questions whose best relevant candidate is in the question's language${chance !== undefined ? ` (chance ${chance.toFixed(2)})` : ''}. ` +
       'With several seeds: mean ± sample standard deviation.',
   );
+  return `${lines.join('\n')}\n`;
+}
+
+/** The query sets of the robustness table, in column order; "sample" is the reference of every drop. */
+const ROBUSTNESS_SETS = ['char', 'homoglyph', 'codemix', 'greedy'] as const;
+const ROBUSTNESS_METRICS = [
+  ['multilingualMap20', 'mAP@20'],
+  ['monoR1', 'mono R@1'],
+  ['crossR1', 'cross R@1'],
+] as const;
+
+export interface RobustnessRow {
+  info: RetrieverInfo;
+  n: number;
+  /** Query set → mean over the configuration's runs of each headline number. */
+  means: Map<string, Headline>;
+}
+
+/** One row per configuration (seeds folded as in summaryRows), with each query set's mean headline. */
+export function robustnessRows(results: readonly { info: RetrieverInfo; querySet: string; headline: Headline }[]): RobustnessRow[] {
+  const sets = [...new Set(results.map((r) => r.querySet))];
+  const bySet = new Map(sets.map((s) => [s, summaryRows(results.filter((r) => r.querySet === s))]));
+  return (bySet.get('sample') ?? []).map((row) => {
+    const key = configKey(row.info);
+    const means = new Map<string, Headline>();
+    for (const [set, rows] of bySet) {
+      const match = rows.find((r) => configKey(r.info) === key);
+      if (match) means.set(set, match.mean);
+    }
+    return { info: row.info, n: row.n, means };
+  });
+}
+
+/** The robustness table: the sample clean, each recipe, and the drop from clean, for mAP@20, mono and cross R@1. */
+export function robustnessMarkdown(rows: readonly RobustnessRow[], ctx: { sample: number }): string {
+  const sets = ROBUSTNESS_SETS.filter((s) => rows.some((r) => r.means.has(s)));
+  const lines = [
+    `Robustness: the attack stage's ${ctx.sample} sampled questions, clean and under each recipe (attacked in their own language, same pool), ` +
+      'each cell the value under attack and, in brackets, its change from clean. greedy: each model on the queries made against itself (white-box; transfer is in the attack artifact).',
+    '',
+    `| retriever | strategy | batch | loss | metric | clean | ${sets.join(' | ')} |`,
+    `|---|---|---:|---|---|---:|${sets.map(() => '---:').join('|')}|`,
+  ];
+  for (const r of rows) {
+    const clean = r.means.get('sample')!;
+    for (const [key, name] of ROBUSTNESS_METRICS) {
+      const cells = sets.map((s) => {
+        const v = r.means.get(s)?.[key];
+        if (v === undefined || Number.isNaN(v)) return '—';
+        const d = v - clean[key];
+        return `${v.toFixed(3)} (${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(3)})`;
+      });
+      lines.push(`| ${retrieverName(r)} | ${r.info.strategy ?? '—'} | ${r.info.batchSize ?? '—'} | ${r.info.loss ?? '—'} | ${name} | ${clean[key].toFixed(3)} | ${cells.join(' | ')} |`);
+    }
+  }
   return `${lines.join('\n')}\n`;
 }

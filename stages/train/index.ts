@@ -298,11 +298,11 @@ function round(x: number): number {
 
 // The public surface other stages and commands use: load a model, embed texts, describe a model, the backend.
 export { TRAIN_OUTPUTS } from './outputs.ts';
-export { embed, embedTexts, DEFAULT_EMBED_BATCH, type EmbedOptions, type Embedded } from './embed.ts';
+export { embed, embedBags, embedTexts, DEFAULT_EMBED_BATCH, type EmbedOptions, type Embedded } from './embed.ts';
 export { loadEncoder, describeEncoder, untrainedEncoder, MODEL_FILE, type LoadedEncoder, type EncoderDescription } from './model-io.ts';
 export { BACKEND_CHOICES, backendEnv, checkPlannedBackend, initBackend, tf, type ActiveBackend, type BackendChoice } from './backend.ts';
 export type { EncoderConfig } from './encoder.ts';
-export type { TokenizerConfigInput } from './tokenizer.ts';
+export { HashedTokenizer, type EncodedBatch, type TokenizerConfigInput } from './tokenizer.ts';
 
 /** The encoder and tokenizer a train run with default params builds (the untrained baseline's shape when no model is given). */
 export function defaultEncoderShape(): { config: EncoderConfig; tokenizer: { buckets: number; ngramMin: number; ngramMax: number; words: boolean } } {

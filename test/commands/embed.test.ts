@@ -12,7 +12,7 @@ import { LOCK_FILE, writeLock, type Lock } from '../../pipelines/engine/lockfile
 import { LocalStore } from '../../pipelines/engine/store.ts';
 import { initBackend, tf } from '../../stages/train/backend.ts';
 import { embedFile, resolveModel, splitLines, type VectorsSidecar } from '../../pipelines/commands/embed-file.ts';
-import { embedTexts } from '../../stages/train/embed.ts';
+import { embed, embedBags, embedTexts } from '../../stages/train/embed.ts';
 import { initWeights, type EncoderConfig } from '../../stages/train/encoder.ts';
 import { loadEncoder, saveEncoder } from '../../stages/train/model-io.ts';
 import { HashedTokenizer } from '../../stages/train/tokenizer.ts';
@@ -247,4 +247,19 @@ test('--model: lock nodes (the only train node, a node id) and fingerprint prefi
   const gone = await projectWithTrainArtifacts(() => ({ train: 'ffffffffffffffffffff' }));
   const missing = await t.throwsAsync(resolveModel('train', { root: gone.root, pipeline: 'study' }), { instanceOf: UserError });
   t.regex(missing!.message, /names train\/ffffffffffffffffffff, which is not in the store/);
+});
+
+// Serial: test 2 counts live tensors, and this test's would be counted with them.
+test.serial('embedBags on texts tokenized once gives embed\'s vectors bit for bit, in any batch size', async (t) => {
+  await initBackend('cpu');
+  const model = await loadEncoder(await modelDir());
+  const texts = [...TEXTS, '', '...'];
+  const reference = await embed(model, texts);
+  const bags = model.tokenizer.encodeBatch(texts);
+  for (const batch of [1, 3, 1024]) {
+    const fromBags = await embedBags(model, bags, { batch });
+    t.deepEqual([...fromBags.vectors], [...reference.vectors], `batch ${batch}`);
+    t.is(fromBags.featureless, reference.featureless);
+  }
+  t.is(reference.featureless, 2, 'the empty text and the punctuation-only one');
 });

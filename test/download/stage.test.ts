@@ -13,6 +13,7 @@ import { makeZip, scratchDir, serveBytes, startServer, type ZipEntrySpec } from 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DATA = join(ROOT, 'data');
 const MLQA_R_COMMIT = '354d67d1cd066854cdfbf5ad0e6105528976141d';
+const XNLI_MIRROR = 'wuhjie/few_shots_that_matters_wu/6bfe6324e428ec21a777b5543cd8e50ec82dcb3c';
 
 async function dataFiles(dataset: string): Promise<string[]> {
   return (await readdir(join(DATA, dataset))).filter((f) => f !== 'PROVENANCE.md').sort();
@@ -49,6 +50,9 @@ async function buildMirror(overrides: Record<string, Buffer> = {}): Promise<Map<
     const text = (await readFile(join(DATA, 'muse', name), 'utf8')).replaceAll('\t', ' ');
     files.set(`/arrival/dictionaries/${name.replace('.tsv', '.txt')}`, Buffer.from(text));
   }
+  for (const name of await dataFiles('xnli-dev')) {
+    files.set(`/${XNLI_MIRROR}/data/xnli/${name}`, await readFile(join(DATA, 'xnli-dev', name)));
+  }
   for (const [path, body] of Object.entries(overrides)) files.set(path, body);
   return files;
 }
@@ -79,17 +83,17 @@ test('source "local" (default) copies data/ into the documented layout, verified
     rootDir: ROOT,
     outDir,
     onProgress: (done, total) => {
-      t.is(total, 78);
+      t.is(total, 93);
       progress.push(done);
     },
   });
   await assertSameAsData(t, outDir, DATASET_IDS);
-  t.is(progress.at(-1), 78);
+  t.is(progress.at(-1), 93);
   t.is(summary.source, 'local');
-  t.deepEqual(summary.files, { 'mlqa-dev': 49, 'xquad-r': 11, 'mlqa-r': 7, muse: 11 });
+  t.deepEqual(summary.files, { 'mlqa-dev': 49, 'xquad-r': 11, 'mlqa-r': 7, muse: 11, 'xnli-dev': 15 });
   t.deepEqual(summary.sources, Object.fromEntries(DATASET_IDS.map((id) => [id, LOCAL_SOURCE_LABEL])));
-  t.is(summary.bytes, 27_722_430 + 17_863_417 + 13_634_173 + 12_904_328);
-  t.deepEqual(summary.nonCommercial, ['mlqa-r', 'muse']);
+  t.is(summary.bytes, 27_722_430 + 17_863_417 + 13_634_173 + 12_904_328 + 9_526_317);
+  t.deepEqual(summary.nonCommercial, ['mlqa-r', 'muse', 'xnli-dev']);
   const sources = JSON.parse(await readFile(join(outDir, 'sources.json'), 'utf8'));
   t.is(sources.source, 'local');
   t.is(sources.datasets['mlqa-dev'].source, 'local data/ (offline)');
@@ -98,13 +102,15 @@ test('source "local" (default) copies data/ into the documented layout, verified
   t.is(sources.datasets.muse.license, 'CC-BY-NC-4.0');
   t.true(sources.datasets.muse.nonCommercial);
   t.true(sources.datasets['mlqa-r'].nonCommercial);
+  t.true(sources.datasets['xnli-dev'].nonCommercial);
+  t.is(sources.datasets['xnli-dev'].files, 15);
   t.is(sources.datasets['xquad-r'].files, 11);
   t.is(sources.datasets['xquad-r'].bytes, 17_863_417);
 });
 
 test('files(params) declares the data/ folders for local, nothing for remote; params are validated', (t) => {
   const parse = (raw: Record<string, unknown>) => resolveParams(downloadStage, 'download', raw) as never;
-  t.deepEqual(downloadStage.files!(parse({})), ['data/mlqa-dev', 'data/xquad-r', 'data/mlqa-r', 'data/muse']);
+  t.deepEqual(downloadStage.files!(parse({})), ['data/mlqa-dev', 'data/xquad-r', 'data/mlqa-r', 'data/muse', 'data/xnli-dev']);
   t.deepEqual(downloadStage.files!(parse({ datasets: ['muse', 'xquad-r'] })), ['data/xquad-r', 'data/muse']);
   t.deepEqual(downloadStage.files!(parse({ source: 'remote' })), []);
   t.throws(() => parse({ baseUrl: 'http://127.0.0.1:1' }), { message: /baseUrl is only used with source "remote"/ });
@@ -119,6 +125,7 @@ test('the registry points at the official URLs', (t) => {
   t.is(url('xquad-r'), 'https://raw.githubusercontent.com/google-research-datasets/lareqa/master/xquad-r/ar.json');
   t.is(url('mlqa-r'), `https://raw.githubusercontent.com/google-research-datasets/lareqa/${MLQA_R_COMMIT}/mlqa-r/ar.json`);
   t.is(url('muse'), 'https://dl.fbaipublicfiles.com/arrival/dictionaries/en-ar.txt');
+  t.is(url('xnli-dev'), `https://raw.githubusercontent.com/${XNLI_MIRROR}/data/xnli/dev-ar.tsv`);
   t.is(remoteUrl(DATASETS.muse.files[1].remote, 'http://mirror/base/'), 'http://mirror/base/arrival/dictionaries/en-de.txt');
 });
 
@@ -140,7 +147,7 @@ test('source "remote" with baseUrl on a loopback mirror produces the same files'
   t.is(sources.datasets['mlqa-dev'].urls.length, 1);
   const fetched = mirror.requests.map((r) => r.url);
   t.is(fetched.filter((u) => u === '/MLQA/MLQA_V1.zip').length, 1, 'the archive is fetched once');
-  t.is(fetched.length, 1 + 11 + 7 + 11);
+  t.is(fetched.length, 1 + 11 + 7 + 11 + 15);
 });
 
 test('a corrupted local file stops the stage with an error naming the file', async (t) => {

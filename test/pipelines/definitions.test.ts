@@ -5,9 +5,9 @@ import exportPipeline from '../../pipelines/export.ts';
 import study from '../../pipelines/study.ts';
 import swap from '../../pipelines/swap.ts';
 
-test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train → score → report, the quick profile by default', (t) => {
+test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train → attack → score, and train → classify, then report, the quick profile by default', (t) => {
   const e = expand(study);
-  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train', 'score', 'report']);
+  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train', 'attack', 'score', 'classify', 'report']);
   const pairs = e.byNode.get('pairs')![0];
   t.like(pairs.params, { train: 'mlqa-dev', eval: 'xquad-r' });
   // quick: 3 strategies × 2 batch sizes of batches, × 2 losses of models, one score over all of them.
@@ -19,12 +19,19 @@ test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train →
   t.is(score.length, 1);
   t.deepEqual(score[0].inputs.models, trains.map((i) => i.id));
   t.is(score[0].inputs.eval, 'pairs');
+  // One attack over every model (MUSE dictionaries from the download), its query sets scored by score.
+  const attack = e.byNode.get('attack')!;
+  t.is(attack.length, 1);
+  t.deepEqual(attack[0].inputs, { models: trains.map((i) => i.id), eval: 'pairs', raw: 'download' });
+  t.is(score[0].inputs.attacks, 'attack');
+  // One classify over every model: XNLI (and MUSE for codemix) from the download, training languages from pairs.
+  const classify = e.byNode.get('classify')!;
+  t.is(classify.length, 1);
+  t.deepEqual(classify[0].inputs, { models: trains.map((i) => i.id), raw: 'download', eval: 'pairs' });
   // The report is the last node and what the run prints: its summary (the answer) and the paths of the full report.
   const report = e.byNode.get('report')!;
   t.is(report.length, 1);
-  t.is(report[0].inputs.score, 'score');
-  t.deepEqual(report[0].inputs.models, trains.map((i) => i.id));
-  t.false('attack' in report[0].inputs, 'no attack node yet: the optional input stays unwired');
+  t.deepEqual(report[0].inputs, { score: 'score', models: trains.map((i) => i.id), attack: 'attack', classify: 'classify' });
   t.deepEqual(study.summary, { node: 'report', file: 'summary.md', links: ['report.html', 'report.md'] });
 });
 
@@ -46,6 +53,9 @@ test('swap: XQuAD in all 11 languages → MLQA-R', (t) => {
   t.is((pairs.params.trainLanguages as string[]).length, 11);
   t.is(e.byNode.get('train')!.length, 12);
   t.is((e.byNode.get('score')![0].inputs.models as string[]).length, 12);
+  t.is(e.byNode.get('score')![0].inputs.attacks, 'attack');
+  t.is((e.byNode.get('attack')![0].inputs.models as string[]).length, 12);
+  t.is((e.byNode.get('classify')![0].inputs.models as string[]).length, 12);
   t.is(e.byNode.get('report')![0].inputs.score, 'score');
 });
 

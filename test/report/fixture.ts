@@ -49,11 +49,6 @@ function monoRate(m: FixtureModel, querySet: string): number {
   return 0.25;
 }
 
-const withQuerySet = (schema: TableSchema): TableSchema => ({
-  ...schema,
-  columns: [...schema.columns, { name: 'query_set', type: 'utf8', description: '"clean" or the attack recipe.' }],
-});
-
 /** A score artifact folder (clean queries). */
 export async function scoreFixture(): Promise<string> {
   return (await build(false)).score;
@@ -76,7 +71,7 @@ async function build(attacked: boolean): Promise<{ score: string; monoRanks: Map
   const models = fixtureModels();
   const sets = options.attacked ? ['clean', 'char'] : ['clean'];
   const ranks: Record<string, unknown[]> = { retriever: [], query_id: [], query_lang: [], candidate_id: [], candidate_lang: [], rank_all: [], rank_in_language: [] };
-  const metrics: Record<string, unknown[]> = Object.fromEntries([...METRICS_SCHEMA.columns.map((c) => c.name), 'query_set'].map((n) => [n, []]));
+  const metrics: Record<string, unknown[]> = Object.fromEntries(METRICS_SCHEMA.columns.map((c) => [c.name, []]));
   const pushMetric = (m: FixtureModel, set: string, setting: string, aggregate: string, ql: string, pl: string, metric: string, value: number, queries: number): void => {
     // The sample is every query here: its metrics are the clean ones.
     for (const s of set === 'clean' && options.attacked ? ['clean', 'sample'] : [set]) {
@@ -147,9 +142,8 @@ async function build(attacked: boolean): Promise<{ score: string; monoRanks: Map
       }
     }
   }
-  if (!options.attacked) delete metrics.query_set;
   await writeParquet(join(dir, 'ranks.parquet'), RANKS_SCHEMA, ranks);
-  await writeParquet(join(dir, 'metrics.parquet'), options.attacked ? withQuerySet(METRICS_SCHEMA) : METRICS_SCHEMA, metrics);
+  await writeParquet(join(dir, 'metrics.parquet'), METRICS_SCHEMA, metrics);
   await writeFile(join(dir, 'metrics.json'), `${JSON.stringify({ format: 'hybrid-xlr/metrics@1', eval: { dataset: 'toy-r', languages: LANGS, trainLanguages: ['en', 'de'] }, backend: 'cpu@4.22.0' })}\n`);
   return { score: dir, monoRanks };
 }
