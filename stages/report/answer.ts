@@ -53,6 +53,10 @@ export function interval(estimate: number, low: number, high: number): string {
   return `${signed(estimate, digits)} [${signed(low, digits)}, ${signed(high, digits)}]`;
 }
 
+function capitalise(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
 /** A sentence start: after the loss prefix ("With albef, of 6 …"), or capitalised on its own ("Of 6 …"). */
 function lead(prefix: string, word: string): string {
   return prefix ? `${prefix} ${word}` : `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
@@ -148,8 +152,8 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
       const changed = drops.filter((r) => r.distinguishable).length;
       const measured = QUERY_METRICS.filter((m) => drops.some((r) => r.metric === m));
       const unmeasured = QUERY_METRICS.filter((m) => !measured.includes(m)).map((m) => METRIC_LABEL[m]);
-      const note = unmeasured.length > 0 ? ` ${list(unmeasured)} ${unmeasured.length === 1 ? 'has' : 'have'} no per-query attacked values (score ranks clean queries only), so ${unmeasured.length === 1 ? 'its' : 'their'} drops are in the figure without intervals.` : '';
-      if (parts.length > 0) answer.push(`**Robustness (hybrid).** ${lead(prefix, parts.join('. '))}. Over every strategy, recipe and metric measured, ${changed} of ${all} drop changes are distinguishable from 0.${note}`);
+      const note = unmeasured.length > 0 ? ` ${capitalise(list(unmeasured))} ${unmeasured.length === 1 ? 'has' : 'have'} no per-query attacked values (score ranks clean queries only), so ${unmeasured.length === 1 ? 'its' : 'their'} drops are in the figure without intervals.` : '';
+      if (parts.length > 0) answer.push(`**Robustness (hybrid).** ${lead(prefix, parts.map((p, i) => (i === 0 ? p : capitalise(p))).join('. '))}. Over every strategy, recipe and metric measured, ${changed} of ${all} drop changes are distinguishable from 0.${note}`);
     }
   }
 

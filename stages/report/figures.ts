@@ -330,7 +330,7 @@ function transferFigure(transfer: TransferRow[] | null, retrievers: readonly Ret
     id: 'transfer-matrix',
     title: 'Attack transfer between models',
     caption: `${metric} of the target model (columns) on queries attacked against the source model (rows); the diagonal is the white-box attack. Lower: the attack transfers.${recipes.has('clean') ? ' The "clean" panel: the same queries unperturbed.' : ''}`,
-    spec: heatmapSpec({ title: `Attack transfer (${metric} of the target)`, x: 'target', y: 'source', xTitle: 'target model', yTitle: 'source model (attacked against)', value: 'value', valueTitle: metric, column: recipes.size > 1 ? 'recipe' : undefined, columnOrder: sortQuerySets([...recipes]), labels: rows.length <= 400, cell: 24, xLabelAngle: -40 }),
+    spec: heatmapSpec({ title: `Attack transfer (${metric} of the target)`, x: 'target', y: 'source', xTitle: recipes.size > 1 ? null : 'target model', yTitle: 'source model (attacked against)', value: 'value', valueTitle: metric, column: recipes.size > 1 ? 'recipe' : undefined, columnOrder: sortQuerySets([...recipes]), labels: rows.length <= 400, cell: 24, xLabelAngle: -40 }),
     absent: rows.length === 0 ? 'attack\'s transfer table is empty' : null,
     table: {
       schema: {

@@ -88,7 +88,7 @@ export interface HeatmapOptions {
   title: string;
   x: string;
   y: string;
-  xTitle: string;
+  xTitle: string | null;
   yTitle: string;
   value: string;
   valueTitle: string;
@@ -156,11 +156,12 @@ export function groupedPointsSpec(o: GroupedPointsOptions): TopLevelSpec {
   const x = { field: o.x, type: 'nominal', title: o.xTitle, sort: null };
   const xOffset = { field: o.color, type: 'nominal', sort: null };
   const color = { field: o.color, type: 'nominal', title: o.colorTitle, sort: null, scale: { scheme: 'dark2' } };
+  // A fixed width: XNLI has 15 languages × (clean + 4 recipes) points per panel.
   const inner = {
-    width: { step: 34 },
+    width: 760,
     height: 110,
     layer: [
-      { mark: { type: 'point', filled: true, size: 35 }, encoding: { x, xOffset, y: { field: 'mean', type: 'quantitative', title: o.yTitle, scale: { zero: false } }, color } },
+      { mark: { type: 'point', filled: true, size: 28 }, encoding: { x, xOffset, y: { field: 'mean', type: 'quantitative', title: o.yTitle, scale: { zero: false } }, color } },
       { transform: [{ filter: 'isValid(datum.sd)' }], mark: { type: 'rule' }, encoding: { x, xOffset, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } },
     ],
   };

@@ -106,7 +106,7 @@ test('with attack and classify: robustness drop, transfer matrix and XNLI figure
   const heat = await query(`select query_set, count(*)::int n from '${join(outDir, 'figures', 'direction-heatmap.parquet')}' group by 1 order by 1`);
   t.deepEqual(heat, [{ query_set: 'char', n: 9 }, { query_set: 'clean', n: 9 }, { query_set: 'sample', n: 9 }]);
   // mAP@20 and cross R@1 have no per-query attacked values: their drops are described, not tested.
-  t.regex(printed, /multilingual mAP@20 and cross R@1 have no per-query attacked values/);
+  t.regex(printed, /Multilingual mAP@20 and cross R@1 have no per-query attacked values/);
   t.deepEqual(await query(`select distinct metric, reference_set from '${stats}' where contrast = 'drop-change'`), [{ metric: 'mono_r1', reference_set: 'sample' }]);
   const transfer = await query(`select count(*)::int n, min(value) lo from '${join(outDir, 'figures', 'transfer-matrix.parquet')}'`);
   t.deepEqual(transfer, [{ n: 8, lo: 0.05 }], 'mono R@1, greedy and the clean reference panel');
