@@ -1,6 +1,7 @@
 // The default pipeline (`npm run pipeline`): the study's DAG on the shipped data, offline.
 // download → pairs → batches (strategy × batch size [× seed]) → train (× loss) → attack (every model) → score (all
 // models + baselines, clean and attacked queries); train → classify (all models: zero-shot XNLI, and MLDoc when given).
+// → report (figures, intervals, the written answer: what the run prints at the end).
 // Profiles: `quick` (the default: finishes in minutes on 2 cores) and `full` (`--profile full`: the whole grid).
 import { definePipeline, type Profile } from './engine/pipeline.ts';
 import { attackStage } from '../stages/attack/index.ts';
@@ -8,6 +9,7 @@ import { batchesStage } from '../stages/batches/index.ts';
 import { classifyStage } from '../stages/classify/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
+import { reportStage } from '../stages/report/index.ts';
 import { scoreStage } from '../stages/score/index.ts';
 import { trainStage } from '../stages/train/index.ts';
 
@@ -45,8 +47,11 @@ export default definePipeline({
     attack: { stage: attackStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', raw: 'download' } },
     score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', attacks: 'attack' } },
     classify: { stage: classifyStage, inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' } },
+    // The answer: figures, paired bootstrap intervals and the written answer over score, attack, classify and every
+    // training curve; what the run prints at the end.
+    report: { stage: reportStage, inputs: { score: 'score', models: { from: 'train', all: true }, attack: 'attack', classify: 'classify' } },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',
-  summary: { node: 'score', file: 'summary.md' },
+  summary: { node: 'report', file: 'summary.md', links: ['report.html', 'report.md'] },
 });

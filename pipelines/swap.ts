@@ -7,6 +7,7 @@ import { classifyStage } from '../stages/classify/index.ts';
 import { downloadStage } from '../stages/download/index.ts';
 import { XQUAD_LANGS } from '../stages/pairs/index.ts';
 import { pairsStage } from '../stages/pairs/index.ts';
+import { reportStage } from '../stages/report/index.ts';
 import { scoreStage } from '../stages/score/index.ts';
 import { trainStage } from '../stages/train/index.ts';
 import { STUDY_PROFILES } from './study.ts';
@@ -22,8 +23,11 @@ export default definePipeline({
     attack: { stage: attackStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', raw: 'download' } },
     score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', attacks: 'attack' } },
     classify: { stage: classifyStage, inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' } },
+    // The answer: figures, paired bootstrap intervals and the written answer over score, attack, classify and every
+    // training curve; what the run prints at the end.
+    report: { stage: reportStage, inputs: { score: 'score', models: { from: 'train', all: true }, attack: 'attack', classify: 'classify' } },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',
-  summary: { node: 'score', file: 'summary.md' },
+  summary: { node: 'report', file: 'summary.md', links: ['report.html', 'report.md'] },
 });

@@ -1,7 +1,7 @@
 // The command line: `npm run pipeline -- [verb] [options]`. Parses flags (commander), loads the pipeline
 // module, calls the operations and turns their values into text and exit codes.
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import type { CliCommand, CommandContext } from './commands.ts';
@@ -165,6 +165,9 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
         if (artifacts.length > 1) print(`\n${artifact.id}:`);
         print(`\n${(await readFile(join(artifact.dir, def.summary.file), 'utf8')).trimEnd()}`);
         print(`\n(${def.summary.file} of ${artifact.stage}/${artifact.fingerprint})`);
+        for (const link of def.summary.links ?? []) {
+          if (artifact.files.some((f) => f.path === link)) print(`${link}: ${relative(process.cwd(), join(artifact.dir, link)) || '.'}`);
+        }
       }
     }
     return process.exitCode === 0;

@@ -123,16 +123,17 @@ function checkKeys(def: PipelineDef, overrides: Record<string, Record<string, un
     if (values.length === 0) throw new UserError(`--sweep ${key}: needs at least one value`);
   }
   for (const [node, spec] of Object.entries(def.nodes)) {
-    const declared = inputNames(spec.stage.inputs);
+    const required = inputNames(spec.stage.inputs);
+    const declared = [...required, ...inputNames(spec.stage.optionalInputs)];
     for (const [name, wire] of Object.entries(spec.inputs ?? {})) {
       if (!declared.includes(name)) throw new UserError(`pipeline "${def.name}": node ${node} wires input "${name}", which stage "${spec.stage.name}" does not declare (it has: ${declared.join(', ') || 'none'})`);
       const { from } = wireSource(wire);
       const upstream = def.nodes[from];
       if (!upstream) throw new UserError(`pipeline "${def.name}": node ${node} input "${name}" comes from unknown node "${from}"`);
-      const unmet = unmetNeeds(upstream.stage, inputNeeds(spec.stage.inputs, name));
+      const unmet = unmetNeeds(upstream.stage, [...inputNeeds(spec.stage.inputs, name), ...inputNeeds(spec.stage.optionalInputs, name)]);
       if (unmet) throw new UserError(`pipeline "${def.name}": node ${node} input "${name}" is wired to node ${from}; it ${unmet}`);
     }
-    for (const name of declared) {
+    for (const name of required) {
       if (!spec.inputs?.[name]) throw new UserError(`pipeline "${def.name}": node ${node} leaves input "${name}" of stage "${spec.stage.name}" unwired`);
     }
     for (const [key, h] of Object.entries(spec.stage.outputs ?? {})) {

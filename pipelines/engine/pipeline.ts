@@ -28,8 +28,11 @@ export interface PipelineDef {
   profiles?: Record<string, Profile>;
   /** The profile used when `--profile` is not given; none when absent. */
   defaultProfile?: string;
-  /** A file of one node's artifact that `run` prints after a successful run (the study's result table). */
-  summary?: { node: string; file: string };
+  /**
+   * A file of one node's artifact that `run` prints after a successful run (the study's answer), and files of the
+   * same artifact whose paths it prints under it (the full report, which a terminal cannot show).
+   */
+  summary?: { node: string; file: string; links?: readonly string[] };
 }
 
 /** A profile: sweeps and params laid over the definition's; `--sweep` and `--set` still win over it. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { artifactRef } from './artifact-ref.ts';
 import { createStageLogger } from './logger.ts';
 import { LOG_FILE } from './manifest.ts';
-import { missingOutputs } from './outputs.ts';
+import { inputNames, missingOutputs } from './outputs.ts';
 import type { Planned } from './plan.ts';
 import type { ArtifactRef, StageSummary } from './stage.ts';
 import type { Store, StoredArtifact } from './store.ts';
@@ -80,6 +80,8 @@ async function build(p: Planned, input: (id: string) => StoredArtifact | undefin
       },
       inputs(name: string) {
         const wired = instance.inputs[name];
+        // An optional input the pipeline left unwired is an empty fan-in, not a mistake.
+        if (wired === undefined && inputNames(instance.stage.optionalInputs).includes(name)) return [];
         if (wired === undefined) throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
         return (Array.isArray(wired) ? wired : [wired]).map(refOf);
       },

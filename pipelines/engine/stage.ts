@@ -86,6 +86,11 @@ export interface StageDef<S extends ParamsSchema = ParamsSchema, R extends Stage
    * reads (`{ pairs: [PAIRS_OUTPUTS.pairs] }`), which lets a wrong wiring fail when the pipeline is planned.
    */
   readonly inputs?: InputsDecl;
+  /**
+   * Inputs a pipeline may leave unwired (a report that covers attacks when the pipeline has an attack node), declared
+   * like `inputs`. An unwired one gives `ctx.inputs(name)` = []; the stage says in its output what it left out.
+   */
+  readonly optionalInputs?: InputsDecl;
   /** What the stage writes into `outDir` (`declareOutputs`); each is checked to exist before the commit. */
   readonly outputs?: OutputHandles;
   /** The stage's own folder (`new URL('.', import.meta.url)`); its files' digest is part of the fingerprint. */

@@ -2,7 +2,17 @@
 import test from 'ava';
 import { appendFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expand } from '../../pipelines/engine/expand.ts';
+import { definePipeline, type StageDef } from '../../pipelines/engine/index.ts';
 import { cli, TOY, toyProject } from '../helpers/toy-project.ts';
+
+/** The toy project's stages, loaded from a fresh copy (their engine import points at this repo's engine). */
+async function toyStages(): Promise<{ annotate: StageDef; source: StageDef }> {
+  const dir = await toyProject();
+  const load = async (name: string) => import(pathToFileURL(join(dir, 'stages', name, 'index.ts')).href);
+  return { annotate: (await load('annotate')).annotateStage, source: (await load('source')).sourceStage };
+}
 
 test('status before and after a run', async (t) => {
   const dir = await toyProject();
@@ -110,4 +120,24 @@ test('a summary node fanned out by a sweep prints each instance\'s summary, head
   const swept = await cli(dir, ['run', '--pipeline', 'pipelines/summarized.ts', '--sweep', 'scale.factor=2,3']);
   t.is(swept.code, 0, swept.stderr);
   t.regex(swept.stdout, /\nscale\[factor=2\]:\n\n[^]*\(scaled\.txt of scale\/[0-9a-f]+\)\n\nscale\[factor=3\]:\n\n[^]*\(scaled\.txt of scale\/[0-9a-f]+\)\n$/);
+});
+
+test('an optional input may stay unwired (the stage sees no artifact), and the summary\'s links print as paths', async (t) => {
+  const dir = await toyProject();
+  const run = await cli(dir, ['run', '--pipeline', 'pipelines/optional.ts']);
+  t.is(run.code, 0, run.stderr);
+  t.regex(run.stdout, /\nextra: not in this pipeline\n\n\(note\.txt of annotate\/([0-9a-f]+)\)\npage\.html: artifacts\/annotate\/\1\/page\.html\n$/);
+  t.notRegex(run.stdout, /missing\.html/, 'a link the artifact does not have is not printed');
+});
+
+test('optional inputs: wired when the pipeline has the node, unknown names still rejected, required ones still required', async (t) => {
+  const { annotate, source } = await toyStages();
+  const wired = expand(definePipeline({ name: 'w', description: '', nodes: { source: { stage: source }, annotate: { stage: annotate, inputs: { base: 'source', extra: 'source' } } } }));
+  t.deepEqual(wired.byNode.get('annotate')![0].inputs, { base: 'source', extra: 'source' });
+  t.throws(() => expand(definePipeline({ name: 'b', description: '', nodes: { source: { stage: source }, annotate: { stage: annotate, inputs: { base: 'source', bogus: 'source' } } } })), {
+    message: /wires input "bogus", which stage "annotate" does not declare \(it has: base, extra\)/,
+  });
+  t.throws(() => expand(definePipeline({ name: 'r', description: '', nodes: { source: { stage: source }, annotate: { stage: annotate, inputs: { extra: 'source' } } } })), {
+    message: /leaves input "base" of stage "annotate" unwired/,
+  });
 });

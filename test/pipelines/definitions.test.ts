@@ -5,9 +5,9 @@ import exportPipeline from '../../pipelines/export.ts';
 import study from '../../pipelines/study.ts';
 import swap from '../../pipelines/swap.ts';
 
-test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train → attack → score, and train → classify, the quick profile by default', (t) => {
+test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train → attack → score, and train → classify, then report, the quick profile by default', (t) => {
   const e = expand(study);
-  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train', 'attack', 'score', 'classify']);
+  t.deepEqual(e.order, ['download', 'pairs', 'batches', 'train', 'attack', 'score', 'classify', 'report']);
   const pairs = e.byNode.get('pairs')![0];
   t.like(pairs.params, { train: 'mlqa-dev', eval: 'xquad-r' });
   // quick: 3 strategies × 2 batch sizes × 3 zipped seeds of batches, one InfoNCE model each, one score over all.
@@ -29,7 +29,11 @@ test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train →
   const classify = e.byNode.get('classify')!;
   t.is(classify.length, 1);
   t.deepEqual(classify[0].inputs, { models: trains.map((i) => i.id), raw: 'download', eval: 'pairs' });
-  t.deepEqual(study.summary, { node: 'score', file: 'summary.md' });
+  // The report is the last node and what the run prints: its summary (the answer) and the paths of the full report.
+  const report = e.byNode.get('report')!;
+  t.is(report.length, 1);
+  t.deepEqual(report[0].inputs, { score: 'score', models: trains.map((i) => i.id), attack: 'attack', classify: 'classify' });
+  t.deepEqual(study.summary, { node: 'report', file: 'summary.md', links: ['report.html', 'report.md'] });
 });
 
 test('study --profile full: batch sizes 16…1024, three seeds zipped over batch order and init', (t) => {
@@ -53,6 +57,7 @@ test('swap: XQuAD in all 11 languages → MLQA-R', (t) => {
   t.is(e.byNode.get('score')![0].inputs.attacks, 'attack');
   t.is((e.byNode.get('attack')![0].inputs.models as string[]).length, 18);
   t.is((e.byNode.get('classify')![0].inputs.models as string[]).length, 18);
+  t.is(e.byNode.get('report')![0].inputs.score, 'score');
 });
 
 test('export: shares the study nodes and fans in every batches branch', (t) => {
