@@ -50,7 +50,9 @@ test('DuckDB reads every table with its partition columns, row counts and types'
   t.regex(log, /Exported \d+ files .* to /);
   const schema = JSON.parse(await readFile(join(out, 'schema.json'), 'utf8'));
   const rows = Object.fromEntries(schema.tables.map((x: { path: string; rows: number }) => [x.path.replace('/', ''), x.rows]));
-  t.is(rows.pairs, 15747);
+  // The study's pairs: 15,747 MLQA dev QA pairs and, by default, 40,000 MUSE dictionary pairs (2,000 per language for
+  // the 10 non-English study languages, both directions).
+  t.is(rows.pairs, 15747 + 40000);
   for (const table of ['pairs', 'candidates', 'queries', 'batches', 'batch_composition']) {
     const [{ n }] = await duck(`SELECT count(*)::INTEGER AS n FROM ${scan(out, table)}`);
     t.is(n, rows[table], table);
@@ -117,16 +119,18 @@ test('SHA256SUMS lists every file with its digest, and the data card names licen
   t.truthy(match, 'YAML front matter');
   const meta = parse(match![1]);
   t.is(meta.license, 'other');
-  t.regex(meta.license_name, /CC-BY-SA-3\.0.*CC-BY-SA-4\.0/);
+  t.regex(meta.license_name, /CC-BY-SA-3\.0.*CC-BY-SA-4\.0.*CC-BY-NC-4\.0/);
   t.deepEqual(meta.language, ['ar', 'de', 'el', 'en', 'es', 'hi', 'ru', 'th', 'tr', 'vi', 'zh']);
   t.deepEqual(meta.size_categories, ['10K<n<100K']);
+  t.true(meta.tags.includes('non-commercial'));
   t.deepEqual(meta.configs.map((c: { config_name: string }) => c.config_name), ['pairs', 'candidates', 'queries', 'batches', 'batch_composition']);
   const schema = JSON.parse(await readFile(join(out, 'schema.json'), 'utf8'));
   t.regex(schema.datasetFingerprint, /^[0-9a-f]{64}$/);
   t.true(card.includes(schema.datasetFingerprint));
   t.regex(card, /arXiv:1910\.07475/);
   t.regex(card, /strategy=mono\/batch_size=32\/seed=0/);
-  t.false(/NON-COMMERCIAL/.test(card), 'the default export holds no CC BY-NC data');
+  // The default study trains on MUSE dictionaries (CC BY-NC 4.0), so its export says so at the top.
+  t.regex(card, /> \*\*NON-COMMERCIAL:\*\* derived from muse \(CC BY-NC 4\.0\)/);
 });
 
 test('an existing export is kept unless --replace; the replacement is byte-identical', async (t) => {
