@@ -8,6 +8,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { isAlive, readOwner } from './owner.ts';
 
 const LOCKS = '.locks';
 
@@ -80,10 +81,10 @@ export async function acquireBuildLock(storeRoot: string, key: string, options: 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     }
-    const owner = await readOwner(p.owner);
+    const owner = await readOwner<Owner>(p.owner);
     if (owner && owner.host === hostname() && owner.pid !== process.pid && !isAlive(owner.pid)) {
       // Same reasoning as the store lock: re-read just before, remove the dead owner file first, then its lock.
-      const again = await readOwner(p.owner);
+      const again = await readOwner<Owner>(p.owner);
       if (!again || again.pid !== owner.pid) continue;
       await rm(p.owner, { force: true });
       await rm(p.lock, { recursive: true, force: true });
@@ -101,24 +102,7 @@ export async function acquireBuildLock(storeRoot: string, key: string, options: 
 /** True while a live process holds the build lock of `key` (a staging folder of that key is then in use). */
 export async function isBuildLocked(storeRoot: string, key: string, options: { staleMs?: number } = {}): Promise<boolean> {
   const p = paths(storeRoot, key);
-  const owner = await readOwner(p.owner);
+  const owner = await readOwner<Owner>(p.owner);
   if (owner && owner.host === hostname() && owner.pid !== process.pid && !isAlive(owner.pid)) return false;
   return lockfile.check(p.target, { lockfilePath: p.lock, stale: Math.max(2000, staleMs(options)), realpath: false }).catch(() => false);
-}
-
-async function readOwner(path: string): Promise<Owner | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as Owner;
-  } catch {
-    return null;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

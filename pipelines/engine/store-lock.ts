@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { EXIT, UserError } from './errors.ts';
+import { isAlive, readOwner } from './owner.ts';
 
 interface Owner {
   pid: number;
@@ -65,12 +66,12 @@ export async function acquireStoreLock(storeRoot: string, options: AcquireOption
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     }
-    const owner = await readOwner(ownerPath);
+    const owner = await readOwner<Owner>(ownerPath);
     if (owner && owner.host === hostname() && owner.pid !== process.pid && !isAlive(owner.pid)) {
       // The holder died without releasing: take the lock over. Re-read the owner just before, so two waiters
       // recovering at once do not remove each other's fresh lock; remove the dead owner file first, so nobody
       // mistakes the next holder (before it writes its own) for the dead one.
-      const again = await readOwner(ownerPath);
+      const again = await readOwner<Owner>(ownerPath);
       if (!again || again.pid !== owner.pid) continue;
       await rm(ownerPath, { force: true });
       // proper-lockfile only unlocks locks this process holds; the dead holder's lock is a plain folder.
@@ -90,22 +91,5 @@ export async function acquireStoreLock(storeRoot: string, options: AcquireOption
       told = true;
     }
     await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function readOwner(path: string): Promise<Owner | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as Owner;
-  } catch {
-    return null;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

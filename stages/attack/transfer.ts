@@ -2,9 +2,8 @@
 // sweep with score's code, plus the clean sample on the target. The target's pool vectors are the ones embedded
 // while it was attacked (kept on disk between the two passes, so memory holds one pool at a time).
 import { tf, type LoadedEncoder } from '../train/index.ts';
-import { querySubset, type EvalSet, type ScoreBlock } from '../score/index.ts';
+import { embeddedQueryScorer, querySubset, type EvalSet } from '../score/index.ts';
 import { headlineOf, positiveRanks } from './ranks.ts';
-import { embed } from '../train/index.ts';
 
 export interface TransferRow {
   source: string;
@@ -12,20 +11,6 @@ export interface TransferRow {
   recipe: 'greedy' | 'clean';
   metric: string;
   value: number;
-}
-
-/** A ScoreBlock for `queryTexts` on a pool given as vectors: the same product score's densePool computes. */
-async function vectorScorer(model: LoadedEncoder, candT: tf.Tensor2D, queryTexts: readonly string[]): Promise<ScoreBlock> {
-  const dim = model.config.outDim;
-  const queries = (await embed(model, queryTexts)).vectors;
-  return (from, count, out) => {
-    const block = tf.tidy(() => tf.matMul(tf.tensor2d(queries.subarray(from * dim, (from + count) * dim), [count, dim]), candT));
-    try {
-      out.set(block.dataSync() as Float32Array);
-    } finally {
-      block.dispose();
-    }
-  };
 }
 
 /**
@@ -44,7 +29,7 @@ export async function transferRowsFor(
   const candT = tf.tidy(() => tf.transpose(tf.tensor2d(target.poolVectors, [nCand, dim])) as tf.Tensor2D);
   try {
     const measure = async (texts: readonly string[]) =>
-      headlineOf((await positiveRanks(querySubset(data, sample.ids, texts), await vectorScorer(target.model, candT, texts), sample.positives, block)).metrics);
+      headlineOf((await positiveRanks(querySubset(data, sample.ids, texts), await embeddedQueryScorer(target.model, candT, texts), sample.positives, block)).metrics);
     const clean = await measure(sample.texts);
     const rows: TransferRow[] = [];
     for (const source of sources) {

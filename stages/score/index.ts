@@ -227,5 +227,5 @@ export { METRICS_SCHEMA, RANKS_SCHEMA, retrieverColumns } from './schema.ts';
 export type { RetrieverInfo, RetrieverKind, Headline } from './summary.ts';
 export { evaluate, type EvalSet, type RetrieverMetrics, type ScoreBlock } from './evaluate.ts';
 export { loadEvalSet } from './eval-set.ts';
-export { densePool, type DensePool } from './retrievers.ts';
+export { densePool, embeddedQueryScorer, type DensePool } from './retrievers.ts';
 export { ATTACK_QUERY_SETS, loadAttackedQueries, querySubset, QUERY_SETS_SCHEMA, type AttackedQuerySet } from './attacked.ts';

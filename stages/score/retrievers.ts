@@ -38,15 +38,7 @@ export async function densePool(model: LoadedEncoder, candidateTexts: readonly s
     vectors: cand.vectors,
     featureless: cand.featureless,
     async scorer(queryTexts) {
-      const queries = (await embed(model, queryTexts)).vectors;
-      return (from, count, out) => {
-        const block = tf.tidy(() => tf.matMul(tf.tensor2d(queries.subarray(from * dim, (from + count) * dim), [count, dim]), candT));
-        try {
-          out.set(block.dataSync() as Float32Array);
-        } finally {
-          block.dispose();
-        }
-      };
+      return embeddedQueryScorer(model, candT, queryTexts);
     },
     dispose: () => candT.dispose(),
   };
@@ -69,5 +61,22 @@ export function bm25Pool(candidateTexts: readonly string[], params: Bm25Params):
   const nCand = candidateTexts.length;
   return (queryTexts) => (from, count, out) => {
     for (let i = 0; i < count; i++) index.score(queryTexts[from + i], out.subarray(i * nCand, (i + 1) * nCand));
+  };
+}
+
+/**
+ * A ScoreBlock for `queryTexts` against a pool held as its transposed vectors (`candT`, dim × pool): the queries are
+ * embedded once, and each block of them is one matrix product. What densePool's scorer and attack's transfer use.
+ */
+export async function embeddedQueryScorer(model: LoadedEncoder, candT: tf.Tensor2D, queryTexts: readonly string[]): Promise<ScoreBlock> {
+  const dim = model.config.outDim;
+  const queries = (await embed(model, queryTexts)).vectors;
+  return (from, count, out) => {
+    const block = tf.tidy(() => tf.matMul(tf.tensor2d(queries.subarray(from * dim, (from + count) * dim), [count, dim]), candT));
+    try {
+      out.set(block.dataSync() as Float32Array);
+    } finally {
+      block.dispose();
+    }
   };
 }
