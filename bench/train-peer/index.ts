@@ -1,7 +1,7 @@
 // PyTorch CPU peer for the training benchmark: writes batches in the peer's input format, makes sure Debian's
 // python3-torch is there, and runs bench/train-peer/peer.py on one variant (dense Adam or SparseAdam) to get
 // the pairs/s, peak RSS and final loss that the TF.js side is compared against. See README.md.
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -4,7 +4,7 @@
 // proper-lockfile gives the atomic mkdir lock and mtime refreshes; the owner file beside it lets a process on the
 // same host take over a dead holder's lock at once (its pid is gone) instead of after the staleness period, which
 // remains the rule across hosts.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { CliCommand, CommandContext } from './commands.ts';
 import { EXIT, UserError } from './errors.ts';
 import type { ExpandOptions } from './expand.ts';
@@ -21,7 +21,7 @@ import {
 } from './operations.ts';
 import { parseCliValue } from './params.ts';
 import type { PipelineDef } from './pipeline.ts';
-import { nodeArtifact, nodeArtifacts, publish } from './publish.ts';
+import { nodeArtifacts, publish } from './publish.ts';
 import { createReporter } from './reporter.ts';
 import type { Executor } from './executor.ts';
 

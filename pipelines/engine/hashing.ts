@@ -2,8 +2,8 @@
 // files (for fingerprints). A stat cache keeps a no-op rerun from rehashing unchanged files.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { LOG_FILE, MANIFEST_FILE, type FileEntry } from './manifest.ts';
 import { writeFileAtomic } from './atomic.ts';
 

@@ -1,7 +1,7 @@
 // The lock file (`hybrid-xlr.lock.json`, committed by users like `dvc.lock`): which fingerprint each node of
 // each pipeline produced in its last run, with the full record, so `status` can explain staleness and `gc` knows
 // what to keep.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { UserError } from './errors.ts';

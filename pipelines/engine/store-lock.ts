@@ -1,7 +1,7 @@
 // One writer at a time on a store: a second `npm run pipeline` either waits (--wait) or exits with a clear
 // message. proper-lockfile gives an atomic mkdir lock; we add an owner file so a lock left by a killed run
 // (SIGKILL, power loss) is recognised at once by its dead pid instead of after a long staleness timeout.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';

@@ -2,7 +2,7 @@
 // `Store` is the interface the engine uses (a shared or remote store can implement it later); `LocalStore`
 // keeps artifacts on the local filesystem and builds them in `<root>/.tmp/` so the final rename is atomic.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { acquireBuildLock, isBuildLocked, type BuildLock, type BuildLockOptions } from './build-lock.ts';
 import { hashFolderFiles, sha256File } from './hashing.ts';

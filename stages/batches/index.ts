@@ -1,6 +1,5 @@
 // Stage `batches`: materialises the exact sequence of training batches (Arrow for the training loop, Parquet for
 // everyone else) for one sampling strategy, batch size and seed, so training is a pure function of this artifact.
-import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage } from '../../pipelines/engine/index.ts';
 import { PAIRS_OUTPUTS } from '../pairs/index.ts';

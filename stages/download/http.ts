@@ -2,7 +2,7 @@
 // in mundane ways (resets, 503s, stalls, proxies); each is handled here so stage code can treat a download as
 // "the right bytes at `dest`, or a clear error and nothing at `dest`".
 import { createHash, type Hash } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
 import { DEFAULT_BACKOFF, backoffDelay, jitterRandom, parseRetryAfter, sleep, type BackoffOptions } from './backoff.ts';
 import { commitFile } from '../../pipelines/engine/index.ts';

@@ -1,6 +1,6 @@
 // Fetch one dataset from its official location (or a mirror with the same paths) into the artifact. Each registry
 // location kind has its own route to the same end: `<outDir>/<dataset>/<file>` holding exactly the registered bytes.
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { download, type DownloadOptions } from './http.ts';

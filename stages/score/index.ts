@@ -3,7 +3,6 @@
 // queries and, with an attack input, on each attacked query set. Writes metrics.json, metrics.parquet (a query_set
 // column), ranks.parquet (clean queries) and summary.md (the study's table and the robustness table).
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
 import { outputPath } from '../common/table-outputs.ts';

@@ -1,7 +1,7 @@
 // Checkpoints of a training run: the model in TF.js layout plus every optimizer and momentum array, so a run killed
 // at any moment resumes from the last checkpoint and ends with the same weights as a run never interrupted. A
 // checkpoint is written into a `.partial` folder and renamed into place: a half-written one is never picked up.
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EncoderConfig } from './encoder.ts';
 import { loadEncoder, saveEncoder } from './model-io.ts';
