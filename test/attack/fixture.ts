@@ -5,10 +5,9 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStage } from '../../pipelines/engine/testing.ts';
-import { writeArrow } from '../../stages/common/tables.ts';
-import { CANDIDATES_SCHEMA, QUERIES_SCHEMA } from '../../stages/pairs/schema.ts';
 import { trainStage } from '../../stages/train/index.ts';
 import { SMALL, syntheticBatches, syntheticDev } from '../train/fixture.ts';
+import { writeToyEvalSet } from '../helpers/eval-set.ts';
 
 // Per topic: [en, de, ru, el, th] words.
 const TOPICS = [
@@ -41,40 +40,14 @@ export interface EvalOptions {
 }
 
 /** A pairs-like folder: candidates.arrow and queries.arrow, every question relevant in every language. */
-export async function evalSet(options: EvalOptions = {}): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'hxlr-attack-eval-'));
-  const cand = { candidate_id: [] as string[], lang: [] as string[], article_id: [] as string[], article_index: [] as number[], paragraph_index: [] as number[], sentence_index: [] as number[], start: [] as number[], end: [] as number[], text: [] as string[] };
-  const q = { query_id: [] as string[], question_id: [] as string[], lang: [] as string[], question: [] as string[], answer: [] as string[], article_id: [] as string[], own_candidate_id: [] as string[], relevant_ids: [] as string[][] };
-  LANGS.forEach((lang, li) => {
-    TOPICS.forEach((topic, i) => {
-      const text = SENTENCE[lang](topic[li], i);
-      cand.candidate_id.push(`toy/${lang}/0/${i}/0`);
-      cand.lang.push(lang);
-      cand.article_id.push('toy:a');
-      cand.article_index.push(0);
-      cand.paragraph_index.push(i);
-      cand.sentence_index.push(0);
-      cand.start.push(0);
-      cand.end.push(text.length);
-      cand.text.push(text);
-    });
+export function evalSet(options: EvalOptions = {}): Promise<string> {
+  return writeToyEvalSet({
+    tag: 'attack',
+    langs: LANGS,
+    topics: TOPICS.length,
+    sentence: (lang, li, i) => SENTENCE[lang](TOPICS[i][li], i),
+    question: (lang, li, i) => (lang === 'en' && i === 0 && options.firstQuestion !== undefined ? options.firstQuestion : QUESTION[lang](TOPICS[i][li])),
   });
-  LANGS.forEach((lang, li) => {
-    TOPICS.forEach((topic, i) => {
-      q.query_id.push(`q${i}/${lang}`);
-      q.question_id.push(`q${i}`);
-      q.lang.push(lang);
-      q.question.push(lang === 'en' && i === 0 && options.firstQuestion !== undefined ? options.firstQuestion : QUESTION[lang](topic[li]));
-      q.answer.push(`${i}`);
-      q.article_id.push('toy:a');
-      q.own_candidate_id.push(`toy/${lang}/0/${i}/0`);
-      q.relevant_ids.push(LANGS.map((l) => `toy/${l}/0/${i}/0`));
-    });
-  });
-  const ints = (xs: number[]) => Int32Array.from(xs);
-  await writeArrow(join(dir, 'candidates.arrow'), CANDIDATES_SCHEMA, { ...cand, article_index: ints(cand.article_index), paragraph_index: ints(cand.paragraph_index), sentence_index: ints(cand.sentence_index), start: ints(cand.start), end: ints(cand.end) });
-  await writeArrow(join(dir, 'queries.arrow'), QUERIES_SCHEMA, q);
-  return dir;
 }
 
 /** A download-like folder with MUSE en-de and en-ru (with an identity entry, which must be dropped). */

@@ -1,14 +1,12 @@
 // Per-query values recomputed from ranks.parquet: hand-computed cases, seed averaging, and agreement with the score
 // stage's own metrics.parquet on a real score run (BM25 and the untrained encoder on a small three-language pool).
 import test from 'ava';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStage } from '../../pipelines/engine/testing.ts';
-import { readParquet, writeArrow } from '../../stages/common/tables.ts';
-import { CANDIDATES_SCHEMA, QUERIES_SCHEMA } from '../../stages/pairs/schema.ts';
+import { readParquet } from '../../stages/common/tables.ts';
 import { meanOverSeeds, perQueryValues, questionOf, queryValuesKey, type RankColumns } from '../../stages/report/per-query.ts';
 import { scoreStage } from '../../stages/score/index.ts';
+import { writeToyEvalSet } from '../helpers/eval-set.ts';
 
 test('AP@20, mono and cross R@1 of one query from its relevant candidates\' ranks', (t) => {
   // Query q/en with answers in en (rank 2 overall, 1 in English), de (rank 5, 1 in German), es (rank 40, 7 in Spanish).
@@ -53,37 +51,16 @@ const TOPICS = [
 ];
 const LANGS = ['en', 'de', 'es'];
 
-async function evalSet(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'hxlr-report-eval-'));
-  const cand = { candidate_id: [] as string[], lang: [] as string[], article_id: [] as string[], article_index: [] as number[], paragraph_index: [] as number[], sentence_index: [] as number[], start: [] as number[], end: [] as number[], text: [] as string[] };
-  const q = { query_id: [] as string[], question_id: [] as string[], lang: [] as string[], question: [] as string[], answer: [] as string[], article_id: [] as string[], own_candidate_id: [] as string[], relevant_ids: [] as string[][] };
+function evalSet(): Promise<string> {
   const templates = [(w: string, i: number) => `The ${w} stands near the old town ${i}.`, (w: string, i: number) => `Der ${w} liegt bei der Altstadt ${i}.`, (w: string, i: number) => `El ${w} está cerca del casco antiguo ${i}.`];
   const questions = [(w: string) => `where is the ${w}?`, (w: string) => `wo ist der ${w}?`, (w: string) => `dónde está el ${w}?`];
-  LANGS.forEach((lang, li) => {
-    TOPICS.forEach((topic, i) => {
-      const text = templates[li](topic[li], i);
-      cand.candidate_id.push(`toy/${lang}/0/${i}/0`);
-      cand.lang.push(lang);
-      cand.article_id.push('toy:a');
-      cand.article_index.push(0);
-      cand.paragraph_index.push(i);
-      cand.sentence_index.push(0);
-      cand.start.push(0);
-      cand.end.push(text.length);
-      cand.text.push(text);
-      q.query_id.push(`q${i}/${lang}`);
-      q.question_id.push(`q${i}`);
-      q.lang.push(lang);
-      q.question.push(questions[li](topic[li]));
-      q.answer.push(`${i}`);
-      q.article_id.push('toy:a');
-      q.own_candidate_id.push(`toy/${lang}/0/${i}/0`);
-      q.relevant_ids.push(LANGS.map((l) => `toy/${l}/0/${i}/0`));
-    });
+  return writeToyEvalSet({
+    tag: 'report',
+    langs: LANGS,
+    topics: TOPICS.length,
+    sentence: (_lang, li, i) => templates[li](TOPICS[i][li], i),
+    question: (_lang, li, i) => questions[li](TOPICS[i][li]),
   });
-  await writeArrow(join(dir, 'candidates.arrow'), CANDIDATES_SCHEMA, { ...cand, article_index: Int32Array.from(cand.article_index), paragraph_index: Int32Array.from(cand.paragraph_index), sentence_index: Int32Array.from(cand.sentence_index), start: Int32Array.from(cand.start), end: Int32Array.from(cand.end) });
-  await writeArrow(join(dir, 'queries.arrow'), QUERIES_SCHEMA, q);
-  return dir;
 }
 
 test('the mean of the per-query values equals score\'s own mAP@20 (micro) and mono/cross R@1 (macro) on a real score run', async (t) => {

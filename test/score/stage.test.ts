@@ -3,57 +3,31 @@
 // reruns, and clear errors for a broken evaluation set.
 import test from 'ava';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStage } from '../../pipelines/engine/testing.ts';
-import { writeArrow } from '../../stages/common/tables.ts';
-import { CANDIDATES_SCHEMA, QUERIES_SCHEMA } from '../../stages/pairs/schema.ts';
 import { scoreStage } from '../../stages/score/index.ts';
 import { loadEncoder, saveEncoder } from '../../stages/train/model-io.ts';
 import { trainStage } from '../../stages/train/index.ts';
 import { SMALL, syntheticBatches, syntheticDev } from '../train/fixture.ts';
+import { candidateId, writeToyEvalSet } from '../helpers/eval-set.ts';
 
 const TOPICS = [
   ['river', 'Fluss'], ['mountain', 'Berg'], ['city', 'Stadt'], ['music', 'Musik'], ['king', 'König'], ['bridge', 'Brücke'],
 ];
 
 /** A pairs-like artifact folder: 6 sentences per language (en, de), 6 questions per language, answers in both. */
-async function evalSet(options: { brokenRelevant?: boolean; report?: unknown } = {}): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'hxlr-score-eval-'));
-  const cand = { candidate_id: [] as string[], lang: [] as string[], article_id: [] as string[], article_index: [] as number[], paragraph_index: [] as number[], sentence_index: [] as number[], start: [] as number[], end: [] as number[], text: [] as string[] };
-  const q = { query_id: [] as string[], question_id: [] as string[], lang: [] as string[], question: [] as string[], answer: [] as string[], article_id: [] as string[], own_candidate_id: [] as string[], relevant_ids: [] as string[][] };
-  const langs = ['en', 'de'];
-  langs.forEach((lang, li) => {
-    TOPICS.forEach((topic, i) => {
-      const text = li === 0 ? `The ${topic[0]} is near the old town ${i}.` : `Der ${topic[1]} liegt bei der Altstadt ${i}.`;
-      cand.candidate_id.push(`toy/${lang}/0/${i}/0`);
-      cand.lang.push(lang);
-      cand.article_id.push('toy:a');
-      cand.article_index.push(0);
-      cand.paragraph_index.push(i);
-      cand.sentence_index.push(0);
-      cand.start.push(0);
-      cand.end.push(text.length);
-      cand.text.push(text);
-    });
+function evalSet(options: { brokenRelevant?: boolean; report?: unknown } = {}): Promise<string> {
+  return writeToyEvalSet({
+    tag: 'score',
+    langs: ['en', 'de'],
+    topics: TOPICS.length,
+    sentence: (_lang, li, i) => (li === 0 ? `The ${TOPICS[i][0]} is near the old town ${i}.` : `Der ${TOPICS[i][1]} liegt bei der Altstadt ${i}.`),
+    question: (_lang, li, i) => (li === 0 ? `where is the ${TOPICS[i][0]}?` : `wo ist der ${TOPICS[i][1]}?`),
+    relevant: (i) => (options.brokenRelevant && i === 2 ? [candidateId('en', i), 'toy/de/9/9/9'] : [candidateId('en', i), candidateId('de', i)]),
+    report: options.report,
   });
-  langs.forEach((lang, li) => {
-    TOPICS.forEach((topic, i) => {
-      q.query_id.push(`q${i}/${lang}`);
-      q.question_id.push(`q${i}`);
-      q.lang.push(lang);
-      q.question.push(li === 0 ? `where is the ${topic[0]}?` : `wo ist der ${topic[1]}?`);
-      q.answer.push(`${i}`);
-      q.article_id.push('toy:a');
-      q.own_candidate_id.push(`toy/${lang}/0/${i}/0`);
-      q.relevant_ids.push(options.brokenRelevant && i === 2 ? [`toy/en/0/${i}/0`, 'toy/de/9/9/9'] : [`toy/en/0/${i}/0`, `toy/de/0/${i}/0`]);
-    });
-  });
-  await writeArrow(join(dir, 'candidates.arrow'), CANDIDATES_SCHEMA, { ...cand, article_index: Int32Array.from(cand.article_index), paragraph_index: Int32Array.from(cand.paragraph_index), sentence_index: Int32Array.from(cand.sentence_index), start: Int32Array.from(cand.start), end: Int32Array.from(cand.end) });
-  await writeArrow(join(dir, 'queries.arrow'), QUERIES_SCHEMA, q);
-  if (options.report !== undefined) await writeFile(join(dir, 'report.json'), JSON.stringify(options.report));
-  return dir;
 }
 
 let trained: Promise<string> | undefined;
