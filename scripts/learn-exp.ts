@@ -104,7 +104,7 @@ let summary: unknown;
 if (verb === 'batches') {
   ({ summary } = await runStage(batchesStage, { inputs: { pairs: values.pairs! }, outDir: out, params: sets() }));
 } else if (verb === 'train') {
-  ({ summary } = await runStage(trainStage, { inputs: { batches: values.batches!, dev: values.dev! }, outDir: out, params: { checkpointEvery: 0, ...sets() } }));
+  ({ summary } = await runStage(trainStage, { inputs: { batches: values.batches!, dev: values.dev! }, outDir: out, params: { checkpointEvery: 0, checkpointSeconds: 0, ...sets() } }));
   const s = summary as { dev: { history: unknown[] }; seconds: number; lossFirst: number; lossLast: number };
   process.stdout.write(`${JSON.stringify({ seconds: s.seconds, lossFirst: s.lossFirst, lossLast: s.lossLast, dev: s.dev.history })}\n`);
 } else if (verb === 'score') {

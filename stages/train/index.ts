@@ -50,7 +50,12 @@ const params = z.object({
     .min(0)
     .default(0)
     .describe('early stopping: stop after this many dev evaluations (one per epoch) without a better dev mAP@20 (0: never stop early)'),
-  checkpointEvery: z.number().int().min(0).default(200).describe('steps between checkpoints (0: none)'),
+  checkpointEvery: z.number().int().min(0).default(0).describe('also checkpoint every this many steps (0: only by time)'),
+  checkpointSeconds: z
+    .number()
+    .min(0)
+    .default(60)
+    .describe('checkpoint once this many seconds have passed since the last one (0: only by steps; both 0: never)'),
   rowKernel: z.enum(['wasm', 'js']).default('wasm').describe('per-row loops (pooling, scatter, sparse Adam): WASM SIMD kernel, or plain JS (same bits, slower)'),
   rowKernelThreads: z.union([z.literal(1), z.literal(2)]).default(2).describe('threads for the row kernel\'s SparseAdam: 2 splits the rows with a worker (same bits)'),
   seed: z.number().int().default(0),
@@ -118,7 +123,7 @@ export const trainStage = defineStage({
   // Which backend runs matters (float results differ), and the env records the one that will; how often state is
   // saved does not change the result (a resumed run equals an uninterrupted one).
   // The row kernel gives the same bits as the JS loops (tested), so it is a runtime choice too.
-  runtimeParams: ['backend', 'checkpointEvery', 'rowKernel', 'rowKernelThreads'],
+  runtimeParams: ['backend', 'checkpointEvery', 'checkpointSeconds', 'rowKernel', 'rowKernelThreads'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
   extraSources: [...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
@@ -199,7 +204,15 @@ export const trainStage = defineStage({
 
       let trainSeconds = 0;
       let pairsTrained = 0;
-      const checkpoint = () => writeCheckpoint(ctx.checkpointDir, meta, state, { curve, dev });
+      // By time as well as by steps: a checkpoint writes the table and its Adam moments (hundreds of MiB, fsynced),
+      // so a fixed step interval costs a short run more than its training (B = 32 on the quick profile: one every
+      // 1.2 s), and a long run's worth of lost work is what matters, not its step count.
+      const checkpointing = p.checkpointEvery > 0 || p.checkpointSeconds > 0;
+      let lastCheckpoint = performance.now();
+      const checkpoint = async () => {
+        await writeCheckpoint(ctx.checkpointDir, meta, state, { curve, dev });
+        lastCheckpoint = performance.now();
+      };
       const evaluate = (epoch: number): DevPoint => {
         const m = evaluateDev(devSet, trainer.embed(devBags, devQ), trainer.embed(devBags, devP), p.outDim);
         const point = { step: state.step, epoch, ...roundMetrics(m) };
@@ -215,7 +228,7 @@ export const trainStage = defineStage({
       while (state.step < stopAt) {
         if (ctx.signal.aborted) {
           // Stopped (Ctrl-C or a failure elsewhere): keep what was learnt, so the next run resumes here.
-          if (p.checkpointEvery > 0 && state.step > resumedFromStep) await checkpoint();
+          if (checkpointing && state.step > resumedFromStep) await checkpoint();
           ctx.signal.throwIfAborted();
         }
         const b = state.step;
@@ -249,7 +262,9 @@ export const trainStage = defineStage({
             ctx.log.info(`early stop at step ${state.step}: dev mAP@20 not better for ${p.patience} evaluation(s)`);
           }
         }
-        if (p.checkpointEvery > 0 && state.step % p.checkpointEvery === 0 && state.step < total) {
+        const byStep = p.checkpointEvery > 0 && state.step % p.checkpointEvery === 0;
+        const byTime = p.checkpointSeconds > 0 && performance.now() - lastCheckpoint >= p.checkpointSeconds * 1000;
+        if ((byStep || byTime) && state.step < total) {
           await checkpoint();
           ctx.log.info(`checkpoint at step ${state.step}`);
         }

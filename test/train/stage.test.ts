@@ -127,7 +127,7 @@ function runChild(args: string[], onCheckpoint?: (kill: () => void) => void): Pr
 
 test('a run killed with SIGKILL resumes from its last checkpoint and ends with the same weights', async (t) => {
   const batches = await syntheticBatches(300, 16);
-  const params = { ...SMALL, loss: 'albef', queueSize: 32, checkpointEvery: 20 };
+  const params = { ...SMALL, loss: 'albef', queueSize: 32, checkpointEvery: 20, checkpointSeconds: 0 };
   const checkpoints = await mkdtemp(join(tmpdir(), 'hxlr-train-ckpt-'));
   const killedOut = await mkdtemp(join(tmpdir(), 'hxlr-train-killed-'));
   let sawCheckpoint = false;
@@ -158,4 +158,17 @@ test('a run killed with SIGKILL resumes from its last checkpoint and ends with t
     curve.rows.map((r: { loss: number }) => r.loss),
     JSON.parse(await readFile(join(straight.outDir, 'curve.json'), 'utf8')).rows.map((r: { loss: number }) => r.loss),
   );
+});
+
+test('checkpoints by time as well as by steps, and never when both intervals are 0', async (t) => {
+  const batches = await syntheticBatches(12, 16);
+  const ckpts = async (params: Record<string, unknown>) => {
+    const checkpointDir = await mkdtemp(join(tmpdir(), 'hxlr-train-ckpt-'));
+    await runStage(trainStage, { inputs: { batches, dev: await dev() }, checkpointDir, params: { ...SMALL, ...params } });
+    return (await readdir(checkpointDir)).filter((n) => /^ckpt-\d+$/.test(n));
+  };
+  // A due time after every step: the last checkpoint is the step before the end (none is written at the end).
+  t.deepEqual(await ckpts({ checkpointEvery: 0, checkpointSeconds: 1e-9 }), ['ckpt-000000011']);
+  t.deepEqual(await ckpts({ checkpointEvery: 5, checkpointSeconds: 0 }), ['ckpt-000000010']);
+  t.deepEqual(await ckpts({ checkpointEvery: 0, checkpointSeconds: 0 }), []);
 });
