@@ -29,7 +29,10 @@ const params = z.object({
   words: z.boolean().default(true).describe('whole words as features, besides their n-grams'),
   dim: z.number().int().min(2).max(4096).default(128).describe('embedding table width'),
   outDim: z.number().int().min(2).max(4096).default(128).describe('output vector width'),
-  pooling: z.enum(['mean', 'sqrtn']).default('mean'),
+  pooling: z
+    .enum(['mean', 'sqrtn'])
+    .default('sqrtn')
+    .describe('bag of feature rows → one vector: mean, or sum / √count (the default: higher dev mAP@20 for all six quick configurations)'),
   lr: z.number().positive().max(10).default(1e-3).describe('peak learning rate of the dense layer (and a learnt temperature)'),
   tableLr: z.number().positive().max(10).default(0.02).describe('peak learning rate of the embedding table (SparseAdam; rows start N(0, 1)): 20× the dense lr, chosen on the dev split'),
   warmupSteps: z.number().int().min(0).default(0),
