@@ -1,5 +1,6 @@
 // Experiment driver for the training study (issue 13), outside the engine so that editing the train stage's source
 // does not invalidate every cached run: each verb runs one stage through `runStage` on plain folders.
+//   pairs   --raw DIR --out DIR [--set k=v ...]                   the pairs stage on a download artifact
 //   batches --pairs DIR --out DIR [--set k=v ...]                 the batches stage on a pairs artifact
 //   train   --batches DIR --dev DIR --out DIR [--set k=v ...]     the train stage (dev = the pairs artifact)
 //   score   --eval DIR --out DIR [--baselines] MODEL_DIR...       the score stage; prints one line per retriever
@@ -12,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { runStage } from '../pipelines/engine/testing.ts';
 import { batchesStage } from '../stages/batches/index.ts';
+import { pairsStage } from '../stages/pairs/index.ts';
 import { scoreStage } from '../stages/score/index.ts';
 import { trainStage } from '../stages/train/index.ts';
 
@@ -20,6 +22,7 @@ const { values, positionals } = parseArgs({
   args: rest,
   allowPositionals: true,
   options: {
+    raw: { type: 'string' },
     pairs: { type: 'string' },
     batches: { type: 'string' },
     dev: { type: 'string' },
@@ -101,7 +104,9 @@ const { mkdir } = await import('node:fs/promises');
 await mkdir(out, { recursive: true });
 const began = performance.now();
 let summary: unknown;
-if (verb === 'batches') {
+if (verb === 'pairs') {
+  ({ summary } = await runStage(pairsStage, { inputs: { raw: values.raw! }, outDir: out, params: sets() }));
+} else if (verb === 'batches') {
   ({ summary } = await runStage(batchesStage, { inputs: { pairs: values.pairs! }, outDir: out, params: sets() }));
 } else if (verb === 'train') {
   ({ summary } = await runStage(trainStage, { inputs: { batches: values.batches!, dev: values.dev! }, outDir: out, params: { checkpointEvery: 0, checkpointSeconds: 0, ...sets() } }));
