@@ -160,14 +160,17 @@ function dictionaryLanguages(pairs: any): string[] {
 test('MUSE alignment by default: every training and evaluation language with a dictionary, the evaluation data still unseen', async (t) => {
   const { pairs } = await tables((await run({ workers: 2, alignmentMaxPerLanguage: 50 })).outDir);
   t.deepEqual(dictionaryLanguages(pairs), ['ar', 'de', 'el', 'es', 'hi', 'ru', 'th', 'tr', 'vi', 'zh']);
-  t.is(pairs.source.filter((s: string) => s === 'dictionary').length, 10 * 50 * 2);
+  // One row per entry by default (alignmentDirections "en-xx"): the English word is the query.
+  const dictRows = pairs.source.map((s: string, i: number) => (s === 'dictionary' ? i : -1)).filter((i: number) => i >= 0);
+  t.is(dictRows.length, 10 * 50);
+  t.true(dictRows.every((i: number) => pairs.question_lang[i] === 'en' && pairs.passage_lang[i] !== 'en'));
   // QA rows are unchanged: still only the 7 MLQA languages.
   const qaLangs = new Set(pairs.question_lang.filter((_: string, i: number) => pairs.source[i] === 'qa'));
   t.deepEqual([...qaLangs].sort(), [...MLQA_LANGS].sort());
 });
 
-test('MUSE alignment pairs with alignmentLanguages "train": training languages only, no identity pairs, capped, all in train', async (t) => {
-  const { pairs, report } = await tables((await run({ workers: 2, alignment: 'muse', alignmentLanguages: 'train', alignmentMaxPerLanguage: 50 })).outDir);
+test('MUSE alignment pairs with alignmentLanguages "train" both ways: training languages only, no identity pairs, capped, all in train', async (t) => {
+  const { pairs, report } = await tables((await run({ workers: 2, alignment: 'muse', alignmentLanguages: 'train', alignmentMaxPerLanguage: 50, alignmentDirections: 'both' })).outDir);
   const dict = pairs.source.map((s: string, i: number) => (s === 'dictionary' ? i : -1)).filter((i: number) => i >= 0);
   t.is(dict.length, 6 * 50 * 2);
   const langs = new Set<string>();

@@ -36,7 +36,7 @@ test('trains on the batches in order: model folder, curve in DuckDB, a summary t
   t.true(summary.finalInBatchAccuracy > 0.5, `in-batch accuracy ${summary.finalInBatchAccuracy}`);
 
   const model = await loadEncoder(join(outDir, 'model'));
-  t.deepEqual(model.config, { buckets: 4096, dim: 16, outDim: 16, pooling: 'mean' });
+  t.deepEqual(model.config, { buckets: 4096, dim: 16, outDim: 16, pooling: 'sqrtn' });
   t.is(model.tokenizer.config.buckets, 4096);
   t.is(model.weights.table.length, 4096 * 16);
   t.is(model.metadata.loss, 'infonce');
