@@ -236,7 +236,7 @@ function binomial(n: number, k: number): number {
 function limitations(ctx: AnswerContext, minSeeds: number): string {
   const parts: string[] = [];
   parts.push(
-    'The encoders are trained from scratch (hashed word and character n-gram features, mean pooling, two epochs on MLQA dev question–answer pairs), far below pretrained multilingual encoders, so the effects concern this small model class and may not carry to XLM-R or LaBSE scale.',
+    'The encoders are trained from scratch (hashed word and character n-gram features, no pretraining; cross-lingual alignment comes only from the training pairs and dictionaries), far below pretrained multilingual encoders, so the effects concern this small model class and may not carry to XLM-R or LaBSE scale.',
   );
   if (minSeeds < 3) {
     parts.push(
