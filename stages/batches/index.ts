@@ -14,7 +14,14 @@ const params = z.object({
   strategy: z.enum(['mono', 'cross', 'hybrid']).default('hybrid').describe('which pairs a batch may hold'),
   batchSize: z.number().int().min(8).max(4096).default(128),
   alpha: z.number().min(0).max(1).default(0.5).describe('hybrid: probability that a batch is monolingual'),
-  epochs: z.number().int().min(1).max(1000).default(2),
+  epochs: z.number().int().min(1).max(1000).default(2).describe("epochs of the strategy's batches (after any warm-up)"),
+  dictionary: z
+    .enum(['warmup', 'mixed'])
+    .default('warmup')
+    .describe(
+      'dictionary pairs: "warmup" trains on them first, in cross-lingual batches shared by every strategy, then on the QA pairs in the strategy\'s batches; "mixed" puts them in the cross-lingual pool with the QA pairs (so mono batches never see them)',
+    ),
+  warmupEpochs: z.number().int().min(1).max(1000).default(1).describe('dictionary "warmup": epochs over the dictionary pairs'),
   dropLast: z.boolean().default(true).describe('drop the last partial batch of each pool in each epoch'),
   split: z.enum(['train', 'dev']).default('train'),
   seed: z.number().int().default(0),
@@ -30,6 +37,9 @@ export interface BatchesSummary {
   batchSize: number;
   alpha: number;
   epochs: number;
+  dictionary: BatchesParams['dictionary'];
+  /** Warm-up epochs that ran: 0 with dictionary "mixed" or when the pairs have no dictionary rows. */
+  warmupEpochs: number;
   dropLast: boolean;
   split: BatchesParams['split'];
   seed: number;
@@ -55,7 +65,7 @@ export const batchesStage = defineStage({
   extraSources: [...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
   async run(ctx): Promise<BatchesSummary> {
     const { columns } = await readArrow(ctx.input('pairs').output(PAIRS_OUTPUTS.pairs));
-    const pairs = pickPairs(columns, ctx.params.split);
+    const pairs = pickPairs(columns, ctx.params.split, ctx.params.dictionary === 'warmup');
     if (pairs.index.length === 0) throw new Error(`batches: the pairs artifact has no rows in split "${ctx.params.split}"`);
     const plan = planBatches(pairs.sampler, ctx.params);
     const { stats } = plan;
@@ -78,6 +88,8 @@ export const batchesStage = defineStage({
       batchSize: ctx.params.batchSize,
       alpha: ctx.params.alpha,
       epochs: ctx.params.epochs,
+      dictionary: ctx.params.dictionary,
+      warmupEpochs: stats.warmup.eligible > 0 ? ctx.params.warmupEpochs : 0,
       dropLast: ctx.params.dropLast,
       split: ctx.params.split,
       seed: ctx.seed,
@@ -94,12 +106,13 @@ export const batchesStage = defineStage({
 interface PickedPairs {
   /** Row index in the pairs table of each eligible row. */
   index: Int32Array;
-  sampler: { kind: Uint8Array; questionKey: Int32Array; passageKey: Int32Array };
+  sampler: { kind: Uint8Array; questionKey: Int32Array; passageKey: Int32Array; warmup: Uint8Array };
   distinctQuestions: number;
 }
 
-function pickPairs(columns: Columns, split: string): PickedPairs {
+function pickPairs(columns: Columns, split: string, dictionaryWarmup: boolean): PickedPairs {
   const splitCol = columns.split as string[];
+  const source = columns.source as string[];
   const direction = columns.direction as string[];
   const qid = columns.question_id as string[];
   const pid = columns.passage_id as string[];
@@ -115,12 +128,14 @@ function pickPairs(columns: Columns, split: string): PickedPairs {
   const kind = new Uint8Array(index.length);
   const questionKey = new Int32Array(index.length);
   const passageKey = new Int32Array(index.length);
+  const warmup = new Uint8Array(index.length);
   index.forEach((row, i) => {
+    warmup[i] = dictionaryWarmup && source[row] === 'dictionary' ? 1 : 0;
     kind[i] = direction[row] === 'mono' ? 0 : 1;
     questionKey[i] = key(qKeys, qid[row]);
     passageKey[i] = key(pKeys, pid[row]);
   });
-  return { index: Int32Array.from(index), sampler: { kind, questionKey, passageKey }, distinctQuestions: qKeys.size };
+  return { index: Int32Array.from(index), sampler: { kind, questionKey, passageKey, warmup }, distinctQuestions: qKeys.size };
 }
 
 async function writeBatches(base: string, plan: BatchPlan, pairs: PickedPairs, columns: Columns, progress: (done: number) => void): Promise<void> {

@@ -12,6 +12,8 @@ export interface SamplerInput {
   questionKey: Int32Array;
   /** Integer key of each row's positive passage. */
   passageKey: Int32Array;
+  /** 1: the row trains in the warm-up epochs only, before the strategy's epochs (dictionary rows, `alignment: "warmup"`). */
+  warmup?: Uint8Array;
 }
 
 export interface SamplerParams {
@@ -20,6 +22,8 @@ export interface SamplerParams {
   /** Hybrid only: probability that a batch is monolingual. */
   alpha: number;
   epochs: number;
+  /** Epochs over the warm-up rows (cross-lingual batches whatever the strategy) before the strategy's `epochs`. */
+  warmupEpochs?: number;
   seed: number;
   /** Drop the last, partial batch of each pool in each epoch (its rows are counted as dropped). */
   dropLast: boolean;
@@ -47,6 +51,8 @@ export interface SamplerStats {
   droppedLastPartial: number;
   /** Hybrid: batches whose drawn kind had run out in that epoch, so they came from the other pool. */
   forcedKind: number;
+  /** Warm-up rows and the batches made of them (counted in batches.cross too). */
+  warmup: { eligible: number; batches: number };
 }
 
 /**
@@ -58,7 +64,11 @@ export interface SamplerStats {
 export function planBatches(input: SamplerInput, params: SamplerParams): BatchPlan {
   const n = input.kind.length;
   const kinds: BatchKind[] = params.strategy === 'hybrid' ? ['mono', 'cross'] : [params.strategy];
-  const byKind: Record<BatchKind, Int32Array> = { mono: indicesOf(input.kind, 0), cross: indicesOf(input.kind, 1) };
+  const warm = input.warmup;
+  const main = (i: number) => !warm || warm[i] === 0;
+  const byKind: Record<BatchKind, Int32Array> = { mono: indicesWhere(n, (i) => main(i) && input.kind[i] === 0), cross: indicesWhere(n, (i) => main(i) && input.kind[i] === 1) };
+  const warmRows = warm ? indicesWhere(n, (i) => warm[i] === 1) : new Int32Array(0);
+  const warmupEpochs = warmRows.length > 0 ? (params.warmupEpochs ?? 0) : 0;
   const stats: SamplerStats = {
     eligible: { mono: byKind.mono.length, cross: byKind.cross.length },
     batches: { mono: 0, cross: 0 },
@@ -67,6 +77,7 @@ export function planBatches(input: SamplerInput, params: SamplerParams): BatchPl
     shortBatches: 0,
     droppedLastPartial: 0,
     forcedKind: 0,
+    warmup: { eligible: warmRows.length, batches: 0 },
   };
   const rows: number[] = [];
   const offsets: number[] = [0];
@@ -79,19 +90,16 @@ export function planBatches(input: SamplerInput, params: SamplerParams): BatchPl
   let fillSerial = 0;
   const everDeferred = new Uint8Array(n);
 
-  for (let epoch = 0; epoch < params.epochs; epoch++) {
-    const pools = new Map<BatchKind, Pool>();
-    for (const kind of kinds) {
-      const order = shuffleInPlace(byKind[kind].slice(), createRng(params.seed, `shuffle/${epoch}/${kind}`));
-      pools.set(kind, { order, cursor: 0, waiting: [] });
-    }
-    const draws = createRng(params.seed, `kinds/${epoch}`);
+  /** Emits one epoch's batches from `pools`, numbered `epoch`; `draws` picks each hybrid batch's kind. */
+  const runEpoch = (pools: Map<BatchKind, Pool>, epoch: number, draws: ReturnType<typeof createRng> | null): number => {
+    const open0 = [...pools.keys()];
+    let emitted = 0;
     for (;;) {
-      const open = kinds.filter((k) => !exhausted(pools.get(k)!));
+      const open = open0.filter((k) => !exhausted(pools.get(k)!));
       if (open.length === 0) break;
-      let kind: BatchKind = kinds[0];
+      let kind: BatchKind = open0[0];
       let forced = false;
-      if (params.strategy === 'hybrid') {
+      if (draws) {
         // Always draw, even when forced, so the sequence of draws does not depend on pool sizes.
         kind = draws.float() < params.alpha ? 'mono' : 'cross';
         if (!open.includes(kind)) {
@@ -119,7 +127,24 @@ export function planBatches(input: SamplerInput, params: SamplerParams): BatchPl
       batchEpoch.push(epoch);
       batchKind.push(kind === 'mono' ? 0 : 1);
       stats.batches[kind]++;
+      emitted++;
     }
+    return emitted;
+  };
+
+  // Warm-up first: the same cross-lingual batches for every strategy (their streams do not name the strategy).
+  for (let e = 0; e < warmupEpochs; e++) {
+    const order = shuffleInPlace(warmRows.slice(), createRng(params.seed, `warmup/${e}`));
+    stats.warmup.batches += runEpoch(new Map([['cross', { order, cursor: 0, waiting: [] }]]), e, null);
+  }
+  // Then the strategy's epochs over the other rows, numbered after the warm-up.
+  for (let epoch = 0; epoch < params.epochs; epoch++) {
+    const pools = new Map<BatchKind, Pool>();
+    for (const kind of kinds) {
+      const order = shuffleInPlace(byKind[kind].slice(), createRng(params.seed, `shuffle/${epoch}/${kind}`));
+      pools.set(kind, { order, cursor: 0, waiting: [] });
+    }
+    runEpoch(pools, warmupEpochs + epoch, params.strategy === 'hybrid' ? createRng(params.seed, `kinds/${epoch}`) : null);
   }
   stats.rows = rows.length;
   stats.deferred = everDeferred.reduce((sum, v) => sum + v, 0);
@@ -183,9 +208,9 @@ function fillBatch(
   return batch;
 }
 
-function indicesOf(kind: Uint8Array, value: number): Int32Array {
+function indicesWhere(n: number, keep: (i: number) => boolean): Int32Array {
   const out: number[] = [];
-  for (let i = 0; i < kind.length; i++) if (kind[i] === value) out.push(i);
+  for (let i = 0; i < n; i++) if (keep(i)) out.push(i);
   return Int32Array.from(out);
 }
 

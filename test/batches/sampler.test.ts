@@ -456,3 +456,65 @@ test('hybrid equals mono and cross run apart, kind by kind (with and without dro
   check(t, true);
   check(t, false);
 });
+
+/** conflicted() plus `words` dictionary-like rows (cross, their own keys) flagged for the warm-up. */
+function withWarmup(base: SamplerInput, words: number): SamplerInput {
+  const n = base.kind.length;
+  const q0 = Math.max(...base.questionKey) + 1;
+  const p0 = Math.max(...base.passageKey) + 1;
+  const cat = <T extends Uint8Array | Int32Array>(a: T, extra: number[]): T => {
+    const out = new (a.constructor as new (n: number) => T)(n + extra.length);
+    out.set(a);
+    out.set(extra, n);
+    return out;
+  };
+  const idx = Array.from({ length: words }, (_, i) => i);
+  return {
+    kind: cat(base.kind, idx.map(() => 1)),
+    questionKey: cat(base.questionKey, idx.map((i) => q0 + i)),
+    passageKey: cat(base.passageKey, idx.map((i) => p0 + i)),
+    warmup: cat(new Uint8Array(n), idx.map(() => 1)),
+  };
+}
+
+test('dictionary warm-up: cross-lingual batches of the warm-up rows first, the same for every strategy, then the strategy on the other rows', (t) => {
+  const input = withWarmup(conflicted(60, 4, 0.8, 3), 500);
+  const n = input.kind.length;
+  const params = { ...BASE, warmupEpochs: 2, dropLast: false };
+  const plans = STRATEGIES.map((strategy) => planBatches(input, { ...params, strategy }));
+  const warmBatches = (plan: BatchPlan) => [...plan.batchEpoch].filter((e) => e < 2).length;
+  for (const [s, plan] of plans.entries()) {
+    const strategy = STRATEGIES[s];
+    t.is(plan.stats.warmup.eligible, 500);
+    t.is(plan.stats.warmup.batches, warmBatches(plan), strategy);
+    const seen = new Map<number, number>();
+    for (let b = 0; b < plan.batchKind.length; b++) {
+      const rows = [...plan.row.subarray(plan.offsets[b], plan.offsets[b + 1])];
+      const warm = plan.batchEpoch[b] < 2;
+      // Warm-up batches hold warm-up rows only, as cross-lingual batches; later ones none of them.
+      t.true(rows.every((r) => (input.warmup![r] === 1) === warm), `${strategy}: batch ${b} mixes phases`);
+      if (warm) t.is(plan.batchKind[b], 1);
+      else t.true(kindsUsed(strategy).includes(plan.batchKind[b] as 0 | 1));
+      for (const r of rows) if (warm) seen.set(r, (seen.get(r) ?? 0) + 1);
+    }
+    // Without dropLast, every warm-up row once per warm-up epoch; the strategy's epochs are numbered after them.
+    t.is(seen.size, 500);
+    t.true([...seen.values()].every((c) => c === 2));
+    t.deepEqual([...new Set(plan.batchEpoch)].sort(), [0, 1, 2, 3]);
+    t.is(plan.row.length, 2 * 500 + 2 * eligibleRows({ ...input, kind: input.kind.subarray(0, n - 500) }, strategy).length);
+  }
+  // The warm-up does not depend on the strategy: one warm start for the whole comparison.
+  const warmRows = (plan: BatchPlan) => [...plan.row.subarray(0, plan.offsets[warmBatches(plan)])];
+  t.deepEqual(warmRows(plans[0]), warmRows(plans[1]));
+  t.deepEqual(warmRows(plans[0]), warmRows(plans[2]));
+});
+
+test('no warm-up rows or warmupEpochs 0: the plan of the sampler without a warm-up', (t) => {
+  const base = conflicted(40, 3, 0.9, 5);
+  const none = planBatches(base, BASE);
+  t.deepEqual(planBatches({ ...base, warmup: new Uint8Array(base.kind.length) }, { ...BASE, warmupEpochs: 3 }).row, none.row);
+  const flagged = withWarmup(base, 50);
+  const zero = planBatches(flagged, { ...BASE, warmupEpochs: 0 });
+  t.is(zero.stats.warmup.batches, 0);
+  t.true([...zero.row].every((r) => flagged.warmup![r] === 0), 'warm-up rows never train when warmupEpochs is 0');
+});

@@ -298,3 +298,39 @@ test('invalid params are refused before running, naming the param', async (t) =>
   const strategy = await t.throwsAsync(runStage(batchesStage, { params: { strategy: 'mixed' }, inputs: { pairs: dir } }));
   t.regex(strategy!.message, /batches\.strategy/);
 });
+
+// Pairs with dictionary rows (50 MUSE entries per language) for the warm-up tests.
+let musePromise: Promise<string> | undefined;
+const musePairs = () =>
+  (musePromise ??= makeRaw(['mlqa-dev', 'xquad-r', 'muse']).then(async (raw) => (await runStage(pairsStage, { params: { workers: 2, alignmentMaxPerLanguage: 50 }, inputs: { raw }, outDir: await tempDir('hxlr-batches-muse-') })).outDir));
+
+test('dictionary "warmup" (the default): a first epoch of dictionary-only cross-lingual batches, then QA-only mono batches; "mixed" keeps mono batches free of them', async (t) => {
+  const dir = await musePairs();
+  const warm = await runStage(batchesStage, { params: { strategy: 'mono', batchSize: 32 }, inputs: { pairs: dir }, outDir: await tempDir('hxlr-batches-') });
+  t.is(warm.summary.dictionary, 'warmup');
+  t.is(warm.summary.warmupEpochs, 1);
+  t.is(warm.summary.epochs, 2);
+  const { columns: c } = await readArrow(join(warm.outDir, 'batches.arrow'));
+  const epoch = c.epoch as Int32Array;
+  const source = c.source as string[];
+  const kind = c.kind as string[];
+  t.deepEqual([...new Set(epoch)], [0, 1, 2]);
+  for (let i = 0; i < epoch.length; i++) {
+    if (epoch[i] === 0) t.true(source[i] === 'dictionary' && kind[i] === 'cross', `row ${i}`);
+    else t.true(source[i] === 'qa' && kind[i] === 'mono', `row ${i}`);
+  }
+  // 10 languages × 50 entries, one row each, each at most once (an English word shared by several languages waits
+  // for the next batch, and the last partial batch is dropped).
+  const warmIds = (c.pair_id as string[]).filter((_, i) => epoch[i] === 0);
+  t.is(new Set(warmIds).size, warmIds.length);
+  t.true(warmIds.length > 400 && warmIds.length <= 500, `${warmIds.length} warm-up rows`);
+  t.is(warm.summary.sampler.warmup.eligible, 500);
+
+  const mixed = await runStage(batchesStage, { params: { strategy: 'mono', batchSize: 32, dictionary: 'mixed' }, inputs: { pairs: dir }, outDir: await tempDir('hxlr-batches-') });
+  t.is(mixed.summary.warmupEpochs, 0);
+  t.is(mixed.summary.dictionaryRows, 0);
+  // The mono epochs are the same batches with or without the warm-up in front of them.
+  const { columns: m } = await readArrow(join(mixed.outDir, 'batches.arrow'));
+  const start = epoch.findIndex((e) => e === 1);
+  t.deepEqual((c.pair_id as string[]).slice(start), m.pair_id as string[]);
+});
