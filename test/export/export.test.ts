@@ -50,9 +50,10 @@ test('DuckDB reads every table with its partition columns, row counts and types'
   t.regex(log, /Exported \d+ files .* to /);
   const schema = JSON.parse(await readFile(join(out, 'schema.json'), 'utf8'));
   const rows = Object.fromEntries(schema.tables.map((x: { path: string; rows: number }) => [x.path.replace('/', ''), x.rows]));
-  // The study's pairs: 15,747 MLQA dev QA pairs and, by default, 40,000 MUSE dictionary pairs (2,000 per language for
-  // the 10 non-English study languages, both directions).
-  t.is(rows.pairs, 15747 + 40000);
+  // The study's pairs: 15,747 MLQA dev QA pairs and, by default, 96,338 MUSE dictionary pairs (up to 10,000 entries
+  // per language for the 10 non-English study languages, English word as the query; th has 9,341 non-identity
+  // entries, vi 6,997).
+  t.is(rows.pairs, 15747 + 8 * 10000 + 9341 + 6997);
   for (const table of ['pairs', 'candidates', 'queries', 'batches', 'batch_composition']) {
     const [{ n }] = await duck(`SELECT count(*)::INTEGER AS n FROM ${scan(out, table)}`);
     t.is(n, rows[table], table);
@@ -86,15 +87,19 @@ test('partition columns live in folder names only, and texts come back as UTF-8'
 
 test('a sweep gives one batches partition per branch, each batch pure and free of duplicate questions', async (t) => {
   const { out } = await exported();
+  // QA rows follow the strategy; dictionary rows are the warm-up's cross-lingual batches, in every branch.
   const parts = await duck(
-    `SELECT strategy, batch_size::INTEGER AS batch_size, count(*)::INTEGER AS n, count(DISTINCT kind)::INTEGER AS kinds
+    `SELECT strategy, batch_size::INTEGER AS batch_size, count(*)::INTEGER AS n,
+            count(DISTINCT kind) FILTER (WHERE source = 'qa')::INTEGER AS qa_kinds,
+            list(DISTINCT kind) FILTER (WHERE source = 'dictionary') AS dictionary_kinds
      FROM ${scan(out, 'batches')} GROUP BY ALL ORDER BY strategy, batch_size`,
   );
   t.deepEqual(
     parts.map((p) => `${p.strategy}/${p.batch_size}`),
     ['hybrid/32', 'hybrid/64', 'mono/32', 'mono/64'],
   );
-  t.deepEqual(parts.map((p) => p.kinds), [2, 2, 1, 1]);
+  t.deepEqual(parts.map((p) => p.qa_kinds), [2, 2, 1, 1]);
+  t.deepEqual(parts.map((p) => p.dictionary_kinds), [['cross'], ['cross'], ['cross'], ['cross']]);
   const impure = await duck(
     `SELECT count(*)::INTEGER AS n FROM (SELECT strategy, batch_size, batch_id FROM ${scan(out, 'batches')}
      GROUP BY ALL HAVING count(DISTINCT kind) > 1 OR count(DISTINCT question_id) < count(*))`,
@@ -121,7 +126,7 @@ test('SHA256SUMS lists every file with its digest, and the data card names licen
   t.is(meta.license, 'other');
   t.regex(meta.license_name, /CC-BY-SA-3\.0.*CC-BY-SA-4\.0.*CC-BY-NC-4\.0/);
   t.deepEqual(meta.language, ['ar', 'de', 'el', 'en', 'es', 'hi', 'ru', 'th', 'tr', 'vi', 'zh']);
-  t.deepEqual(meta.size_categories, ['10K<n<100K']);
+  t.deepEqual(meta.size_categories, ['100K<n<1M']);
   t.true(meta.tags.includes('non-commercial'));
   t.deepEqual(meta.configs.map((c: { config_name: string }) => c.config_name), ['pairs', 'candidates', 'queries', 'batches', 'batch_composition']);
   const schema = JSON.parse(await readFile(join(out, 'schema.json'), 'utf8'));
