@@ -86,7 +86,7 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
     `**Data.** ${plural(configs.length, 'trained configuration')} (strategies ${list([...new Set(configs.map((c) => c.strategy))])}; batch sizes ${sizes.join(', ')}; ` +
       `loss ${list(losses)}), ${minSeeds === maxSeeds ? plural(minSeeds, 'seed') : `${minSeeds}–${maxSeeds} seeds`} each, scored zero-shot on ${score.dataset} ` +
       `(${score.languages.length} languages, ${ctx.queries.toLocaleString('en-US')} queries from ${ctx.questions.toLocaleString('en-US')} questions). ` +
-      `Effects are differences of means with ${pct}% paired-bootstrap intervals that resample questions and training seeds; "not distinguishable" means an interval includes 0.`,
+      `${scheduleSentence(ctx)}Effects are differences of means with ${pct}% paired-bootstrap intervals that resample questions and training seeds; "not distinguishable" means an interval includes 0.`,
   );
   if (configs.length === 0) {
     answer.push('No trained model is in this pipeline, so the question has no answer here: only the baselines were scored.');
@@ -176,6 +176,26 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
 
   answer.push(xnliSentence(ctx));
   return { answer, method: methodParagraph(ctx), limitations: limitations(ctx, minSeeds) };
+}
+
+/**
+ * What every model trained on before and besides its strategy's batches, from the models' metadata: the dictionary
+ * warm-up the strategies share, or dictionary pairs mixed into the cross-lingual batches. Empty when the models do
+ * not say, or say different things.
+ */
+export function scheduleSentence(ctx: AnswerContext): string {
+  const schedules = ctx.inputs.curves.map((c) => c.schedule);
+  if (schedules.length === 0) return '';
+  const same = <K extends keyof (typeof schedules)[number]>(k: K) => (schedules.every((s) => s[k] !== null && s[k] === schedules[0][k]) ? schedules[0][k] : null);
+  const warmup = same('warmupEpochs');
+  const epochs = same('epochs');
+  if (warmup !== null && warmup > 0 && epochs !== null) {
+    return `Every model first trained ${plural(warmup, 'warm-up epoch')} on the dictionary pairs, in cross-lingual batches shared by all strategies, then ${plural(epochs, 'epoch')} of its strategy's batches of question–passage pairs: the strategies differ only there. `;
+  }
+  if (warmup === 0 && schedules.some((s) => (s.dictionaryRows ?? 0) > 0)) {
+    return 'Dictionary pairs are mixed into the cross-lingual batches (no warm-up), so mono-only batches never hold one: strategies also differ in their training data. ';
+  }
+  return '';
 }
 
 function xnliSentence(ctx: AnswerContext): string {

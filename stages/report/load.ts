@@ -46,6 +46,9 @@ export interface ScoreData {
 export interface Curve {
   node: string;
   identity: RetrieverIdentity;
+  /** From the model's batches metadata: epochs of the strategy's batches, dictionary warm-up epochs before them
+   * (0: none), and the dictionary rows the batches held; null where the model does not say (older models). */
+  schedule: { epochs: number | null; warmupEpochs: number | null; dictionaryRows: number | null };
   step: Int32Array;
   loss: Float64Array;
 }
@@ -238,7 +241,9 @@ async function loadCurve(ref: ArtifactRef, scored: readonly RetrieverIdentity[])
   const file = ref.output(TRAIN_OUTPUTS.curve);
   const { columns } = await readParquet(file);
   need(columns, ['step', 'loss'], file);
-  return { node: ref.node, identity, step: Int32Array.from(columns.step as ArrayLike<number>), loss: Float64Array.from(columns.loss as ArrayLike<number>) };
+  const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  const schedule = { epochs: num(batches.epochs), warmupEpochs: num(batches.warmupEpochs), dictionaryRows: num(batches.dictionaryRows) };
+  return { node: ref.node, identity, schedule, step: Int32Array.from(columns.step as ArrayLike<number>), loss: Float64Array.from(columns.loss as ArrayLike<number>) };
 }
 
 async function loadTransfer(ref: ArtifactRef): Promise<TransferRow[]> {

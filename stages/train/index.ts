@@ -331,7 +331,10 @@ export const trainStage = defineStage({
  */
 function batchesMetadata(fingerprint: string, info: BatchesSummary | null): Record<string, unknown> {
   if (!info) return { fingerprint };
-  return { fingerprint, strategy: info.strategy, batchSize: info.batchSize, alpha: info.alpha, epochs: info.epochs, seed: info.seed };
+  // dictionary / warmupEpochs / dictionaryRows: how the batches treated the dictionary pairs (absent from batches made
+  // before the warm-up existed), so a reader of the model (the report) can say what the strategies shared.
+  const { dictionary, warmupEpochs, dictionaryRows } = info as Partial<BatchesSummary>;
+  return { fingerprint, strategy: info.strategy, batchSize: info.batchSize, alpha: info.alpha, epochs: info.epochs, seed: info.seed, dictionary, warmupEpochs, dictionaryRows };
 }
 
 /** Evaluations since the best dev mAP@20 (the first of equals counts as best): 0 when the last one is the best. */

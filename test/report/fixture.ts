@@ -148,13 +148,13 @@ async function build(attacked: boolean): Promise<{ score: string; monoRanks: Map
   return { score: dir, monoRanks };
 }
 
-/** Train artifact folders (curve.parquet + model/model.json metadata), one per model of the fixture, in order. */
-export async function trainFixtures(): Promise<string[]> {
+/** Train artifact folders (curve.parquet + model/model.json metadata, `batchesMeta` added to its batches part), one per model of the fixture, in order. */
+export async function trainFixtures(batchesMeta: Record<string, unknown> = {}): Promise<string[]> {
   const dirs: string[] = [];
   for (const m of fixtureModels().filter((x) => x.kind === 'model')) {
     const dir = await mkdtemp(join(tmpdir(), 'hxlr-report-train-'));
     await mkdir(join(dir, 'model'));
-    await writeFile(join(dir, 'model', 'model.json'), JSON.stringify({ userDefinedMetadata: { loss: m.loss, batches: { strategy: m.strategy, batchSize: m.batchSize, seed: m.seed } } }));
+    await writeFile(join(dir, 'model', 'model.json'), JSON.stringify({ userDefinedMetadata: { loss: m.loss, batches: { strategy: m.strategy, batchSize: m.batchSize, seed: m.seed, ...batchesMeta } } }));
     const steps = m.batchSize === 32 ? 300 : 20;
     const rng = createRng(m.seed!, `curve-${m.id}`);
     const step = Int32Array.from({ length: steps }, (_, i) => i + 1);

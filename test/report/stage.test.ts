@@ -146,3 +146,17 @@ test('a chosen heatmap model is the one plotted', async (t) => {
   t.regex(md, /### R@1 per language direction: mono, B=32, infonce, seed 1/);
   t.regex(md, /### Training curves\n\n> \*\*no train artifact with a curve in this pipeline\*\*/);
 });
+
+test('the answer says what the strategies shared: the dictionary warm-up, or dictionary pairs mixed into cross-lingual batches', async (t) => {
+  const answerOf = async (meta: Record<string, unknown>) => {
+    const { outDir } = await runStage(reportStage, { inputs: { score: await scoreFixture(), models: await trainFixtures(meta) }, params: FAST });
+    return readFile(join(outDir, 'summary.md'), 'utf8');
+  };
+  t.regex(await answerOf({ epochs: 2, warmupEpochs: 1, dictionaryRows: 500 }), /Every model first trained 1 warm-up epoch on the dictionary pairs, in cross-lingual batches shared by all strategies, then 2 epochs of its strategy's batches/);
+  t.regex(await answerOf({ epochs: 2, warmupEpochs: 0, dictionaryRows: 500 }), /Dictionary pairs are mixed into the cross-lingual batches \(no warm-up\), so mono-only batches never hold one/);
+  // Models that do not say (made before the warm-up existed), or QA pairs only: no sentence.
+  for (const meta of [{}, { epochs: 2, warmupEpochs: 0, dictionaryRows: 0 }]) {
+    const md = await answerOf(meta);
+    t.notRegex(md, /warm-up|mixed into/);
+  }
+});
