@@ -27,9 +27,10 @@ export default async function bench(): Promise<BenchResult> {
     const raw = join(dir, 'raw');
     await cp(join(DATA, 'mlqa-dev'), join(raw, 'mlqa-dev'), { recursive: true });
     await cp(join(DATA, 'xquad-r'), join(raw, 'xquad-r'), { recursive: true });
-    const pairs = await runStage(pairsStage, { params: { workers: 2 }, inputs: { raw }, outDir: await sub(dir, 'pairs') });
+    // QA pairs only: the bench measures the attack, and its raw folder holds no dictionaries.
+    const pairs = await runStage(pairsStage, { params: { workers: 2, alignment: 'none' }, inputs: { raw }, outDir: await sub(dir, 'pairs') });
     const batches = await runStage(batchesStage, { params: { batchSize: 128, strategy: 'hybrid' }, inputs: { pairs: pairs.outDir }, outDir: await sub(dir, 'batches') });
-    const train = await runStage(trainStage, { params: { maxSteps: 300, checkpointEvery: 0 }, inputs: { batches: batches.outDir }, outDir: await sub(dir, 'train') });
+    const train = await runStage(trainStage, { params: { maxSteps: 300, checkpointSeconds: 0 }, inputs: { batches: batches.outDir, dev: pairs.outDir }, outDir: await sub(dir, 'train') });
     const backend = await initBackend('auto');
     const data = await loadEvalSet(join(pairs.outDir, 'candidates.arrow'), join(pairs.outDir, 'queries.arrow'));
     const model = await loadEncoder(join(train.outDir, 'model'));

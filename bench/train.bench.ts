@@ -37,7 +37,7 @@ export default async function bench(): Promise<BenchResult> {
     await cp(join(DATA, 'mlqa-dev'), join(raw, 'mlqa-dev'), { recursive: true });
     await cp(join(DATA, 'xquad-r'), join(raw, 'xquad-r'), { recursive: true });
     await mkdir(join(dir, 'pairs'));
-    const pairs = await runStage(pairsStage, { params: { workers: 2 }, inputs: { raw }, outDir: join(dir, 'pairs') });
+    const pairs = await runStage(pairsStage, { params: { workers: 2, alignment: 'none' }, inputs: { raw }, outDir: join(dir, 'pairs') });
     const torch = await ensureTorch((m) => notes.push(m));
     if ('missing' in torch) notes.push(`PyTorch peer missing: ${torch.missing}`);
     else notes.push(`PyTorch ${torch.version} (Debian python3-torch, ${torch.python}), 2 threads, glibc huge pages on (GLIBC_TUNABLES=glibc.malloc.hugetlb=1): without them its large per-step buffers page-fault and it runs 3–10× slower on this VM.`);
