@@ -89,7 +89,7 @@ export const batchesStage = defineStage({
       alpha: ctx.params.alpha,
       epochs: ctx.params.epochs,
       dictionary: ctx.params.dictionary,
-      warmupEpochs: stats.warmup.eligible > 0 ? ctx.params.warmupEpochs : 0,
+      warmupEpochs: stats.warmup.epochs,
       dropLast: ctx.params.dropLast,
       split: ctx.params.split,
       seed: ctx.seed,

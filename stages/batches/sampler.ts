@@ -12,7 +12,7 @@ export interface SamplerInput {
   questionKey: Int32Array;
   /** Integer key of each row's positive passage. */
   passageKey: Int32Array;
-  /** 1: the row trains in the warm-up epochs only, before the strategy's epochs (dictionary rows, `alignment: "warmup"`). */
+  /** 1: the row trains in the warm-up epochs only, before the strategy's epochs (dictionary rows, `dictionary: "warmup"`). */
   warmup?: Uint8Array;
 }
 
@@ -51,8 +51,8 @@ export interface SamplerStats {
   droppedLastPartial: number;
   /** Hybrid: batches whose drawn kind had run out in that epoch, so they came from the other pool. */
   forcedKind: number;
-  /** Warm-up rows and the batches made of them (counted in batches.cross too). */
-  warmup: { eligible: number; batches: number };
+  /** Warm-up rows, the epochs that ran over them (0 when there are none), and their batches (counted in batches.cross too). */
+  warmup: { eligible: number; epochs: number; batches: number };
 }
 
 /**
@@ -77,7 +77,7 @@ export function planBatches(input: SamplerInput, params: SamplerParams): BatchPl
     shortBatches: 0,
     droppedLastPartial: 0,
     forcedKind: 0,
-    warmup: { eligible: warmRows.length, batches: 0 },
+    warmup: { eligible: warmRows.length, epochs: warmupEpochs, batches: 0 },
   };
   const rows: number[] = [];
   const offsets: number[] = [0];
@@ -92,12 +92,12 @@ export function planBatches(input: SamplerInput, params: SamplerParams): BatchPl
 
   /** Emits one epoch's batches from `pools`, numbered `epoch`; `draws` picks each hybrid batch's kind. */
   const runEpoch = (pools: Map<BatchKind, Pool>, epoch: number, draws: ReturnType<typeof createRng> | null): number => {
-    const open0 = [...pools.keys()];
+    const poolKinds = [...pools.keys()];
     let emitted = 0;
     for (;;) {
-      const open = open0.filter((k) => !exhausted(pools.get(k)!));
+      const open = poolKinds.filter((k) => !exhausted(pools.get(k)!));
       if (open.length === 0) break;
-      let kind: BatchKind = open0[0];
+      let kind: BatchKind = poolKinds[0];
       let forced = false;
       if (draws) {
         // Always draw, even when forced, so the sequence of draws does not depend on pool sizes.

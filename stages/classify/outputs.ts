@@ -2,6 +2,7 @@
 // here depends on time or the machine, so equal inputs give equal bytes.
 import type { Columns } from '../common/tables.ts';
 import type { AttackOutcome, RetrieverResult } from './results.ts';
+import { pushRetriever, retrieverColumnArrays } from '../score/index.ts';
 
 export const CLASSIFY_METRICS_FORMAT = 'hybrid-xlr/classify-metrics@1';
 
@@ -57,18 +58,12 @@ function rowsOf(r: RetrieverResult): Row[] {
 
 export function metricsColumns(results: readonly RetrieverResult[]): { columns: Columns; rows: number } {
   const cols = {
-    retriever: [] as string[], kind: [] as string[], strategy: [] as (string | null)[], batch_size: [] as (number | null)[],
-    loss: [] as (string | null)[], seed: [] as (number | null)[], dataset: [] as string[], language: [] as string[],
+    ...retrieverColumnArrays(), dataset: [] as string[], language: [] as string[],
     recipe: [] as string[], metric: [] as string[], value: [] as number[], examples: [] as number[],
   };
   for (const r of results) {
     for (const row of rowsOf(r)) {
-      cols.retriever.push(r.info.id);
-      cols.kind.push(r.info.kind);
-      cols.strategy.push(r.info.strategy);
-      cols.batch_size.push(r.info.batchSize);
-      cols.loss.push(r.info.loss);
-      cols.seed.push(r.info.seed);
+      pushRetriever(cols, r.info);
       cols.dataset.push(row.dataset);
       cols.language.push(row.language);
       cols.recipe.push(row.recipe);

@@ -222,7 +222,7 @@ export function randomBaseline(shape: EncoderDescription | null, seed: number): 
 // What other stages may use of this one. The attack stage ranks its queries with score's own code (evaluate,
 // densePool) and writes the query-sets table score declares (attacked.ts).
 export { SCORE_OUTPUTS } from './outputs-decl.ts';
-export { METRICS_SCHEMA, RANKS_SCHEMA, retrieverColumns } from './schema.ts';
+export { METRICS_SCHEMA, pushRetriever, RANKS_SCHEMA, retrieverColumnArrays, retrieverColumns } from './schema.ts';
 export type { RetrieverInfo, RetrieverKind, Headline } from './summary.ts';
 export { evaluate, type EvalSet, type RetrieverMetrics, type ScoreBlock } from './evaluate.ts';
 export { loadEvalSet } from './eval-set.ts';

@@ -4,6 +4,7 @@ import type { Columns } from '../common/tables.ts';
 import type { Aggregate, BiasValues, EvalSet, RankRows, RetrieverMetrics } from './evaluate.ts';
 import { METRIC_NAMES, type MetricValues } from './metrics.ts';
 import type { Headline, RetrieverInfo } from './summary.ts';
+import { pushRetriever, retrieverColumnArrays } from './schema.ts';
 
 export interface ScoredRetriever {
   info: RetrieverInfo;
@@ -58,19 +59,13 @@ function rowsOf(m: RetrieverMetrics): MetricRow[] {
 
 export function metricsColumns(data: EvalSet, scored: readonly ScoredRetriever[]): { columns: Columns; rows: number } {
   const cols = {
-    retriever: [] as string[], kind: [] as string[], strategy: [] as (string | null)[], batch_size: [] as (number | null)[],
-    loss: [] as (string | null)[], seed: [] as (number | null)[], dataset: [] as string[], query_set: [] as string[], setting: [] as string[],
+    ...retrieverColumnArrays(), dataset: [] as string[], query_set: [] as string[], setting: [] as string[],
     aggregate: [] as string[], query_lang: [] as string[], pool_lang: [] as string[], metric: [] as string[],
     value: [] as number[], queries: [] as number[], skipped: [] as number[],
   };
   for (const s of scored) {
     for (const r of rowsOf(s.metrics)) {
-      cols.retriever.push(s.info.id);
-      cols.kind.push(s.info.kind);
-      cols.strategy.push(s.info.strategy);
-      cols.batch_size.push(s.info.batchSize);
-      cols.loss.push(s.info.loss);
-      cols.seed.push(s.info.seed);
+      pushRetriever(cols, s.info);
       cols.dataset.push(data.dataset);
       cols.query_set.push(s.querySet);
       cols.setting.push(r.setting);

@@ -1,5 +1,6 @@
 // The score stage's tables, declared once: the writer validates against them and README.md shows them.
 import type { TableSchema } from '../common/tables.ts';
+import type { RetrieverInfo } from './summary.ts';
 
 /** Model identity in every long table of the project (score, attack, classify): reuse it, do not redefine it. */
 export const retrieverColumns = [
@@ -10,6 +11,21 @@ export const retrieverColumns = [
   { name: 'loss', type: 'utf8', nullable: true, description: '"infonce" or "albef" (null for baselines).' },
   { name: 'seed', type: 'int32', nullable: true, description: "The batches artifact's seed (order of training pairs); null for baselines." },
 ] as const;
+
+/** Arrays for the retrieverColumns of a long table that repeats each retriever's identity on its rows. */
+export function retrieverColumnArrays() {
+  return { retriever: [] as string[], kind: [] as string[], strategy: [] as (string | null)[], batch_size: [] as (number | null)[], loss: [] as (string | null)[], seed: [] as (number | null)[] };
+}
+
+/** Appends one row's retrieverColumns: the retriever's id and labels. */
+export function pushRetriever(cols: ReturnType<typeof retrieverColumnArrays>, info: Omit<RetrieverInfo, 'kind' | 'fingerprint'> & { kind: string }): void {
+  cols.retriever.push(info.id);
+  cols.kind.push(info.kind);
+  cols.strategy.push(info.strategy);
+  cols.batch_size.push(info.batchSize);
+  cols.loss.push(info.loss);
+  cols.seed.push(info.seed);
+}
 
 export const METRICS_SCHEMA = {
   name: 'metrics',
