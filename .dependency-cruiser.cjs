@@ -7,7 +7,8 @@ module.exports = {
   forbidden: [
     {
       name: 'engine-imports-no-stage',
-      comment: 'The engine knows nothing of languages, models or Parquet: domain code plugs in through stage values and CliCommand values.',
+      comment:
+        'The engine knows nothing of languages, models or Parquet: domain code plugs in through stage values and CliCommand values.',
       severity: 'error',
       from: { path: '^pipelines/engine/' },
       to: { path: '^stages/' },
@@ -42,7 +43,8 @@ module.exports = {
     },
     {
       name: 'no-cycles',
-      comment: 'An import cycle makes load order decide behaviour; type-only imports vanish at run time and are allowed.',
+      comment:
+        'An import cycle makes load order decide behaviour; type-only imports vanish at run time and are allowed.',
       severity: 'error',
       from: {},
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },

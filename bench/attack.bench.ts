@@ -28,9 +28,21 @@ export default async function bench(): Promise<BenchResult> {
     await cp(join(DATA, 'mlqa-dev'), join(raw, 'mlqa-dev'), { recursive: true });
     await cp(join(DATA, 'xquad-r'), join(raw, 'xquad-r'), { recursive: true });
     // QA pairs only: the bench measures the attack, and its raw folder holds no dictionaries.
-    const pairs = await runStage(pairsStage, { params: { workers: 2, alignment: 'none' }, inputs: { raw }, outDir: await sub(dir, 'pairs') });
-    const batches = await runStage(batchesStage, { params: { batchSize: 128, strategy: 'hybrid' }, inputs: { pairs: pairs.outDir }, outDir: await sub(dir, 'batches') });
-    const train = await runStage(trainStage, { params: { maxSteps: 300, checkpointSeconds: 0 }, inputs: { batches: batches.outDir, dev: pairs.outDir }, outDir: await sub(dir, 'train') });
+    const pairs = await runStage(pairsStage, {
+      params: { workers: 2, alignment: 'none' },
+      inputs: { raw },
+      outDir: await sub(dir, 'pairs'),
+    });
+    const batches = await runStage(batchesStage, {
+      params: { batchSize: 128, strategy: 'hybrid' },
+      inputs: { pairs: pairs.outDir },
+      outDir: await sub(dir, 'batches'),
+    });
+    const train = await runStage(trainStage, {
+      params: { maxSteps: 300, checkpointSeconds: 0 },
+      inputs: { batches: batches.outDir, dev: pairs.outDir },
+      outDir: await sub(dir, 'train'),
+    });
     const backend = await initBackend('auto');
     const data = await loadEvalSet(join(pairs.outDir, 'candidates.arrow'), join(pairs.outDir, 'queries.arrow'));
     const model = await loadEncoder(join(train.outDir, 'model'));
@@ -56,7 +68,13 @@ export default async function bench(): Promise<BenchResult> {
           texts += list.length;
           return scorer(list);
         };
-        const r = await greedyAttack(data.queries.texts[q], lang, createRng(0, `greedy:${data.queries.ids[q]}`), counted, { ...p, maxModelCalls: 100_000, batch });
+        const r = await greedyAttack(
+          data.queries.texts[q],
+          lang,
+          createRng(0, `greedy:${data.queries.ids[q]}`),
+          counted,
+          { ...p, maxModelCalls: 100_000, batch },
+        );
         calls += r.modelCalls;
         if (r.status === 'successful') successful++;
         if (r.status === 'successful' || r.status === 'failed') attacked++;
@@ -92,8 +110,22 @@ export default async function bench(): Promise<BenchResult> {
     return {
       id: 'attack',
       title: `Greedy word-swap attack: batched candidate scoring vs one model call per candidate (peer), ${total.toLocaleString('en-US')} XQuAD-R queries`,
-      columns: ['search', 'queries', 'attacked', 'queries/s', 'model calls', 'calls/query', 'texts embedded', 'success rate', 'seconds'],
-      rows: [row('batched (ours)', batched, picked.length), row('batched, peer subset', batchedSubset, peerSet.length), row('one call per candidate (peer)', single, peerSet.length)],
+      columns: [
+        'search',
+        'queries',
+        'attacked',
+        'queries/s',
+        'model calls',
+        'calls/query',
+        'texts embedded',
+        'success rate',
+        'seconds',
+      ],
+      rows: [
+        row('batched (ours)', batched, picked.length),
+        row('batched, peer subset', batchedSubset, peerSet.length),
+        row('one call per candidate (peer)', single, peerSet.length),
+      ],
       notes: [...notes, `Peak RSS ${peakRssMiB()} MiB.`],
     };
   } finally {

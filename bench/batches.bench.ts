@@ -68,7 +68,13 @@ async function loadPairs(pairsDir: string): Promise<Pairs> {
 }
 
 /** Writes the first `rows` rows of the plan the way the stage's writeBatches does; returns timings. */
-async function workerOurs(format: 'arrow' | 'parquet', rows: number, epochs: number, pairsDir: string, dir: string): Promise<WorkerResult> {
+async function workerOurs(
+  format: 'arrow' | 'parquet',
+  rows: number,
+  epochs: number,
+  pairsDir: string,
+  dir: string,
+): Promise<WorkerResult> {
   const { columns, index, input } = await loadPairs(pairsDir);
   const plan = planBatches(input, { ...SAMPLER, epochs });
   if (plan.row.length < rows) throw new Error(`plan of ${epochs} epochs has ${plan.row.length} rows < ${rows}`);
@@ -109,17 +115,33 @@ async function workerDuck(compression: 'zstd' | 'snappy', dir: string): Promise<
   const seconds = (performance.now() - t0) / 1000;
   c.closeSync();
   db.closeSync();
-  return { writer: `duckdb COPY parquet ${compression}, 1 thread`, rows, seconds, bytes: (await stat(out)).size, peakRss: peakRssMiB() };
+  return {
+    writer: `duckdb COPY parquet ${compression}, 1 thread`,
+    rows,
+    seconds,
+    bytes: (await stat(out)).size,
+    peakRss: peakRssMiB(),
+  };
 }
 
-/** The real stage, end to end: read pairs.arrow, plan, write batches.{arrow,parquet} and composition.{arrow,parquet}. */
+/**
+ * The real stage, end to end: read pairs.arrow, plan, write batches.{arrow,parquet} and composition.{arrow,parquet}.
+ */
 async function workerStage(epochs: number, pairsDir: string, dir: string): Promise<WorkerResult> {
   const outDir = join(dir, 'stage');
   await mkdir(outDir);
   const t0 = performance.now();
-  const { summary } = await runStage(batchesStage, { params: { ...SAMPLER, epochs }, inputs: { pairs: pairsDir }, outDir });
+  const { summary } = await runStage(batchesStage, {
+    params: { ...SAMPLER, epochs },
+    inputs: { pairs: pairsDir },
+    outDir,
+  });
   const seconds = (performance.now() - t0) / 1000;
-  const sizes = await Promise.all(['batches.arrow', 'batches.parquet', 'composition.arrow', 'composition.parquet'].map(async (f) => (await stat(join(outDir, f))).size));
+  const sizes = await Promise.all(
+    ['batches.arrow', 'batches.parquet', 'composition.arrow', 'composition.parquet'].map(
+      async (f) => (await stat(join(outDir, f))).size,
+    ),
+  );
   return {
     writer: `batches stage end to end (runStage, ${epochs} epochs)`,
     rows: summary.rows.batches,
@@ -131,7 +153,13 @@ async function workerStage(epochs: number, pairsDir: string, dir: string): Promi
 }
 
 async function runWorker(): Promise<void> {
-  const [kind, rowsS, epochsS, pairsDir, dir] = process.env[WORKER_ENV]!.split('|') as [string, string, string, string, string];
+  const [kind, rowsS, epochsS, pairsDir, dir] = process.env[WORKER_ENV]!.split('|') as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const [rows, epochs] = [Number(rowsS), Number(epochsS)];
   let r: WorkerResult;
   if (kind === 'arrow' || kind === 'parquet') r = await workerOurs(kind, rows, epochs, pairsDir, dir);
@@ -147,7 +175,11 @@ function spawnWorker(kind: string, rows: number, epochs: number, pairsDir: strin
     execFile(
       process.execPath,
       ['--import', 'tsx', self],
-      { env: { ...process.env, [WORKER_ENV]: `${kind}|${rows}|${epochs}|${pairsDir}|${dir}` }, maxBuffer: 1 << 20, timeout: 600_000 },
+      {
+        env: { ...process.env, [WORKER_ENV]: `${kind}|${rows}|${epochs}|${pairsDir}|${dir}` },
+        maxBuffer: 1 << 20,
+        timeout: 600_000,
+      },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`bench worker ${kind} failed: ${err.message}\n${stderr}`));
         resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as WorkerResult);
@@ -168,7 +200,11 @@ export default async function bench(): Promise<BenchResult> {
     await cp(join(SHARED, 'mlqa/dev'), join(raw, 'mlqa-dev'), { recursive: true });
     await cp(join(SHARED, 'xquad-r'), join(raw, 'xquad-r'), { recursive: true });
     await mkdir(join(dir, 'pairs'));
-    const pairs = await runStage(pairsStage, { params: { workers: 2, alignment: 'none' }, inputs: { raw }, outDir: join(dir, 'pairs') });
+    const pairs = await runStage(pairsStage, {
+      params: { workers: 2, alignment: 'none' },
+      inputs: { raw },
+      outDir: join(dir, 'pairs'),
+    });
     pairRows = (pairs.summary as { rows: { pairs: number } }).rows.pairs;
     // Epochs for at least `rows` batch rows (a whole epoch more than the first epoch's row count says, as epochs
     // differ by a few dropped rows); the stage row runs as many epochs as that count says, so about `rows` rows.

@@ -33,7 +33,10 @@ export default async function bench(): Promise<BenchResult> {
   const p = classifyStage.params.parse({});
   const files = await readXnli(XNLI_LANGUAGES, (file) => join(ROOT, 'data', 'xnli-dev', file));
   const en = files.find((f) => f.lang === 'en')!;
-  const task = xnliTask(files, splitByPremise(en.premise, { seed: 0, testShare: p.testShare, heldOutShare: p.heldOutShare }));
+  const task = xnliTask(
+    files,
+    splitByPremise(en.premise, { seed: 0, testShare: p.testShare, heldOutShare: p.heldOutShare }),
+  );
   const texts = task.index.texts;
   const model = untrainedEncoder({ buckets: 2 ** 18, dim: 128, outDim: 128, pooling: 'mean' }, {}, 0);
 
@@ -47,30 +50,64 @@ export default async function bench(): Promise<BenchResult> {
   const clean = await measure(() => runTask(task, featurizer, probe, null, 'bench'));
   const a = AttackParams.parse({});
   const config: AttackConfig = {
-    recipes: p.attackRecipes, perLanguage: p.attackPerLanguage, wordShare: a.wordShare, maxEdits: a.maxEdits, maxModelCalls: a.maxModelCalls,
-    charCandidates: a.charCandidates, homoglyphCandidates: a.homoglyphCandidates, codemixLanguages: a.codemixLanguages, seed: 0,
+    recipes: p.attackRecipes,
+    perLanguage: p.attackPerLanguage,
+    wordShare: a.wordShare,
+    maxEdits: a.maxEdits,
+    maxModelCalls: a.maxModelCalls,
+    charCandidates: a.charCandidates,
+    homoglyphCandidates: a.homoglyphCandidates,
+    codemixLanguages: a.codemixLanguages,
+    seed: 0,
   };
-  const { dictionaries } = await loadDictionaries(XNLI_LANGUAGES, (file) => (existsSync(join(ROOT, 'data', 'muse', file)) ? join(ROOT, 'data', 'muse', file) : null));
+  const { dictionaries } = await loadDictionaries(XNLI_LANGUAGES, (file) =>
+    existsSync(join(ROOT, 'data', 'muse', file)) ? join(ROOT, 'data', 'muse', file) : null,
+  );
   const sample = attackSample(task, config.perLanguage, 0);
   const transforms = await measure(() => transformHypotheses(task, sample, config, dictionaries));
-  const attacked = await measure(() => attackedResults(task, clean.value, featurizer, sample, transforms.value, config, dictionaries, null));
+  const attacked = await measure(() =>
+    attackedResults(task, clean.value, featurizer, sample, transforms.value, config, dictionaries, null),
+  );
 
   const probeCpu = clean.cpu - pooled.cpu;
   const perModel = pooled.cpu + probeCpu + attacked.cpu;
-  const row = (step: string, m: { cpu: number; wall: number }, note = '') => ({ step, 'CPU s': m.cpu, 'wall s': m.wall, note });
+  const row = (step: string, m: { cpu: number; wall: number }, note = '') => ({
+    step,
+    'CPU s': m.cpu,
+    'wall s': m.wall,
+    note,
+  });
   return {
     id: 'classify',
     title: `classify: one retriever on XNLI (${texts.length.toLocaleString('en-US')} distinct texts, ${backend.name})`,
     columns: ['step', 'CPU s', 'wall s', 'note'],
     rows: [
-      row('peer: embed (tokenize + pool), per model', peer, 'what every model would pay without the shared tokenization'),
+      row(
+        'peer: embed (tokenize + pool), per model',
+        peer,
+        'what every model would pay without the shared tokenization',
+      ),
       row('tokenize once (BagCache)', tokenize, 'shared by every model with the same tokenizer'),
-      row('embedBags, per model', pooled, same ? 'same vectors as the peer, bit for bit' : 'VECTORS DIFFER FROM THE PEER'),
+      row(
+        'embedBags, per model',
+        pooled,
+        same ? 'same vectors as the peer, bit for bit' : 'VECTORS DIFFER FROM THE PEER',
+      ),
       row('probe: train + predict 15 languages, per model', { cpu: probeCpu, wall: clean.wall - pooled.wall }),
       row('attack texts (char, homoglyph, codemix), once', transforms, `${config.perLanguage} pairs per language`),
       row('attack: 4 recipes, per model', attacked, `greedy ≤ ${config.maxModelCalls} calls per pair`),
-      { step: `projected: ${MODELS} models + 2 baselines`, 'CPU s': tokenize.cpu + transforms.cpu + (MODELS + 2) * perModel, 'wall s': 0, note: 'tokenize + attack texts once, the rest per retriever (lexical is cheaper)' },
-      { step: `projected peer: ${MODELS} + 2 with embed per model`, 'CPU s': transforms.cpu + (MODELS + 2) * (peer.cpu + probeCpu + attacked.cpu), 'wall s': 0, note: '' },
+      {
+        step: `projected: ${MODELS} models + 2 baselines`,
+        'CPU s': tokenize.cpu + transforms.cpu + (MODELS + 2) * perModel,
+        'wall s': 0,
+        note: 'tokenize + attack texts once, the rest per retriever (lexical is cheaper)',
+      },
+      {
+        step: `projected peer: ${MODELS} + 2 with embed per model`,
+        'CPU s': transforms.cpu + (MODELS + 2) * (peer.cpu + probeCpu + attacked.cpu),
+        'wall s': 0,
+        note: '',
+      },
     ],
     notes: [`backend ${backend.name}@${backend.version}; attack recipes ${config.recipes.join(', ')}`],
   };

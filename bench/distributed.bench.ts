@@ -83,7 +83,15 @@ async function overheadPerJob(url: string): Promise<{ localMs: number; bullMs: n
       if (report.exitCode !== 0) throw new Error('the one-file grid failed');
       return performance.now() - began;
     };
-    const open = (from: number) => BullmqExecutor.open({ url, store: project.store, rootDir: root, pipeline: NOOP, expand: values(from), pollMs: 1000 });
+    const open = (from: number) =>
+      BullmqExecutor.open({
+        url,
+        store: project.store,
+        rootDir: root,
+        pipeline: NOOP,
+        expand: values(from),
+        pollMs: 1000,
+      });
     const warm = await open(1000);
     await timed(1000, warm).finally(() => warm.close());
     const localMs = await timed(2000);

@@ -60,7 +60,9 @@ const bench: Bench = async () => {
   const chain = definePipeline({
     name: 'chain',
     description: '7 stages, 20 branches from s3 on',
-    nodes: Object.fromEntries(names.map((n, i): [string, NodeSpec] => [n, { stage: step(n), inputs: i === 0 ? {} : { prev: names[i - 1] } }])),
+    nodes: Object.fromEntries(
+      names.map((n, i): [string, NodeSpec] => [n, { stage: step(n), inputs: i === 0 ? {} : { prev: names[i - 1] } }]),
+    ),
     sweeps: { 's3.value': Array.from({ length: 20 }, (_, i) => i) },
   });
   const [cold, coldMs] = await timed(() => runPipeline(project, chain, { reporter: quiet, jobs: 2 }));
@@ -69,7 +71,11 @@ const bench: Bench = async () => {
   for (let i = 0; i < 5; i++) noop.push((await runPipeline(project, chain, { reporter: quiet })).engineMs);
 
   const gib = Number(process.env.HXLR_BENCH_GIB ?? 1);
-  const single = definePipeline({ name: 'big', description: '1 GiB artifact', nodes: { big: { stage: big, params: { gib } } } });
+  const single = definePipeline({
+    name: 'big',
+    description: '1 GiB artifact',
+    nodes: { big: { stage: big, params: { gib } } },
+  });
   const [, buildMs] = await timed(() => runPipeline(project, single, { reporter: quiet }));
   const hits: number[] = [];
   for (let i = 0; i < 5; i++) hits.push((await runPipeline(project, single, { reporter: quiet })).engineMs);
@@ -81,8 +87,20 @@ const bench: Bench = async () => {
     title: 'Engine overhead (no work to do) and cache-hit cost',
     columns: ['case', 'instances', 'ms (median of 5)', 'peer', 'peer ms'],
     rows: [
-      { case: 'no-op rerun, 7 stages × 20 branches', instances, 'ms (median of 5)': median(noop), peer: 'cold run (all stages run)', 'peer ms': coldMs },
-      { case: `cache hit, ${gib} GiB artifact`, instances: 1, 'ms (median of 5)': median(hits), peer: 'rehash (verify)', 'peer ms': verifyMs },
+      {
+        case: 'no-op rerun, 7 stages × 20 branches',
+        instances,
+        'ms (median of 5)': median(noop),
+        peer: 'cold run (all stages run)',
+        'peer ms': coldMs,
+      },
+      {
+        case: `cache hit, ${gib} GiB artifact`,
+        instances: 1,
+        'ms (median of 5)': median(hits),
+        peer: 'rehash (verify)',
+        'peer ms': verifyMs,
+      },
     ],
     notes: [
       `engine time = wall time of runPipeline minus time inside stages; goal: no-op rerun < 1000 ms`,

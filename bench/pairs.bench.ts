@@ -16,7 +16,14 @@ import { type BenchResult, peakRssMiB } from './harness.ts';
 const SHARED = fileURLToPath(new URL('../../shared/datasets/', import.meta.url));
 const STUDIES = [
   { name: 'mlqa-dev → xquad-r', params: {} },
-  { name: 'xquad (11 langs) → mlqa-r', params: { train: 'xquad', eval: 'mlqa-r', trainLanguages: ['ar', 'de', 'el', 'en', 'es', 'hi', 'ru', 'th', 'tr', 'vi', 'zh'] } },
+  {
+    name: 'xquad (11 langs) → mlqa-r',
+    params: {
+      train: 'xquad',
+      eval: 'mlqa-r',
+      trainLanguages: ['ar', 'de', 'el', 'en', 'es', 'hi', 'ru', 'th', 'tr', 'vi', 'zh'],
+    },
+  },
 ] as const;
 
 export default async function bench(): Promise<BenchResult> {
@@ -58,7 +65,11 @@ export default async function bench(): Promise<BenchResult> {
         }
         const outDir = await mkdtemp(join(tmpdir(), 'hxlr-pairs-bench-out-'));
         const t0 = performance.now();
-        const { summary } = await runStage(pairsStage, { params: { ...study.params, workers }, inputs: { raw }, outDir });
+        const { summary } = await runStage(pairsStage, {
+          params: { ...study.params, workers },
+          inputs: { raw },
+          outDir,
+        });
         const stageS = (performance.now() - t0) / 1000;
         await rm(outDir, { recursive: true, force: true });
         const n = summary.rows.pairs;
@@ -83,7 +94,18 @@ export default async function bench(): Promise<BenchResult> {
   return {
     id: 'pairs',
     title: 'pairs stage: pairs/s with 1 and 2 workers',
-    columns: ['study', 'workers', 'files', 'pairs', 'pool s', 'pool pairs/s', 'pool speed-up', 'stage s', 'stage pairs/s', 'stage speed-up'],
+    columns: [
+      'study',
+      'workers',
+      'files',
+      'pairs',
+      'pool s',
+      'pool pairs/s',
+      'pool speed-up',
+      'stage s',
+      'stage pairs/s',
+      'stage speed-up',
+    ],
     rows,
     notes: [
       `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, availableParallelism ${availableParallelism()}, Node ${process.versions.node}`,

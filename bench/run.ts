@@ -27,11 +27,18 @@ const wanted = process.argv.slice(2);
 const files = (await readdir(here)).filter((f) => f.endsWith('.bench.ts')).sort();
 const selected = wanted.length > 0 ? files.filter((f) => wanted.some((w) => f.startsWith(w))) : files;
 if (selected.length === 0) {
-  console.error(`no benchmark matches ${wanted.join(', ')}; available: ${files.map((f) => f.replace('.bench.ts', '')).join(', ')}`);
+  console.error(
+    `no benchmark matches ${wanted.join(', ')}; available: ${files.map((f) => f.replace('.bench.ts', '')).join(', ')}`,
+  );
   process.exit(2);
 }
 await mkdir(outDir, { recursive: true });
-const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) };
+const machine = {
+  node: process.version,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+};
 let failures = 0;
 for (const file of selected) {
   const started = performance.now();
@@ -42,7 +49,10 @@ for (const file of selected) {
     console.log(`\n## ${result.title}\n\n${table(result)}`);
     for (const note of result.notes ?? []) console.log(`- ${note}`);
     const path = join(outDir, `${result.id}.json`);
-    await writeFile(path, `${JSON.stringify({ ...result, machine, seconds, date: new Date().toISOString() }, null, 2)}\n`);
+    await writeFile(
+      path,
+      `${JSON.stringify({ ...result, machine, seconds, date: new Date().toISOString() }, null, 2)}\n`,
+    );
     console.log(`(${seconds.toFixed(1)} s; written to ${path})`);
   } catch (error) {
     failures++;

@@ -166,7 +166,12 @@ async function workerDuck(threads: number, codec: 'zstd' | 'snappy', dir: string
   const t0 = performance.now();
   await c.run(`COPY t TO '${out}' (FORMAT parquet, COMPRESSION ${codec})`);
   const seconds = (performance.now() - t0) / 1000;
-  return { writer: `duckdb COPY ${codec}, ${threads} thread${threads > 1 ? 's' : ''}`, seconds, bytes: await fileSize(out), peakRss: peakRssMiB() };
+  return {
+    writer: `duckdb COPY ${codec}, ${threads} thread${threads > 1 ? 's' : ''}`,
+    seconds,
+    bytes: await fileSize(out),
+    peakRss: peakRssMiB(),
+  };
 }
 
 // The Parquet path tables.ts had before its own encoder: hyparquet-writer's ParquetWriter, one row group
@@ -182,7 +187,13 @@ async function workerHyparquet(rows: number, dir: string): Promise<WorkerResult>
     ...benchSchema.columns.map((c) =>
       c.type === 'int32'
         ? { name: c.name, repetition_type: 'REQUIRED' as const, type: 'INT32' as const }
-        : { name: c.name, repetition_type: 'REQUIRED' as const, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, logical_type: { type: 'STRING' as const } },
+        : {
+            name: c.name,
+            repetition_type: 'REQUIRED' as const,
+            type: 'BYTE_ARRAY' as const,
+            converted_type: 'UTF8' as const,
+            logical_type: { type: 'STRING' as const },
+          },
     ),
   ];
   const w = new ParquetWriter({ writer: bytes, schema, codec: 'SNAPPY', createdBy: 'bench' });
@@ -197,7 +208,10 @@ async function workerHyparquet(rows: number, dir: string): Promise<WorkerResult>
     const cols = generateChunk(start, Math.min(CHUNK, rows - start));
     genMs += performance.now() - g0;
     const n = validateColumns(benchSchema, cols);
-    w.write({ columnData: benchSchema.columns.map((c) => ({ name: c.name, data: cols[c.name] as string[] })), rowGroupSize: n });
+    w.write({
+      columnData: benchSchema.columns.map((c) => ({ name: c.name, data: cols[c.name] as string[] })),
+      rowGroupSize: n,
+    });
     await flush();
   }
   w.finish();
@@ -226,11 +240,20 @@ async function workerWasm(dir: string): Promise<WorkerResult> {
   const out = join(dir, 'wasm.parquet');
   const t0 = performance.now();
   const table = pw.Table.fromIPCStream(ipc);
-  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).setMaxRowGroupSize(100_000).build();
+  const props = new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression.ZSTD)
+    .setMaxRowGroupSize(100_000)
+    .build();
   const bytes = pw.writeParquet(table, props);
   await writeFile(out, bytes);
   const seconds = (performance.now() - t0) / 1000;
-  return { writer: 'parquet-wasm zstd', seconds, bytes: bytes.byteLength, peakRss: peakRssMiB(), note: 'whole table in WASM memory' };
+  return {
+    writer: 'parquet-wasm zstd',
+    seconds,
+    bytes: bytes.byteLength,
+    peakRss: peakRssMiB(),
+    note: 'whole table in WASM memory',
+  };
 }
 
 // Page codecs alone, on the pages our writer compresses: the PLAIN bytes of the two text columns of the
@@ -249,7 +272,10 @@ async function workerCodecs(rounds: number): Promise<CodecResult[]> {
   const { Sink } = await import('../stages/common/tables/sink.ts');
   const { snappyCompressTo } = await import('../stages/common/tables/snappy.ts');
   const { loadZstd, zstdCompress, ZSTD_LEVEL } = await import('../stages/common/tables/codecs.ts');
-  const zlib = (await import('node:zlib')) as unknown as { zstdCompressSync?: (b: Uint8Array, o?: object) => Buffer; constants: Record<string, number> };
+  const zlib = (await import('node:zlib')) as unknown as {
+    zstdCompressSync?: (b: Uint8Array, o?: object) => Buffer;
+    constants: Record<string, number>;
+  };
   await loadZstd();
   const cols = generateChunk(0, 100_000);
   const parts: Buffer[] = [];
@@ -272,7 +298,10 @@ async function workerCodecs(rounds: number): Promise<CodecResult[]> {
   ];
   const level = zlib.constants.ZSTD_c_compressionLevel;
   if (typeof zlib.zstdCompressSync === 'function' && level !== undefined) {
-    codecs.push([`node:zlib zstd level ${ZSTD_LEVEL} (native, not used)`, (p) => zlib.zstdCompressSync!(p, { params: { [level]: ZSTD_LEVEL } }).length]);
+    codecs.push([
+      `node:zlib zstd level ${ZSTD_LEVEL} (native, not used)`,
+      (p) => zlib.zstdCompressSync!(p, { params: { [level]: ZSTD_LEVEL } }).length,
+    ]);
   }
   const times = codecs.map(() => [] as number[]);
   const sizes = codecs.map(() => 0);
@@ -352,12 +381,20 @@ export default async function bench(): Promise<BenchResult> {
     await rm(dir, { recursive: true, force: true });
   }
   const codecRounds = Number(process.env.HXLR_BENCH_CODEC_ROUNDS ?? 7);
-  if (!Number.isInteger(codecRounds) || codecRounds < 1) throw new Error(`HXLR_BENCH_CODEC_ROUNDS must be a positive integer`);
+  if (!Number.isInteger(codecRounds) || codecRounds < 1)
+    throw new Error(`HXLR_BENCH_CODEC_ROUNDS must be a positive integer`);
   const codecs = await spawnWorker<CodecResult[]>('codecs', codecRounds, dir);
   const summary = kinds.map((kind) => {
     const rs = runs.get(kind)!;
     const secs = rs.map((r) => r.seconds).filter(Number.isFinite);
-    return { kind, first: rs[0]!, seconds: secs.length ? median(secs) : NaN, min: Math.min(...secs), max: Math.max(...secs), peakRss: Math.max(...rs.map((r) => r.peakRss)) };
+    return {
+      kind,
+      first: rs[0]!,
+      seconds: secs.length ? median(secs) : NaN,
+      min: Math.min(...secs),
+      max: Math.max(...secs),
+      peakRss: Math.max(...rs.map((r) => r.peakRss)),
+    };
   });
   const rate = (s: number): number => Math.round(rows / s);
   const duck1 = summary.find((r) => r.kind === 'duck1')!.seconds;
@@ -379,7 +416,10 @@ export default async function bench(): Promise<BenchResult> {
       `tables.ts parquet: zstd level 3 through @bokuweb/zstd-wasm (the same on every Node version), snappy our own; default ${defaultParquetCompression()}`,
       'duckdb / parquet-wasm: same rows, loaded untimed from our Parquet / Arrow output; timed = Parquet encode + write only',
       `rows/s range over ${repeats} runs: ` +
-        summary.filter((r) => Number.isFinite(r.seconds)).map((r) => `${r.first.writer} ${rate(r.max)}–${rate(r.min)}`).join('; '),
+        summary
+          .filter((r) => Number.isFinite(r.seconds))
+          .map((r) => `${r.first.writer} ${rate(r.max)}–${rate(r.min)}`)
+          .join('; '),
       ...summary.filter((r) => r.first.note).map((r) => `${r.first.writer}: ${r.first.note}`),
       `page codecs alone (text PLAIN pages of 100,000 rows, 1 MiB each; median of ${codecRounds} interleaved rounds): ` +
         codecs.map((c) => `${c.codec} ${c.mbPerSecond} MB/s, ${c.ratio} of the input`).join('; '),

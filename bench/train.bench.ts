@@ -37,20 +37,39 @@ export default async function bench(): Promise<BenchResult> {
     await cp(join(DATA, 'mlqa-dev'), join(raw, 'mlqa-dev'), { recursive: true });
     await cp(join(DATA, 'xquad-r'), join(raw, 'xquad-r'), { recursive: true });
     await mkdir(join(dir, 'pairs'));
-    const pairs = await runStage(pairsStage, { params: { workers: 2, alignment: 'none' }, inputs: { raw }, outDir: join(dir, 'pairs') });
+    const pairs = await runStage(pairsStage, {
+      params: { workers: 2, alignment: 'none' },
+      inputs: { raw },
+      outDir: join(dir, 'pairs'),
+    });
     const torch = await ensureTorch((m) => notes.push(m));
     if ('missing' in torch) notes.push(`PyTorch peer missing: ${torch.missing}`);
-    else notes.push(`PyTorch ${torch.version} (Debian python3-torch, ${torch.python}), 2 threads, glibc huge pages on (GLIBC_TUNABLES=glibc.malloc.hugetlb=1): without them its large per-step buffers page-fault and it runs 3–10× slower on this VM.`);
+    else
+      notes.push(
+        `PyTorch ${torch.version} (Debian python3-torch, ${torch.python}), 2 threads, glibc huge pages on (GLIBC_TUNABLES=glibc.malloc.hugetlb=1): without them its large per-step buffers page-fault and it runs 3–10× slower on this VM.`,
+      );
     const backends = BACKEND_NAMES.filter((b) => probeBackend(b).ok);
-    notes.push(`TF.js backends that load here: ${backends.join(', ')}. Ours: table, pooling, gradient scatter and sparse Adam in the WASM SIMD row kernel, SparseAdam split over 2 threads (and, for comparison, on 1 thread and in plain JS loops: the same bits); dense layer and loss in TF.js.`);
+    notes.push(
+      `TF.js backends that load here: ${backends.join(', ')}. Ours: table, pooling, gradient scatter and sparse Adam in the WASM SIMD row kernel, SparseAdam split over 2 threads (and, for comparison, on 1 thread and in plain JS loops: the same bits); dense layer and loss in TF.js.`,
+    );
     const tokenizer = new HashedTokenizer({ buckets: BUCKETS });
 
     for (const size of SIZES) {
       const out = join(dir, `batches-${size}`);
       await mkdir(out);
-      await runStage(batchesStage, { params: { batchSize: size, strategy: 'hybrid', epochs: 2 }, inputs: { pairs: pairs.outDir }, outDir: out });
+      await runStage(batchesStage, {
+        params: { batchSize: size, strategy: 'hybrid', epochs: 2 },
+        inputs: { pairs: pairs.outDir },
+        outDir: out,
+      });
       const { columns } = await readArrow(join(out, 'batches.arrow'));
-      const peerBatches = toPeerBatches(columns.batch_id as Int32Array, columns.question as string[], columns.passage as string[], tokenizer, WARMUP + steps);
+      const peerBatches = toPeerBatches(
+        columns.batch_id as Int32Array,
+        columns.question as string[],
+        columns.passage as string[],
+        tokenizer,
+        WARMUP + steps,
+      );
       const data = join(dir, `peer-${size}`);
       await writePeerBatches(data, { buckets: BUCKETS, dim: DIM, temperature: 0.05, lr: 1e-3 }, peerBatches);
       for (const backend of backends.filter((b) => b !== 'cpu' || size <= 128)) {
@@ -58,33 +77,97 @@ export default async function bench(): Promise<BenchResult> {
         // The JS row loops and the one-thread kernel run once per size on wasm, as in-house peers of the default.
         const variants: [string, string, string][] =
           backend === 'wasm'
-            ? [['infonce', 'wasm', '2'], ['infonce', 'wasm', '1'], ['infonce', 'js', '1'], ['albef', 'wasm', '2']]
+            ? [
+                ['infonce', 'wasm', '2'],
+                ['infonce', 'wasm', '1'],
+                ['infonce', 'js', '1'],
+                ['albef', 'wasm', '2'],
+              ]
             : [['infonce', 'wasm', '2']];
         for (const [loss, rowKernel, threads] of variants) {
-          const { stdout } = await run(process.execPath, ['--import', 'tsx', OURS, '--dir', data, '--backend', backend, '--loss', loss, '--row-kernel', rowKernel, '--threads', threads, '--warmup', String(WARMUP), '--steps', String(steps)], { maxBuffer: 1 << 20 });
+          const { stdout } = await run(
+            process.execPath,
+            [
+              '--import',
+              'tsx',
+              OURS,
+              '--dir',
+              data,
+              '--backend',
+              backend,
+              '--loss',
+              loss,
+              '--row-kernel',
+              rowKernel,
+              '--threads',
+              threads,
+              '--warmup',
+              String(WARMUP),
+              '--steps',
+              String(steps),
+            ],
+            { maxBuffer: 1 << 20 },
+          );
           const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
           const label = `ours ${backend}${loss === 'albef' ? ' albef K=4096' : ''}${r.rowKernel === 'js' ? ', JS row loops' : r.threads === 1 ? ', kernel on 1 thread' : ''}`;
-          const optimizer = r.rowKernel === 'js' ? 'sparse Adam (JS)' : `sparse Adam (WASM SIMD, ${r.threads} thread${r.threads === 1 ? '' : 's'})`;
-          rows.push({ batch: size, trainer: label, optimizer, 'pairs/s': Math.round(r.pairsPerSecond), 'peak RSS MiB': r.peakRssMiB, 'final loss': round(r.finalLoss) });
+          const optimizer =
+            r.rowKernel === 'js'
+              ? 'sparse Adam (JS)'
+              : `sparse Adam (WASM SIMD, ${r.threads} thread${r.threads === 1 ? '' : 's'})`;
+          rows.push({
+            batch: size,
+            trainer: label,
+            optimizer,
+            'pairs/s': Math.round(r.pairsPerSecond),
+            'peak RSS MiB': r.peakRssMiB,
+            'final loss': round(r.finalLoss),
+          });
         }
       }
       if (!('missing' in torch)) {
         for (const variant of ['sparse', 'dense'] as const) {
-          const r = await runTorchPeer(data, variant, { warmup: WARMUP, threads: 2, python: torch.python, steps: variant === 'dense' ? Math.min(steps, 5) : steps, env: { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' } });
-          rows.push({ batch: size, trainer: 'PyTorch cpu', optimizer: variant === 'sparse' ? 'SparseAdam' : 'Adam (dense)', 'pairs/s': Math.round(r.pairsPerSecond), 'peak RSS MiB': Math.round(r.peakRssMiB), 'final loss': round(r.finalLoss) });
+          const r = await runTorchPeer(data, variant, {
+            warmup: WARMUP,
+            threads: 2,
+            python: torch.python,
+            steps: variant === 'dense' ? Math.min(steps, 5) : steps,
+            env: { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' },
+          });
+          rows.push({
+            batch: size,
+            trainer: 'PyTorch cpu',
+            optimizer: variant === 'sparse' ? 'SparseAdam' : 'Adam (dense)',
+            'pairs/s': Math.round(r.pairsPerSecond),
+            'peak RSS MiB': Math.round(r.peakRssMiB),
+            'final loss': round(r.finalLoss),
+          });
         }
       }
     }
-    notes.push(`${steps} measured steps after ${WARMUP} warm-up steps per row (dense Adam: ${Math.min(steps, 5)}); real MLQA dev hybrid batches, hashed features 2^18 × 128.`);
+    notes.push(
+      `${steps} measured steps after ${WARMUP} warm-up steps per row (dense Adam: ${Math.min(steps, 5)}); real MLQA dev hybrid batches, hashed features 2^18 × 128.`,
+    );
     notes.push('cpu backend rows stop at B = 128: its matMul is ~40× slower than wasm and adds nothing at B = 512.');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return { id: 'train', title: 'Training throughput: ours (TF.js) vs PyTorch CPU, same architecture and batches', columns: ['batch', 'trainer', 'optimizer', 'pairs/s', 'peak RSS MiB', 'final loss'], rows, notes };
+  return {
+    id: 'train',
+    title: 'Training throughput: ours (TF.js) vs PyTorch CPU, same architecture and batches',
+    columns: ['batch', 'trainer', 'optimizer', 'pairs/s', 'peak RSS MiB', 'final loss'],
+    rows,
+    notes,
+  };
 }
 
 /** The first `count` batches (cycled if fewer), tokenized into the peer's format. */
-function toPeerBatches(batchId: Int32Array, questions: string[], passages: string[], tokenizer: HashedTokenizer, count: number): PeerBatch[] {
+function toPeerBatches(
+  batchId: Int32Array,
+  questions: string[],
+  passages: string[],
+  tokenizer: HashedTokenizer,
+  count: number,
+): PeerBatch[] {
   const starts = batchStarts(batchId);
   const out: PeerBatch[] = [];
   for (let b = 0; b < Math.min(count, starts.length - 1); b++) {

@@ -12,7 +12,10 @@ export default definePipeline({
     download: study.nodes.download,
     pairs: study.nodes.pairs,
     batches: study.nodes.batches,
-    export: { stage: exportStage, inputs: { raw: 'download', pairs: 'pairs', batches: { from: 'batches', all: true } } },
+    export: {
+      stage: exportStage,
+      inputs: { raw: 'download', pairs: 'pairs', batches: { from: 'batches', all: true } },
+    },
   },
   output: 'export',
 });

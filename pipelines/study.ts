@@ -13,7 +13,9 @@ import { reportStage } from '../stages/report/index.ts';
 import { scoreStage } from '../stages/score/index.ts';
 import { trainStage } from '../stages/train/index.ts';
 
-/** The study's grid, shared by the swapped pipeline. Seeds are zipped: seed i sets both the batch order and the init. */
+/**
+ * The study's grid, shared by the swapped pipeline. Seeds are zipped: seed i sets both the batch order and the init.
+ */
 export const STUDY_PROFILES: Record<string, Profile> = {
   // Three seeds so that each contrast the report states (strategy at a small and a large batch) has a spread; one
   // loss (InfoNCE, the default) to pay for them. ALBEF stays in `full`.
@@ -26,7 +28,8 @@ export const STUDY_PROFILES: Record<string, Profile> = {
     },
   },
   full: {
-    description: 'strategy {mono, cross, hybrid} × batch size {16 … 1024} × loss {infonce, albef} × seeds {0, 1, 2}: 126 models',
+    description:
+      'strategy {mono, cross, hybrid} × batch size {16 … 1024} × loss {infonce, albef} × seeds {0, 1, 2}: 126 models',
     sweeps: {
       'batches.strategy': ['mono', 'cross', 'hybrid'],
       'batches.batchSize': [16, 32, 64, 128, 256, 512, 1024],
@@ -38,7 +41,8 @@ export const STUDY_PROFILES: Record<string, Profile> = {
 
 export default definePipeline({
   name: 'study',
-  description: 'Hybrid-batch scaling study: MLQA dev pairs → batches → TF.js dual encoders → adversarial queries → zero-shot XQuAD-R retrieval metrics, clean and attacked',
+  description:
+    'Hybrid-batch scaling study: MLQA dev pairs → batches → TF.js dual encoders → adversarial queries → zero-shot XQuAD-R retrieval metrics, clean and attacked',
   nodes: {
     download: { stage: downloadStage },
     pairs: { stage: pairsStage, inputs: { raw: 'download' } },
@@ -46,10 +50,16 @@ export default definePipeline({
     train: { stage: trainStage, inputs: { batches: 'batches', dev: 'pairs' } },
     attack: { stage: attackStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', raw: 'download' } },
     score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', attacks: 'attack' } },
-    classify: { stage: classifyStage, inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' } },
+    classify: {
+      stage: classifyStage,
+      inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' },
+    },
     // The answer: figures, paired bootstrap intervals and the written answer over score, attack, classify and every
     // training curve; what the run prints at the end.
-    report: { stage: reportStage, inputs: { score: 'score', models: { from: 'train', all: true }, attack: 'attack', classify: 'classify' } },
+    report: {
+      stage: reportStage,
+      inputs: { score: 'score', models: { from: 'train', all: true }, attack: 'attack', classify: 'classify' },
+    },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',

@@ -17,15 +17,25 @@ export default definePipeline({
   description: 'The study with its data swapped: XQuAD training pairs → MLQA-R evaluation',
   nodes: {
     download: { stage: downloadStage },
-    pairs: { stage: pairsStage, params: { train: 'xquad', eval: 'mlqa-r', trainLanguages: [...XQUAD_LANGS] }, inputs: { raw: 'download' } },
+    pairs: {
+      stage: pairsStage,
+      params: { train: 'xquad', eval: 'mlqa-r', trainLanguages: [...XQUAD_LANGS] },
+      inputs: { raw: 'download' },
+    },
     batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
     train: { stage: trainStage, inputs: { batches: 'batches', dev: 'pairs' } },
     attack: { stage: attackStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', raw: 'download' } },
     score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', attacks: 'attack' } },
-    classify: { stage: classifyStage, inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' } },
+    classify: {
+      stage: classifyStage,
+      inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' },
+    },
     // The answer: figures, paired bootstrap intervals and the written answer over score, attack, classify and every
     // training curve; what the run prints at the end.
-    report: { stage: reportStage, inputs: { score: 'score', models: { from: 'train', all: true }, attack: 'attack', classify: 'classify' } },
+    report: {
+      stage: reportStage,
+      inputs: { score: 'score', models: { from: 'train', all: true }, attack: 'attack', classify: 'classify' },
+    },
   },
   profiles: STUDY_PROFILES,
   defaultProfile: 'quick',

@@ -4,8 +4,10 @@
 //   batches --pairs DIR --out DIR [--set k=v ...]                 the batches stage on a pairs artifact
 //   train   --batches DIR --dev DIR --out DIR [--set k=v ...]     the train stage (dev = the pairs artifact)
 //   score   --eval DIR --out DIR [--baselines] MODEL_DIR...       the score stage; prints one line per retriever
-//   dev     --dev DIR MODEL_DIR...                                dev-split metrics of trained models (no output folder)
-//   moved   MODEL_DIR...                                          how far training moved the table rows and the dense kernel from init
+//   dev     --dev DIR MODEL_DIR...                                dev-split metrics of trained models (no output
+//   folder)
+//   moved   MODEL_DIR...                                          how far training moved the table rows and the dense
+//   kernel from init
 // Not a stage and not shipped: the numbers it prints are for choosing defaults on dev (train summary) and for the
 // README's ablation table (score, read after the choice).
 import { existsSync } from 'node:fs';
@@ -59,7 +61,12 @@ if (verb === 'dev') {
   const set = buildDevSet((await readArrow(`${values.dev}/pairs.arrow`)).columns);
   for (const dir of positionals) {
     const model = await loadEncoder(`${dir}/model`);
-    const m = evaluateDev(set, await embedTexts(model, set.queries), await embedTexts(model, set.passages), model.config.outDim);
+    const m = evaluateDev(
+      set,
+      await embedTexts(model, set.queries),
+      await embedTexts(model, set.passages),
+      model.config.outDim,
+    );
     process.stdout.write(`${dir}\t${JSON.stringify(m)}\n`);
   }
   process.exit(0);
@@ -91,7 +98,9 @@ if (verb === 'moved') {
       k2 += (m.weights.kernel[i] - k) ** 2;
       kn += k * k;
     });
-    process.stdout.write(`${dir}\trows moved ${rows}\tmean |Δrow|/|row0| ${(rel / rows).toFixed(4)}\tdense |ΔW|/|W0| ${Math.sqrt(k2 / kn).toFixed(4)}\n`);
+    process.stdout.write(
+      `${dir}\trows moved ${rows}\tmean |Δrow|/|row0| ${(rel / rows).toFixed(4)}\tdense |ΔW|/|W0| ${Math.sqrt(k2 / kn).toFixed(4)}\n`,
+    );
   }
   process.exit(0);
 }
@@ -109,23 +118,36 @@ if (verb === 'pairs') {
 } else if (verb === 'batches') {
   ({ summary } = await runStage(batchesStage, { inputs: { pairs: values.pairs! }, outDir: out, params: sets() }));
 } else if (verb === 'train') {
-  ({ summary } = await runStage(trainStage, { inputs: { batches: values.batches!, dev: values.dev! }, outDir: out, params: { checkpointEvery: 0, checkpointSeconds: 0, ...sets() } }));
+  ({ summary } = await runStage(trainStage, {
+    inputs: { batches: values.batches!, dev: values.dev! },
+    outDir: out,
+    params: { checkpointEvery: 0, checkpointSeconds: 0, ...sets() },
+  }));
   const s = summary as { dev: { history: unknown[] }; seconds: number; lossFirst: number; lossLast: number };
-  process.stdout.write(`${JSON.stringify({ seconds: s.seconds, lossFirst: s.lossFirst, lossLast: s.lossLast, dev: s.dev.history })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ seconds: s.seconds, lossFirst: s.lossFirst, lossLast: s.lossLast, dev: s.dev.history })}\n`,
+  );
 } else if (verb === 'score') {
   ({ summary } = await runStage(scoreStage, {
     inputs: { models: positionals, eval: values.eval! },
     outDir: out,
     params: { baselines: values.baselines ? ['bm25', 'random'] : [], ranks: false, ...sets() },
   }));
-  const metrics = JSON.parse(await readFile(`${out}/metrics.json`, 'utf8')) as { retrievers: { id: string; headline: Record<string, number> }[] };
+  const metrics = JSON.parse(await readFile(`${out}/metrics.json`, 'utf8')) as {
+    retrievers: { id: string; headline: Record<string, number> }[];
+  };
   positionals.forEach((m, i) => process.stdout.write(`model ${i}: ${m}\n`));
   for (const r of metrics.retrievers) {
     const h = r.headline;
-    process.stdout.write(`${r.id}\tmAP@20 ${h.multilingualMap20.toFixed(4)}\tmono ${h.monoR1.toFixed(4)}\tcross ${h.crossR1.toFixed(4)}\tcrossSeen ${h.crossR1Seen?.toFixed(4)}\tcrossZS ${h.crossR1ZeroShot?.toFixed(4)}\n`);
+    process.stdout.write(
+      `${r.id}\tmAP@20 ${h.multilingualMap20.toFixed(4)}\tmono ${h.monoR1.toFixed(4)}\tcross ${h.crossR1.toFixed(4)}\tcrossSeen ${h.crossR1Seen?.toFixed(4)}\tcrossZS ${h.crossR1ZeroShot?.toFixed(4)}\n`,
+    );
   }
 } else {
   throw new Error(`unknown verb ${verb}`);
 }
 const { writeFile } = await import('node:fs/promises');
-await writeFile(`${out}/summary.json`, `${JSON.stringify({ summary, wallSeconds: (performance.now() - began) / 1000 })}\n`);
+await writeFile(
+  `${out}/summary.json`,
+  `${JSON.stringify({ summary, wallSeconds: (performance.now() - began) / 1000 })}\n`,
+);

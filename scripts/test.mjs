@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const avaCli = join(dirname(dirname(require.resolve('ava'))), 'entrypoints/cli.mjs');
-const child = spawn(process.execPath, [avaCli, '--tap', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [avaCli, '--tap', ...process.argv.slice(2)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 
 let passed = 0;
 let failed = 0;

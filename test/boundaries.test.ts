@@ -35,16 +35,17 @@ test('the project tree keeps every import boundary', async (t) => {
 test('a deliberate violation of each rule fails the check, named', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-boundaries-'));
   const files: Record<string, string> = {
-    'pipelines/engine/index.ts': "export const engine = 1;\n",
-    'pipelines/engine/internal.ts': "export const internal = 1;\n",
+    'pipelines/engine/index.ts': 'export const engine = 1;\n',
+    'pipelines/engine/internal.ts': 'export const internal = 1;\n',
     // The engine reaching into a stage and into a pipeline definition.
     'pipelines/engine/knows-a-stage.ts': "import { a } from '../../stages/a/index.ts';\nexport const x = a;\n",
     'pipelines/engine/knows-a-pipeline.ts': "import { study } from '../study.ts';\nexport const y = study;\n",
     'pipelines/study.ts': "import { a } from '../stages/a/index.ts';\nexport const study = a;\n",
     'stages/a/index.ts': "import { engine } from '../../pipelines/engine/index.ts';\nexport const a = engine;\n",
-    'stages/a/internal.ts': "export const secret = 1;\n",
+    'stages/a/internal.ts': 'export const secret = 1;\n',
     // A stage importing another stage's internals, and an engine internal.
-    'stages/b/index.ts': "import { secret } from '../a/internal.ts';\nimport { internal } from '../../pipelines/engine/internal.ts';\nexport const b = secret + internal;\n",
+    'stages/b/index.ts':
+      "import { secret } from '../a/internal.ts';\nimport { internal } from '../../pipelines/engine/internal.ts';\nexport const b = secret + internal;\n",
     // Shared code depending on a stage.
     'stages/common/util.ts': "import { a } from '../a/index.ts';\nexport const util = a;\n",
     // A cycle.
@@ -71,17 +72,39 @@ test('a deliberate violation of each rule fails the check, named', async (t) => 
 
 test('public surfaces: the engine index and what each stage exports for others', async (t) => {
   const engine = await import('../pipelines/engine/index.ts');
-  for (const name of ['defineStage', 'declareOutputs', 'definePipeline', 'runPipeline', 'resolveArtifact', 'writeFileAtomic', 'commitFile', 'UserError']) {
+  for (const name of [
+    'defineStage',
+    'declareOutputs',
+    'definePipeline',
+    'runPipeline',
+    'resolveArtifact',
+    'writeFileAtomic',
+    'commitFile',
+    'UserError',
+  ]) {
     t.true(name in engine, `pipelines/engine/index.ts exports ${name}`);
   }
   const train = await import('../stages/train/index.ts');
-  for (const name of ['trainStage', 'TRAIN_OUTPUTS', 'loadEncoder', 'describeEncoder', 'embed', 'embedTexts', 'untrainedEncoder', 'initBackend', 'checkPlannedBackend']) {
+  for (const name of [
+    'trainStage',
+    'TRAIN_OUTPUTS',
+    'loadEncoder',
+    'describeEncoder',
+    'embed',
+    'embedTexts',
+    'untrainedEncoder',
+    'initBackend',
+    'checkPlannedBackend',
+  ]) {
     t.true(name in train, `stages/train/index.ts exports ${name}`);
   }
   const pairs = await import('../stages/pairs/index.ts');
-  for (const name of ['pairsStage', 'PAIRS_OUTPUTS', 'readPairsReport']) t.true(name in pairs, `stages/pairs/index.ts exports ${name}`);
+  for (const name of ['pairsStage', 'PAIRS_OUTPUTS', 'readPairsReport'])
+    t.true(name in pairs, `stages/pairs/index.ts exports ${name}`);
   const batches = await import('../stages/batches/index.ts');
-  for (const name of ['batchesStage', 'BATCHES_OUTPUTS', 'batchesInfo']) t.true(name in batches, `stages/batches/index.ts exports ${name}`);
+  for (const name of ['batchesStage', 'BATCHES_OUTPUTS', 'batchesInfo'])
+    t.true(name in batches, `stages/batches/index.ts exports ${name}`);
   // Every stage declares what it writes.
-  for (const stage of [train.trainStage, pairs.pairsStage, batches.batchesStage]) t.truthy(stage.outputs, `${stage.name} declares outputs`);
+  for (const stage of [train.trainStage, pairs.pairsStage, batches.batchesStage])
+    t.truthy(stage.outputs, `${stage.name} declares outputs`);
 });

@@ -11,7 +11,11 @@ export default definePipeline({
   nodes: {
     batches: { stage: syntheticBatchesStage },
     dev: { stage: syntheticDevStage },
-    train: { stage: trainStage, params: { ...SMALL, queueSize: 32, checkpointEvery: 0 }, inputs: { batches: 'batches', dev: 'dev' } },
+    train: {
+      stage: trainStage,
+      params: { ...SMALL, queueSize: 32, checkpointEvery: 0 },
+      inputs: { batches: 'batches', dev: 'dev' },
+    },
   },
   sweeps: { 'train.loss': ['infonce', 'albef'], 'train.seed': [0, 1] },
 });

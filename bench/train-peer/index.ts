@@ -88,7 +88,9 @@ function littleEndian(values: Int32Array): Buffer {
   return endianness() === 'LE' ? view : Buffer.from(view).swap32();
 }
 
-/** Writes dir/batches.bin then dir/meta.json, each to a temp file renamed into place, so readers never see a torn file. */
+/**
+ * Writes dir/batches.bin then dir/meta.json, each to a temp file renamed into place, so readers never see a torn file.
+ */
 export async function writePeerBatches(
   dir: string,
   meta: Omit<PeerMeta, 'batches' | 'pairs'>,
@@ -98,7 +100,8 @@ export async function writePeerBatches(
   positiveInteger('dim', meta.dim);
   if (!(meta.buckets <= 2 ** 31 - 1)) throw new Error(`buckets ${meta.buckets} does not fit int32 ids`);
   for (const key of ['temperature', 'lr'] as const) {
-    if (!(Number.isFinite(meta[key]) && meta[key] > 0)) throw new Error(`${key} must be a positive number, got ${meta[key]}`);
+    if (!(Number.isFinite(meta[key]) && meta[key] > 0))
+      throw new Error(`${key} must be a positive number, got ${meta[key]}`);
   }
   if (batches.length === 0) throw new Error('writePeerBatches: no batches');
   let pairs = 0;
@@ -120,7 +123,13 @@ export async function writePeerBatches(
   try {
     for (const batch of batches) {
       const header = Int32Array.of(batch.questions.offsets.length - 1);
-      for (const part of [header, batch.questions.offsets, batch.questions.ids, batch.passages.offsets, batch.passages.ids]) {
+      for (const part of [
+        header,
+        batch.questions.offsets,
+        batch.questions.ids,
+        batch.passages.offsets,
+        batch.passages.ids,
+      ]) {
         await handle.write(littleEndian(part));
       }
     }
@@ -132,7 +141,14 @@ export async function writePeerBatches(
   }
   await commitFile(binTemp, binPath);
 
-  const full: PeerMeta = { buckets: meta.buckets, dim: meta.dim, temperature: meta.temperature, lr: meta.lr, batches: batches.length, pairs };
+  const full: PeerMeta = {
+    buckets: meta.buckets,
+    dim: meta.dim,
+    temperature: meta.temperature,
+    lr: meta.lr,
+    batches: batches.length,
+    pairs,
+  };
   await writeFileAtomic(metaPath, `${JSON.stringify(full, null, 2)}\n`);
   return full;
 }
@@ -147,14 +163,26 @@ interface Exec {
  * Runs a command through zx and always resolves, so callers can decide what a failure means. zx quotes every
  * argument, buffers both streams and kills on timeout; a timeout is named, since an exit code alone does not say why.
  */
-async function run(file: string, args: string[], options: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<Exec> {
-  const out = await $({ env: options.env ?? process.env, timeout: options.timeoutMs, timeoutSignal: 'SIGKILL', nothrow: true, quiet: true })`${file} ${args}`;
+async function run(
+  file: string,
+  args: string[],
+  options: { timeoutMs: number; env?: NodeJS.ProcessEnv },
+): Promise<Exec> {
+  const out = await $({
+    env: options.env ?? process.env,
+    timeout: options.timeoutMs,
+    timeoutSignal: 'SIGKILL',
+    nothrow: true,
+    quiet: true,
+  })`${file} ${args}`;
   if (out.exitCode === 0) return { code: 0, stdout: out.stdout, stderr: out.stderr };
-  const code = out.signal === 'SIGKILL' ? `timed out after ${options.timeoutMs / 1000} s` : (out.exitCode ?? out.signal ?? 1);
+  const code =
+    out.signal === 'SIGKILL' ? `timed out after ${options.timeoutMs / 1000} s` : (out.exitCode ?? out.signal ?? 1);
   return { code, stdout: out.stdout, stderr: out.stderr };
 }
 
-const tail = (text: string, chars = STDERR_TAIL): string => (text.length > chars ? `…${text.slice(-chars)}` : text).trim();
+const tail = (text: string, chars = STDERR_TAIL): string =>
+  (text.length > chars ? `…${text.slice(-chars)}` : text).trim();
 const lastLine = (text: string): string => text.trim().split('\n').at(-1) ?? '';
 
 async function torchVersion(python: string): Promise<{ version: string } | { error: string }> {
@@ -168,7 +196,9 @@ async function torchVersion(python: string): Promise<{ version: string } | { err
  * throws: when torch cannot be had (no root, no network, apt locked) it returns { missing } so the bench can
  * still run and report the peer as missing.
  */
-export async function ensureTorch(log: (msg: string) => void): Promise<{ python: string; version: string } | { missing: string }> {
+export async function ensureTorch(
+  log: (msg: string) => void,
+): Promise<{ python: string; version: string } | { missing: string }> {
   const python = SYSTEM_PYTHON;
   const before = await torchVersion(python);
   if ('version' in before) {
@@ -176,7 +206,10 @@ export async function ensureTorch(log: (msg: string) => void): Promise<{ python:
     return { python, version: before.version };
   }
   log(`torch peer: ${python} cannot import torch (${before.error}); installing Debian's python3-torch`);
-  if (process.getuid?.() !== 0) return { missing: `torch not importable by ${python} (${before.error}) and not root to apt-get install python3-torch` };
+  if (process.getuid?.() !== 0)
+    return {
+      missing: `torch not importable by ${python} (${before.error}) and not root to apt-get install python3-torch`,
+    };
 
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = async (): Promise<Exec> => {
@@ -184,18 +217,26 @@ export async function ensureTorch(log: (msg: string) => void): Promise<{ python:
     return run('apt-get', ['install', '-y', 'python3-torch'], { timeoutMs: 20 * 60_000, env });
   };
   let result = await install();
-  // Missing or stale package lists show up as an unknown package or 404s; anything else would not be fixed by an update.
-  if (result.code !== 0 && /Unable to locate package|has no installation candidate|Failed to fetch|404\s+Not Found/i.test(result.stderr + result.stdout)) {
+  // Missing or stale package lists show up as an unknown package or 404s; anything else would not be fixed by an
+  // update.
+  if (
+    result.code !== 0 &&
+    /Unable to locate package|has no installation candidate|Failed to fetch|404\s+Not Found/i.test(
+      result.stderr + result.stdout,
+    )
+  ) {
     log(`torch peer: install failed for lack of package lists (${lastLine(result.stderr)}); apt-get update and retry`);
     const update = await run('apt-get', ['update'], { timeoutMs: 10 * 60_000, env });
     if (update.code !== 0) return { missing: `apt-get update failed (${update.code}): ${tail(update.stderr, 500)}` };
     result = await install();
   }
-  if (result.code !== 0) return { missing: `apt-get install -y python3-torch failed (${result.code}): ${tail(result.stderr, 500)}` };
+  if (result.code !== 0)
+    return { missing: `apt-get install -y python3-torch failed (${result.code}): ${tail(result.stderr, 500)}` };
   log(`torch peer: ${lastLine(result.stdout)}`);
 
   const after = await torchVersion(python);
-  if ('error' in after) return { missing: `python3-torch installed but ${python} still cannot import torch: ${after.error}` };
+  if ('error' in after)
+    return { missing: `python3-torch installed but ${python} still cannot import torch: ${after.error}` };
   log(`torch peer: ${python} has torch ${after.version}`);
   return { python, version: after.version };
 }
@@ -211,18 +252,36 @@ function parseResult(line: string): PeerResult {
 
 /** Runs peer.py on the batches in dir (from writePeerBatches); rejects with the python stderr tail on failure. */
 export async function runTorchPeer(dir: string, variant: PeerVariant, opts: PeerRunOptions): Promise<PeerResult> {
-  const args = [PEER_SCRIPT, '--dir', dir, '--variant', variant, '--warmup', String(opts.warmup), '--threads', String(opts.threads)];
+  const args = [
+    PEER_SCRIPT,
+    '--dir',
+    dir,
+    '--variant',
+    variant,
+    '--warmup',
+    String(opts.warmup),
+    '--threads',
+    String(opts.threads),
+  ];
   if (opts.steps !== undefined) args.push('--steps', String(opts.steps));
   if (opts.seed !== undefined) args.push('--seed', String(opts.seed));
   const threads = String(opts.threads);
   // Thread pools read these at load time, before peer.py's torch.set_num_threads can act.
-  const env = { ...process.env, ...opts.env, OMP_NUM_THREADS: threads, MKL_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads };
+  const env = {
+    ...process.env,
+    ...opts.env,
+    OMP_NUM_THREADS: threads,
+    MKL_NUM_THREADS: threads,
+    OPENBLAS_NUM_THREADS: threads,
+  };
   const result = await run(opts.python, args, { timeoutMs: opts.timeoutMs ?? 20 * 60_000, env });
   const what = `torch peer (${variant}, ${opts.python} ${PEER_SCRIPT} --dir ${dir})`;
   if (result.code !== 0) throw new Error(`${what} failed (${result.code}):\n${tail(result.stderr)}`);
   try {
     return parseResult(lastLine(result.stdout));
   } catch (error) {
-    throw new Error(`${what} printed no valid result line (${(error as Error).message}): ${tail(result.stdout, 500)}\nstderr:\n${tail(result.stderr)}`);
+    throw new Error(
+      `${what} printed no valid result line (${(error as Error).message}): ${tail(result.stdout, 500)}\nstderr:\n${tail(result.stderr)}`,
+    );
   }
 }

@@ -22,7 +22,13 @@ const { values } = parseArgs({
   },
 });
 const dir = values.dir!;
-const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { buckets: number; dim: number; temperature: number; lr: number; batches: number };
+const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as {
+  buckets: number;
+  dim: number;
+  temperature: number;
+  lr: number;
+  batches: number;
+};
 const bin = await readFile(join(dir, 'batches.bin'));
 const words = new Int32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
 
@@ -69,8 +75,14 @@ const config: TrainerConfig = {
   gradCacheChunk: 0,
 };
 const threads = values.threads === '1' ? 1 : 2;
-const kernel = values['row-kernel'] === 'wasm' ? RowKernel.create({ buckets: meta.buckets, dim: meta.dim, momentum: loss === 'albef', threads }) : null;
-if (values['row-kernel'] === 'wasm' && !kernel) throw new Error(`row kernel unavailable: ${rowKernelUnavailable({ buckets: meta.buckets, dim: meta.dim, momentum: loss === 'albef' })}`);
+const kernel =
+  values['row-kernel'] === 'wasm'
+    ? RowKernel.create({ buckets: meta.buckets, dim: meta.dim, momentum: loss === 'albef', threads })
+    : null;
+if (values['row-kernel'] === 'wasm' && !kernel)
+  throw new Error(
+    `row kernel unavailable: ${rowKernelUnavailable({ buckets: meta.buckets, dim: meta.dim, momentum: loss === 'albef' })}`,
+  );
 const trainer = new Trainer(config, initialState(config, 0, kernel));
 const warmup = Number(values.warmup);
 // The kernel's worker loads in the background; measure once it takes its share.

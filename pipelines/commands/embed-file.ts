@@ -8,8 +8,23 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { commitFile, openProject, readManifest, resolveArtifact, tempPathFor, UserError, type Manifest } from '../engine/index.ts';
-import { embed, loadEncoder, MODEL_FILE, TRAIN_OUTPUTS, type EmbedOptions, type LoadedEncoder } from '../../stages/train/index.ts';
+import {
+  commitFile,
+  openProject,
+  readManifest,
+  resolveArtifact,
+  tempPathFor,
+  UserError,
+  type Manifest,
+} from '../engine/index.ts';
+import {
+  embed,
+  loadEncoder,
+  MODEL_FILE,
+  TRAIN_OUTPUTS,
+  type EmbedOptions,
+  type LoadedEncoder,
+} from '../../stages/train/index.ts';
 
 export const VECTORS_FORMAT = 'hybrid-xlr/vectors@1';
 
@@ -55,7 +70,12 @@ export interface EmbedFileReport {
  * under temporary names and committed, the sidecar last and only after any older sidecar is gone: a killed run
  * leaves the previous pair, or vectors without a sidecar, never a sidecar describing the wrong vectors.
  */
-export async function embedFile(modelDir: string, inPath: string, outPath: string, opts: EmbedFileOptions = {}): Promise<EmbedFileReport> {
+export async function embedFile(
+  modelDir: string,
+  inPath: string,
+  outPath: string,
+  opts: EmbedFileOptions = {},
+): Promise<EmbedFileReport> {
   const modelPath = resolve(modelDir);
   const input = resolve(inPath);
   const vectorsPath = resolve(outPath);
@@ -71,7 +91,9 @@ export async function embedFile(modelDir: string, inPath: string, outPath: strin
   try {
     bytes = await readFile(input);
   } catch (error) {
-    throw new UserError(`--in ${inPath}: cannot read ${input} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UserError(
+      `--in ${inPath}: cannot read ${input} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   let text: string;
   try {
@@ -80,7 +102,8 @@ export async function embedFile(modelDir: string, inPath: string, outPath: strin
   } catch {
     throw new UserError(`--in ${inPath}: ${input} is not valid UTF-8`);
   }
-  if (existsSync(vectorsPath) && statSync(vectorsPath).isDirectory()) throw new UserError(`--out ${outPath}: ${vectorsPath} is a folder, expected a file path`);
+  if (existsSync(vectorsPath) && statSync(vectorsPath).isDirectory())
+    throw new UserError(`--out ${outPath}: ${vectorsPath} is a folder, expected a file path`);
 
   const texts = splitLines(text);
   const { vectors, featureless } = await embed(model, texts, opts);
@@ -162,15 +185,34 @@ export async function resolveModel(ref: string, options: ResolveOptions): Promis
     const fingerprint = await ownerFingerprint(path);
     return { dir: path, ...(fingerprint !== undefined && { fingerprint }), via: `folder ${path}` };
   }
-  const found = await resolveArtifact(openProject(resolve(options.root)), ref, { stage: 'train', pipeline: options.pipeline, flag: '--model', cwd: options.cwd });
+  const found = await resolveArtifact(openProject(resolve(options.root)), ref, {
+    stage: 'train',
+    pipeline: options.pipeline,
+    flag: '--model',
+    cwd: options.cwd,
+  });
   if (!found) {
-    const why = !existsSync(path) ? `no file or folder ${path}` : statSync(path).isDirectory() ? `folder ${path} holds neither ${MODEL_FILE} nor ${TRAIN_OUTPUTS.model.path}/${MODEL_FILE} of a train artifact` : `${path} is a file, not a model folder`;
+    const why = !existsSync(path)
+      ? `no file or folder ${path}`
+      : statSync(path).isDirectory()
+        ? `folder ${path} holds neither ${MODEL_FILE} nor ${TRAIN_OUTPUTS.model.path}/${MODEL_FILE} of a train artifact`
+        : `${path} is a file, not a model folder`;
     throw new UserError(`--model ${ref}: ${why}`);
   }
-  if (found.stage !== 'train' || !found.manifest.files.some((f) => f.path === `${TRAIN_OUTPUTS.model.path}/${MODEL_FILE}`)) {
-    throw new UserError(`--model ${ref}: ${found.via} holds no ${TRAIN_OUTPUTS.model.path}/${MODEL_FILE} (is it a train node?)`);
+  if (
+    found.stage !== 'train' ||
+    !found.manifest.files.some((f) => f.path === `${TRAIN_OUTPUTS.model.path}/${MODEL_FILE}`)
+  ) {
+    throw new UserError(
+      `--model ${ref}: ${found.via} holds no ${TRAIN_OUTPUTS.model.path}/${MODEL_FILE} (is it a train node?)`,
+    );
   }
-  return { dir: join(found.dir, TRAIN_OUTPUTS.model.path), fingerprint: found.fingerprint, ...(found.node !== undefined && { node: found.node }), via: found.via };
+  return {
+    dir: join(found.dir, TRAIN_OUTPUTS.model.path),
+    fingerprint: found.fingerprint,
+    ...(found.node !== undefined && { node: found.node }),
+    via: found.via,
+  };
 }
 
 /**
@@ -180,6 +222,7 @@ export async function resolveModel(ref: string, options: ResolveOptions): Promis
 async function ownerFingerprint(model: string): Promise<string | undefined> {
   if (basename(model) !== TRAIN_OUTPUTS.model.path) return undefined;
   const manifest: Manifest | null = await readManifest(dirname(model));
-  const listed = manifest?.stage === 'train' && manifest.files.some((f) => f.path === `${TRAIN_OUTPUTS.model.path}/${MODEL_FILE}`);
+  const listed =
+    manifest?.stage === 'train' && manifest.files.some((f) => f.path === `${TRAIN_OUTPUTS.model.path}/${MODEL_FILE}`);
   return listed ? manifest!.fingerprint : undefined;
 }

@@ -10,7 +10,8 @@ export const FOLDER_STAGE = '(folder)';
 
 export function artifactRef(node: string, dir: string, manifest: Manifest): ArtifactRef {
   const listed = new Set(manifest.files.map((f) => f.path));
-  const holds = (h: OutputHandle): boolean => (h.kind === 'folder' ? [...listed].some((p) => p.startsWith(`${h.path}/`)) : listed.has(h.path));
+  const holds = (h: OutputHandle): boolean =>
+    h.kind === 'folder' ? [...listed].some((p) => p.startsWith(`${h.path}/`)) : listed.has(h.path);
   const where = `artifact ${manifest.stage}/${manifest.fingerprint} (node ${node})`;
   return {
     stage: manifest.stage,
@@ -21,21 +22,30 @@ export function artifactRef(node: string, dir: string, manifest: Manifest): Arti
     has: (h) => (manifest.stage === h.stage || manifest.stage === FOLDER_STAGE) && holds(h),
     output(h: OutputHandle): string {
       if (manifest.stage !== h.stage && manifest.stage !== FOLDER_STAGE) {
-        throw new Error(`${where} is a "${manifest.stage}" artifact; output "${h.name}" belongs to stage "${h.stage}" (is the input wired to the right node?)`);
+        throw new Error(
+          `${where} is a "${manifest.stage}" artifact; output "${h.name}" belongs to stage "${h.stage}" (is the input wired to the right node?)`,
+        );
       }
       if (!holds(h)) {
-        throw new Error(`${where} has no output "${h.name}" (${h.path})${h.optional ? ': it is optional and this run did not write it' : ''}`);
+        throw new Error(
+          `${where} has no output "${h.name}" (${h.path})${h.optional ? ': it is optional and this run did not write it' : ''}`,
+        );
       }
       return join(dir, h.path);
     },
     file(h: OutputHandle, relative: string): string {
       const folder = this.output(h);
-      if (h.kind !== 'folder') throw new Error(`${where}: output "${h.name}" (${h.path}) is a ${h.kind} file, not a folder to look into`);
-      if (!listed.has(`${h.path}/${relative}`)) throw new Error(`${where} has no file "${relative}" in output "${h.name}" (${h.path}/)`);
+      if (h.kind !== 'folder')
+        throw new Error(`${where}: output "${h.name}" (${h.path}) is a ${h.kind} file, not a folder to look into`);
+      if (!listed.has(`${h.path}/${relative}`))
+        throw new Error(`${where} has no file "${relative}" in output "${h.name}" (${h.path}/)`);
       return join(folder, relative);
     },
     filesOf(h: OutputHandle): string[] {
-      return [...listed].filter((p) => p.startsWith(`${h.path}/`)).map((p) => p.slice(h.path.length + 1)).sort();
+      return [...listed]
+        .filter((p) => p.startsWith(`${h.path}/`))
+        .map((p) => p.slice(h.path.length + 1))
+        .sort();
     },
   };
 }

@@ -51,7 +51,11 @@ function staleMs(options: BuildLockOptions): number {
 }
 
 /** Waits until this process holds the build lock of `key` (`<stage>-<fingerprint>`). */
-export async function acquireBuildLock(storeRoot: string, key: string, options: BuildLockOptions = {}): Promise<BuildLock> {
+export async function acquireBuildLock(
+  storeRoot: string,
+  key: string,
+  options: BuildLockOptions = {},
+): Promise<BuildLock> {
   const p = paths(storeRoot, key);
   await mkdir(p.dir, { recursive: true });
   const stale = Math.max(2000, staleMs(options));
@@ -100,9 +104,15 @@ export async function acquireBuildLock(storeRoot: string, key: string, options: 
 }
 
 /** True while a live process holds the build lock of `key` (a staging folder of that key is then in use). */
-export async function isBuildLocked(storeRoot: string, key: string, options: { staleMs?: number } = {}): Promise<boolean> {
+export async function isBuildLocked(
+  storeRoot: string,
+  key: string,
+  options: { staleMs?: number } = {},
+): Promise<boolean> {
   const p = paths(storeRoot, key);
   const owner = await readOwner<Owner>(p.owner);
   if (owner && owner.host === hostname() && owner.pid !== process.pid && !isAlive(owner.pid)) return false;
-  return lockfile.check(p.target, { lockfilePath: p.lock, stale: Math.max(2000, staleMs(options)), realpath: false }).catch(() => false);
+  return lockfile
+    .check(p.target, { lockfilePath: p.lock, stale: Math.max(2000, staleMs(options)), realpath: false })
+    .catch(() => false);
 }

@@ -37,11 +37,25 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 function withCommon(command: Command, defaultPipeline = 'study'): Command {
   return command
-    .option('-p, --pipeline <name|file>', 'pipeline: a name under pipelines/ or a path to a .ts module', defaultPipeline)
+    .option(
+      '-p, --pipeline <name|file>',
+      'pipeline: a name under pipelines/ or a path to a .ts module',
+      defaultPipeline,
+    )
     .option('--profile <name>', "one of the pipeline's profiles (the study: quick, the default, or full)")
     .option('--root <dir>', 'project root (data/, artifacts/, the lock file)', process.cwd())
-    .option('--set <stage.param=value>', 'override a param (repeatable); values parse as JSON when they can', collect, [])
-    .option('--sweep <stage.param=v1,v2,...>', 'fan the sub-graph out over values (repeatable: cartesian)', collect, []);
+    .option(
+      '--set <stage.param=value>',
+      'override a param (repeatable); values parse as JSON when they can',
+      collect,
+      [],
+    )
+    .option(
+      '--sweep <stage.param=v1,v2,...>',
+      'fan the sub-graph out over values (repeatable: cartesian)',
+      collect,
+      [],
+    );
 }
 
 export function parseSet(items: string[]): Record<string, Record<string, unknown>> {
@@ -59,7 +73,10 @@ export function parseSweeps(items: string[]): Record<string, unknown[]> {
   const sweeps: Record<string, unknown[]> = {};
   for (const item of items) {
     const match = /^([^.=]+\.[^=]+)=(.+)$/s.exec(item);
-    if (!match) throw new UserError(`--sweep ${item}: expected <stage>.<param>=v1,v2,..., e.g. --sweep train.batchSize=16,64,256`);
+    if (!match)
+      throw new UserError(
+        `--sweep ${item}: expected <stage>.<param>=v1,v2,..., e.g. --sweep train.batchSize=16,64,256`,
+      );
     sweeps[match[1]] = match[2].split(',').map((v) => parseCliValue(v.trim()));
   }
   return sweeps;
@@ -75,13 +92,17 @@ export async function loadPipeline(spec: string, root: string): Promise<Pipeline
   try {
     mod = (await import(pathToFileURL(file).href)) as { default?: PipelineDef };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(file)) {
+    if (
+      (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String((error as Error).message).includes(file)
+    ) {
       throw new UserError(`--pipeline ${spec}: no pipeline module at ${file}`);
     }
     throw error;
   }
   const def = mod.default;
-  if (!def || typeof def !== 'object' || !def.nodes) throw new UserError(`${file}: its default export is not a pipeline (use definePipeline)`);
+  if (!def || typeof def !== 'object' || !def.nodes)
+    throw new UserError(`${file}: its default export is not a pipeline (use definePipeline)`);
   return def;
 }
 
@@ -130,7 +151,12 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
     // BullMQ and its Redis client load only when asked for: a local run never pays for them.
     if (!options.dryRun && (options.executor !== 'local' || options.redis)) {
       const { executorFromFlags } = await import('./executor-bullmq.ts');
-      executor = await executorFromFlags(options, { store: project.store, rootDir: project.rootDir, pipeline: options.pipeline, expand: expandOptions });
+      executor = await executorFromFlags(options, {
+        store: project.store,
+        rootDir: project.rootDir,
+        pipeline: options.pipeline,
+        expand: expandOptions,
+      });
     }
     const report = await runPipeline(project, def, {
       executor,
@@ -145,15 +171,23 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
     });
     reporter.close();
     if (options.dryRun) {
-      print(report.wouldRun.length === 0 ? 'Nothing would run: everything is up to date.' : `Would run ${report.wouldRun.length}:`);
+      print(
+        report.wouldRun.length === 0
+          ? 'Nothing would run: everything is up to date.'
+          : `Would run ${report.wouldRun.length}:`,
+      );
       for (const item of report.wouldRun) print(`  ${item.id}  (${item.reasons.join('; ')})`);
       return true;
     }
     const counts = { ran: 0, cached: 0, failed: 0, skipped: 0 };
     for (const r of report.results.values()) counts[r.outcome]++;
     const engine = `engine ${formatMs(report.engineMs)}`;
-    if (counts.ran + counts.failed + counts.skipped === 0) print(`Everything up to date: ${counts.cached} stages cached, nothing to do (${engine}).`);
-    else print(`${counts.ran} ran, ${counts.cached} cached, ${counts.failed} failed, ${counts.skipped} skipped (${engine}).`);
+    if (counts.ran + counts.failed + counts.skipped === 0)
+      print(`Everything up to date: ${counts.cached} stages cached, nothing to do (${engine}).`);
+    else
+      print(
+        `${counts.ran} ran, ${counts.cached} cached, ${counts.failed} failed, ${counts.skipped} skipped (${engine}).`,
+      );
     for (const [id, r] of report.results) if (r.error) print(`\n${id} failed:\n${r.error.stack ?? r.error.message}`);
     process.exitCode = controller.signal.aborted ? 130 : report.exitCode;
     if (process.exitCode === 0 && def.summary && options.stage.length === 0 && options.only.length === 0) {
@@ -166,7 +200,8 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
         print(`\n${(await readFile(join(artifact.dir, def.summary.file), 'utf8')).trimEnd()}`);
         print(`\n(${def.summary.file} of ${artifact.stage}/${artifact.fingerprint})`);
         for (const link of def.summary.links ?? []) {
-          if (artifact.files.some((f) => f.path === link)) print(`${link}: ${relative(process.cwd(), join(artifact.dir, link)) || '.'}`);
+          if (artifact.files.some((f) => f.path === link))
+            print(`${link}: ${relative(process.cwd(), join(artifact.dir, link)) || '.'}`);
         }
       }
     }
@@ -179,7 +214,10 @@ async function runAndReport(options: CommonOptions & RunFlags, print: (text: str
   }
 }
 
-export function buildProgram(commands: readonly CliCommand[] = [], out: (text: string) => void = (t) => process.stdout.write(t)): Command {
+export function buildProgram(
+  commands: readonly CliCommand[] = [],
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Command {
   const program = new Command('pipeline')
     .description('hybrid-xlr: run the study as a reproducible DAG with content-addressed cached artifacts')
     .showHelpAfterError()
@@ -190,11 +228,22 @@ export function buildProgram(commands: readonly CliCommand[] = [], out: (text: s
     .option('--stage <stage...>', 'bring these stages up to date (their stale upstream first)', [])
     .option('--only <stage...>', 'run these stages alone, on cached inputs', [])
     .option('--force <stage...>', 'rerun these stages even when cached', [])
-    .option('-j, --jobs <n>', 'instances run in parallel (default 1; with --executor bullmq, every ready one)', (v) => positiveInt('--jobs', v))
+    .option('-j, --jobs <n>', 'instances run in parallel (default 1; with --executor bullmq, every ready one)', (v) =>
+      positiveInt('--jobs', v),
+    )
     .option('--keep-going', 'after a failure, still run what does not depend on it', false)
-    .option('--executor <name>', 'local (this process) or bullmq (workers started with `npm run worker`, through Redis)', 'local')
+    .option(
+      '--executor <name>',
+      'local (this process) or bullmq (workers started with `npm run worker`, through Redis)',
+      'local',
+    )
     .option('--redis <url>', 'Redis for --executor bullmq, redis://HOST:PORT (default: $HXLR_REDIS)')
-    .option('--redis-timeout <s>', 'with bullmq: fail after Redis has been unreachable this long', (v) => positiveInt('--redis-timeout', v), 60)
+    .option(
+      '--redis-timeout <s>',
+      'with bullmq: fail after Redis has been unreachable this long',
+      (v) => positiveInt('--redis-timeout', v),
+      60,
+    )
     .option('-n, --dry-run', 'list what would run and why, run nothing', false)
     .option('--wait', 'wait for another run holding the store instead of exiting', false)
     .action(async (options: CommonOptions & RunFlags) => {
@@ -202,7 +251,9 @@ export function buildProgram(commands: readonly CliCommand[] = [], out: (text: s
     });
 
   withCommon(
-    program.command('export').description("bring the pipeline up to date, then copy its output node's artifact (the dataset) to --out"),
+    program
+      .command('export')
+      .description("bring the pipeline up to date, then copy its output node's artifact (the dataset) to --out"),
     'export',
   )
     .requiredOption('-o, --out <dir>', 'folder to write the export to')
@@ -210,24 +261,38 @@ export function buildProgram(commands: readonly CliCommand[] = [], out: (text: s
     .option('-j, --jobs <n>', 'instances run in parallel', (v) => positiveInt('--jobs', v), 1)
     .option('--wait', 'wait for another run holding the store instead of exiting', false)
     .action(async (options: CommonOptions & { out: string; replace: boolean; jobs: number; wait: boolean }) => {
-      const ok = await runAndReport({ ...options, stage: [], only: [], force: [], keepGoing: false, dryRun: false }, print);
+      const ok = await runAndReport(
+        { ...options, stage: [], only: [], force: [], keepGoing: false, dryRun: false },
+        print,
+      );
       if (!ok) return;
       const { project, def, expandOptions } = await load(options);
       const report = await publish(project, def, options.out, { ...expandOptions, replace: options.replace });
-      print(`Exported ${report.files} files (${formatBytes(report.bytes)}) of ${report.stage}/${report.fingerprint} to ${report.dir}${report.replaced ? ' (replaced the previous export)' : ''}.`);
+      print(
+        `Exported ${report.files} files (${formatBytes(report.bytes)}) of ${report.stage}/${report.fingerprint} to ${report.dir}${report.replaced ? ' (replaced the previous export)' : ''}.`,
+      );
     });
 
-  withCommon(program.command('status').description('fresh, stale (and why) or never run, for every stage')).action(async (options: CommonOptions) => {
-    const { project, def, expandOptions } = await load(options);
-    print(formatStatus(await pipelineStatus(project, def, expandOptions)));
-  });
+  withCommon(program.command('status').description('fresh, stale (and why) or never run, for every stage')).action(
+    async (options: CommonOptions) => {
+      const { project, def, expandOptions } = await load(options);
+      print(formatStatus(await pipelineStatus(project, def, expandOptions)));
+    },
+  );
 
-  withCommon(program.command('dag').description('the graph as text and as a Mermaid block')).action(async (options: CommonOptions) => {
-    const { def, expandOptions } = await load(options);
-    print(formatDag(def, expandOptions));
-  });
+  withCommon(program.command('dag').description('the graph as text and as a Mermaid block')).action(
+    async (options: CommonOptions) => {
+      const { def, expandOptions } = await load(options);
+      print(formatDag(def, expandOptions));
+    },
+  );
 
-  withCommon(program.command('explain').argument('<stage>', 'stage (node) name').description('the whole fingerprint record and its diff against the last run'))
+  withCommon(
+    program
+      .command('explain')
+      .argument('<stage>', 'stage (node) name')
+      .description('the whole fingerprint record and its diff against the last run'),
+  )
     .option('--json', 'print JSON', false)
     .action(async (stage: string, options: CommonOptions & { json: boolean }) => {
       const { project, def, expandOptions } = await load(options);
@@ -244,10 +309,16 @@ export function buildProgram(commands: readonly CliCommand[] = [], out: (text: s
     .option('--checkpoints', 'also remove the checkpoints that killed runs left to resume from', false)
     .action(async (options: { root: string; dryRun: boolean; wait: boolean; checkpoints: boolean }) => {
       const report = await gc(openProject(resolve(options.root)), options);
-      if (report.checkpoints > 0) print(`${options.dryRun ? 'would remove' : 'removed'} ${report.checkpoints} checkpoint folders`);
+      if (report.checkpoints > 0)
+        print(`${options.dryRun ? 'would remove' : 'removed'} ${report.checkpoints} checkpoint folders`);
       const bytes = report.removed.reduce((sum, r) => sum + r.bytes, 0);
-      for (const r of report.removed) print(`${options.dryRun ? 'would remove' : 'removed'} ${r.stage}/${r.fingerprint} (${formatBytes(r.bytes)}, ${r.reason})`);
-      print(`${options.dryRun ? 'Would free' : 'Freed'} ${formatBytes(bytes)} in ${report.removed.length} artifacts; kept ${report.kept}.`);
+      for (const r of report.removed)
+        print(
+          `${options.dryRun ? 'would remove' : 'removed'} ${r.stage}/${r.fingerprint} (${formatBytes(r.bytes)}, ${r.reason})`,
+        );
+      print(
+        `${options.dryRun ? 'Would free' : 'Freed'} ${formatBytes(bytes)} in ${report.removed.length} artifacts; kept ${report.kept}.`,
+      );
     });
 
   program
@@ -256,8 +327,13 @@ export function buildProgram(commands: readonly CliCommand[] = [], out: (text: s
     .option('--root <dir>', 'project root', process.cwd())
     .action(async (options: { root: string }) => {
       const report = await verify(openProject(resolve(options.root)));
-      for (const item of report.problems) for (const p of item.problems) print(`${item.stage}/${item.fingerprint}: ${p}`);
-      print(report.problems.length === 0 ? `All ${report.checked} artifacts match their manifests.` : `${report.problems.length} of ${report.checked} artifacts do not match their manifests.`);
+      for (const item of report.problems)
+        for (const p of item.problems) print(`${item.stage}/${item.fingerprint}: ${p}`);
+      print(
+        report.problems.length === 0
+          ? `All ${report.checked} artifacts match their manifests.`
+          : `${report.problems.length} of ${report.checked} artifacts do not match their manifests.`,
+      );
       if (report.problems.length > 0) process.exitCode = EXIT.stageFailed;
     });
 

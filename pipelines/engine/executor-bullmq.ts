@@ -44,7 +44,8 @@ export interface JobResult {
 }
 
 /** What a worker reports while it runs a job (BullMQ job progress). */
-export type JobProgress = { kind: 'progress'; done: number; total: number; message?: string } | { kind: 'log'; level: string; message: string };
+export type JobProgress =
+  { kind: 'progress'; done: number; total: number; message?: string } | { kind: 'log'; level: string; message: string };
 
 /** The job id of an instance: its artifact's name; never a bare integer, which BullMQ refuses as a custom id. */
 export function jobIdOf(stage: string, fingerprint: string): string {
@@ -104,13 +105,15 @@ export class BullmqExecutor implements Executor {
     events.on('failed', ({ jobId, failedReason }) => {
       if (!this.waiters.has(jobId)) return;
       // The worker's stack, not this process's: read it from the job (kept on failure).
-      void Job.fromId(this.queue, jobId).then(
-        (job) => job ?? null,
-        () => null,
-      ).then((job) => {
-        const error = job ? workerError(job) : new Error(failedReason);
-        for (const w of [...(this.waiters.get(jobId) ?? [])]) w.settle(error);
-      });
+      void Job.fromId(this.queue, jobId)
+        .then(
+          (job) => job ?? null,
+          () => null,
+        )
+        .then((job) => {
+          const error = job ? workerError(job) : new Error(failedReason);
+          for (const w of [...(this.waiters.get(jobId) ?? [])]) w.settle(error);
+        });
     });
     events.on('error', () => {}); // connection errors while Redis is away; the poll below decides when to give up
   }
@@ -147,7 +150,9 @@ export class BullmqExecutor implements Executor {
     const result = await this.follow(jobId, data, hooks);
     const artifact = await this.options.store.get(stage.name, p.fingerprint);
     if (!artifact) {
-      throw new Error(`the job ${jobId} finished on ${result.host} (pid ${result.pid}) but the store at ${this.options.store.root} has no artifact ${stage.name}/${p.fingerprint}: do the coordinator and the workers share one store (HXLR_STORE on a mount every machine sees)?`);
+      throw new Error(
+        `the job ${jobId} finished on ${result.host} (pid ${result.pid}) but the store at ${this.options.store.root} has no artifact ${stage.name}/${p.fingerprint}: do the coordinator and the workers share one store (HXLR_STORE on a mount every machine sees)?`,
+      );
     }
     return { artifact, outcome: result.outcome };
   }
@@ -173,7 +178,12 @@ export class BullmqExecutor implements Executor {
         },
       };
       setMaxListeners(0, hooks.signal); // one listener per job in flight, and all ready jobs are in flight
-      const onAbort = (): void => waiter.settle(new Error('stopped before the job finished (it may still finish on its worker; its artifact then lands in the store)'));
+      const onAbort = (): void =>
+        waiter.settle(
+          new Error(
+            'stopped before the job finished (it may still finish on its worker; its artifact then lands in the store)',
+          ),
+        );
       hooks.signal.addEventListener('abort', onAbort, { once: true });
       if (!this.waiters.has(jobId)) this.waiters.set(jobId, new Set());
       this.waiters.get(jobId)!.add(waiter);
@@ -181,12 +191,17 @@ export class BullmqExecutor implements Executor {
       const redisCall = <T>(call: Promise<T>): Promise<T> =>
         new Promise<T>((ok, fail) => {
           const t = setTimeout(() => fail(new Error('no answer from Redis')), Math.min(redisTimeoutMs, 5000));
-          call.then((v) => (clearTimeout(t), (lastContact = Date.now()), ok(v)), (e) => (clearTimeout(t), fail(e)));
+          call.then(
+            (v) => (clearTimeout(t), (lastContact = Date.now()), ok(v)),
+            (e) => (clearTimeout(t), fail(e)),
+          );
         });
 
       const submit = async (): Promise<void> => {
         submittedAt = Date.now();
-        const job = await redisCall(this.queue.add(data.stage, data, { jobId, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } }));
+        const job = await redisCall(
+          this.queue.add(data.stage, data, { jobId, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } }),
+        );
         const state = await redisCall(job.getState());
         if (state === 'failed') {
           // A failure left by an earlier run (kept so its reason can be read): asking again means trying again.
@@ -210,9 +225,17 @@ export class BullmqExecutor implements Executor {
             // Removed on completion (its event missed), or lost with a Redis that restarted without persistence.
             const done = await this.options.store.get(data.stage, data.fingerprint);
             if (done && (!data.force || Date.parse(done.manifest.timings.finishedAt) >= submittedAt - 1000)) {
-              waiter.settle(null, { outcome: 'ran', seconds: done.manifest.timings.seconds, host: String(done.manifest.environment.host ?? 'unknown'), pid: 0 });
+              waiter.settle(null, {
+                outcome: 'ran',
+                seconds: done.manifest.timings.seconds,
+                host: String(done.manifest.environment.host ?? 'unknown'),
+                pid: 0,
+              });
             } else if (resubmits++ < 5) {
-              hooks.log('warn', `job ${jobId} is no longer in Redis and its artifact is not in the store (Redis restarted without its data?): submitting it again`);
+              hooks.log(
+                'warn',
+                `job ${jobId} is no longer in Redis and its artifact is not in the store (Redis restarted without its data?): submitting it again`,
+              );
               await submit();
             } else {
               waiter.settle(new Error(`job ${jobId} vanished from Redis ${resubmits} times; giving up`));
@@ -220,7 +243,11 @@ export class BullmqExecutor implements Executor {
           }
         } catch (error) {
           if (Date.now() - lastContact > redisTimeoutMs) {
-            waiter.settle(new Error(`lost Redis at ${this.options.url} for ${Math.round((Date.now() - lastContact) / 1000)} s (${(error as Error).message}); every artifact finished so far is in the store: rerun when Redis is back and the run continues from there`));
+            waiter.settle(
+              new Error(
+                `lost Redis at ${this.options.url} for ${Math.round((Date.now() - lastContact) / 1000)} s (${(error as Error).message}); every artifact finished so far is in the store: rerun when Redis is back and the run continues from there`,
+              ),
+            );
           }
         } finally {
           polling = false;
@@ -232,7 +259,10 @@ export class BullmqExecutor implements Executor {
           timer = setInterval(() => void poll(), pollMs);
           void poll();
         },
-        (error: Error) => waiter.settle(new Error(`could not queue ${data.instance} on Redis at ${this.options.url}: ${error.message}`)),
+        (error: Error) =>
+          waiter.settle(
+            new Error(`could not queue ${data.instance} on Redis at ${this.options.url}: ${error.message}`),
+          ),
       );
     });
   }
@@ -248,7 +278,9 @@ export class BullmqExecutor implements Executor {
 function workerError(job: Job): Error {
   const error = new Error(job.failedReason || 'failed on a worker (no reason given)');
   const trace = job.stacktrace?.at(-1);
-  error.stack = trace ? `${trace}\n    (on a worker; job ${job.id})` : `${error.message}\n    (on a worker; job ${job.id})`;
+  error.stack = trace
+    ? `${trace}\n    (on a worker; job ${job.id})`
+    : `${error.message}\n    (on a worker; job ${job.id})`;
   return error;
 }
 
@@ -261,12 +293,19 @@ function safeJson(text: string): unknown {
 }
 
 /** `--executor` as the CLI gives it: the executor to pass to runPipeline (undefined = local). */
-export async function executorFromFlags(flags: { executor?: string; redis?: string; redisTimeout?: number }, context: Omit<BullmqExecutorOptions, 'url' | 'redisTimeoutMs'>): Promise<BullmqExecutor | undefined> {
+export async function executorFromFlags(
+  flags: { executor?: string; redis?: string; redisTimeout?: number },
+  context: Omit<BullmqExecutorOptions, 'url' | 'redisTimeoutMs'>,
+): Promise<BullmqExecutor | undefined> {
   const kind = flags.executor ?? 'local';
   if (kind === 'local') {
     if (flags.redis) throw new UserError('--redis is for --executor bullmq');
     return undefined;
   }
   if (kind !== 'bullmq') throw new UserError(`--executor ${kind}: expected local or bullmq`);
-  return BullmqExecutor.open({ ...context, url: redisUrl(flags.redis), redisTimeoutMs: (flags.redisTimeout ?? 60) * 1000 });
+  return BullmqExecutor.open({
+    ...context,
+    url: redisUrl(flags.redis),
+    redisTimeoutMs: (flags.redisTimeout ?? 60) * 1000,
+  });
 }

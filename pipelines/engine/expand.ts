@@ -39,13 +39,18 @@ export interface ExpandOptions {
 }
 
 /** The profile `expand` uses for these options: the named one, else the definition's default, else none. */
-export function selectedProfile(def: PipelineDef, options: ExpandOptions = {}): { name: string; profile: Profile } | null {
+export function selectedProfile(
+  def: PipelineDef,
+  options: ExpandOptions = {},
+): { name: string; profile: Profile } | null {
   const name = options.profile ?? def.defaultProfile;
   if (name === undefined) return null;
   const profile = def.profiles?.[name];
   if (!profile) {
     const known = Object.keys(def.profiles ?? {});
-    throw new UserError(`--profile ${name}: pipeline "${def.name}" has ${known.length ? `profiles ${known.join(', ')}` : 'no profiles'}`);
+    throw new UserError(
+      `--profile ${name}: pipeline "${def.name}" has ${known.length ? `profiles ${known.join(', ')}` : 'no profiles'}`,
+    );
   }
   return { name, profile };
 }
@@ -56,7 +61,9 @@ export function expand(def: PipelineDef, options: ExpandOptions = {}): Expansion
   // What the user names on the command line wins: a --set or --sweep of a param takes every sweep of the
   // definition or profile that sets it out (a zipped one entirely), instead of being silently swept over.
   const userParams = new Set([
-    ...Object.entries(options.overrides ?? {}).flatMap(([node, values]) => Object.keys(values).map((param) => `${node}.${param}`)),
+    ...Object.entries(options.overrides ?? {}).flatMap(([node, values]) =>
+      Object.keys(values).map((param) => `${node}.${param}`),
+    ),
     ...Object.keys(options.sweeps ?? {}).flatMap((k) => sweepTargets(k).map((t) => `${t.node}.${t.param}`)),
   ]);
   const inherited = Object.entries({ ...(def.sweeps ?? {}), ...(profile?.sweeps ?? {}) }).filter(
@@ -79,7 +86,10 @@ export function expand(def: PipelineDef, options: ExpandOptions = {}): Expansion
       .filter((w) => !w.all)
       .flatMap((w) => keysOf.get(w.from) ?? []);
     const set = new Set([...own, ...inherited]);
-    keysOf.set(node, sweepKeys.filter((k) => set.has(k)));
+    keysOf.set(
+      node,
+      sweepKeys.filter((k) => set.has(k)),
+    );
   }
   const labels = sweepLabels(sweepKeys);
 
@@ -101,7 +111,14 @@ export function expand(def: PipelineDef, options: ExpandOptions = {}): Expansion
         const candidates = (byNode.get(from) ?? []).filter((u) => agrees(u.assignment, assignment));
         inputs[name] = all ? candidates.map((u) => u.id) : candidates[0].id;
       }
-      const instance: Instance = { id, node, stage: spec.stage, params: resolveParams(spec.stage, node, raw), assignment, inputs };
+      const instance: Instance = {
+        id,
+        node,
+        stage: spec.stage,
+        params: resolveParams(spec.stage, node, raw),
+        assignment,
+        inputs,
+      };
       list.push(instance);
       instances.push(instance);
     }
@@ -110,15 +127,23 @@ export function expand(def: PipelineDef, options: ExpandOptions = {}): Expansion
   return { instances, order, byNode };
 }
 
-function checkKeys(def: PipelineDef, overrides: Record<string, Record<string, unknown>>, sweeps: Record<string, readonly unknown[]>): void {
+function checkKeys(
+  def: PipelineDef,
+  overrides: Record<string, Record<string, unknown>>,
+  sweeps: Record<string, readonly unknown[]>,
+): void {
   const nodes = Object.keys(def.nodes);
   const known = (node: string, flag: string): void => {
-    if (!def.nodes[node]) throw new UserError(`${flag}: unknown stage "${node}" (pipeline "${def.name}" has: ${nodes.join(', ')})`);
+    if (!def.nodes[node])
+      throw new UserError(`${flag}: unknown stage "${node}" (pipeline "${def.name}" has: ${nodes.join(', ')})`);
   };
   for (const node of Object.keys(overrides)) known(node, '--set');
   for (const [key, values] of Object.entries(sweeps)) {
     const targets = sweepTargets(key);
-    if (targets.some((t) => !t.node || !t.param)) throw new UserError(`--sweep ${key}: expected <stage>.<param>=v1,v2,... (or <stage>.<param>+<stage>.<param>=... to zip params)`);
+    if (targets.some((t) => !t.node || !t.param))
+      throw new UserError(
+        `--sweep ${key}: expected <stage>.<param>=v1,v2,... (or <stage>.<param>+<stage>.<param>=... to zip params)`,
+      );
     for (const t of targets) known(t.node, '--sweep');
     if (values.length === 0) throw new UserError(`--sweep ${key}: needs at least one value`);
   }
@@ -126,18 +151,34 @@ function checkKeys(def: PipelineDef, overrides: Record<string, Record<string, un
     const required = inputNames(spec.stage.inputs);
     const declared = [...required, ...inputNames(spec.stage.optionalInputs)];
     for (const [name, wire] of Object.entries(spec.inputs ?? {})) {
-      if (!declared.includes(name)) throw new UserError(`pipeline "${def.name}": node ${node} wires input "${name}", which stage "${spec.stage.name}" does not declare (it has: ${declared.join(', ') || 'none'})`);
+      if (!declared.includes(name))
+        throw new UserError(
+          `pipeline "${def.name}": node ${node} wires input "${name}", which stage "${spec.stage.name}" does not declare (it has: ${declared.join(', ') || 'none'})`,
+        );
       const { from } = wireSource(wire);
       const upstream = def.nodes[from];
-      if (!upstream) throw new UserError(`pipeline "${def.name}": node ${node} input "${name}" comes from unknown node "${from}"`);
-      const unmet = unmetNeeds(upstream.stage, [...inputNeeds(spec.stage.inputs, name), ...inputNeeds(spec.stage.optionalInputs, name)]);
-      if (unmet) throw new UserError(`pipeline "${def.name}": node ${node} input "${name}" is wired to node ${from}; it ${unmet}`);
+      if (!upstream)
+        throw new UserError(`pipeline "${def.name}": node ${node} input "${name}" comes from unknown node "${from}"`);
+      const unmet = unmetNeeds(upstream.stage, [
+        ...inputNeeds(spec.stage.inputs, name),
+        ...inputNeeds(spec.stage.optionalInputs, name),
+      ]);
+      if (unmet)
+        throw new UserError(
+          `pipeline "${def.name}": node ${node} input "${name}" is wired to node ${from}; it ${unmet}`,
+        );
     }
     for (const name of required) {
-      if (!spec.inputs?.[name]) throw new UserError(`pipeline "${def.name}": node ${node} leaves input "${name}" of stage "${spec.stage.name}" unwired`);
+      if (!spec.inputs?.[name])
+        throw new UserError(
+          `pipeline "${def.name}": node ${node} leaves input "${name}" of stage "${spec.stage.name}" unwired`,
+        );
     }
     for (const [key, h] of Object.entries(spec.stage.outputs ?? {})) {
-      if (h.stage !== spec.stage.name || h.name !== key) throw new Error(`stage "${spec.stage.name}" declares output "${key}" with the handle of ${h.stage}.${h.name}: declare it with declareOutputs("${spec.stage.name}", ...)`);
+      if (h.stage !== spec.stage.name || h.name !== key)
+        throw new Error(
+          `stage "${spec.stage.name}" declares output "${key}" with the handle of ${h.stage}.${h.name}: declare it with declareOutputs("${spec.stage.name}", ...)`,
+        );
     }
   }
 }
@@ -145,12 +186,20 @@ function checkKeys(def: PipelineDef, overrides: Record<string, Record<string, un
 /** Kahn's algorithm in definition order; a cycle is reported with its path. */
 export function topologicalOrder(def: PipelineDef): string[] {
   const names = Object.keys(def.nodes);
-  const upstream = new Map(names.map((n) => [n, Object.values(def.nodes[n].inputs ?? {}).map((w) => wireSource(w).from)]));
+  const upstream = new Map(
+    names.map((n) => [n, Object.values(def.nodes[n].inputs ?? {}).map((w) => wireSource(w).from)]),
+  );
   const done = new Set<string>();
   const order: string[] = [];
   while (order.length < names.length) {
     const next = names.find((n) => !done.has(n) && upstream.get(n)!.every((u) => done.has(u) || !def.nodes[u]));
-    if (next === undefined) throw new UserError(`pipeline "${def.name}" has a cycle: ${findCycle(names.filter((n) => !done.has(n)), upstream).join(' → ')}`);
+    if (next === undefined)
+      throw new UserError(
+        `pipeline "${def.name}" has a cycle: ${findCycle(
+          names.filter((n) => !done.has(n)),
+          upstream,
+        ).join(' → ')}`,
+      );
     done.add(next);
     order.push(next);
   }
@@ -179,7 +228,9 @@ function* cartesian(keys: string[], sweeps: Record<string, readonly unknown[]>):
 }
 
 function agrees(upstream: Record<string, unknown>, downstream: Record<string, unknown>): boolean {
-  return Object.entries(upstream).every(([k, v]) => !(k in downstream) || canonicalJson(downstream[k]) === canonicalJson(v));
+  return Object.entries(upstream).every(
+    ([k, v]) => !(k in downstream) || canonicalJson(downstream[k]) === canonicalJson(v),
+  );
 }
 
 /** The params a sweep key sets: `a.x` → one; `a.x+b.y` → both, to the same value (a zipped sweep). */

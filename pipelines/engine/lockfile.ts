@@ -34,12 +34,16 @@ export async function readLock(path: string): Promise<Lock> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${path}: not valid JSON (${(error as Error).message}); fix it or delete it (it only records the last run)`);
+    throw new UserError(
+      `${path}: not valid JSON (${(error as Error).message}); fix it or delete it (it only records the last run)`,
+    );
   }
   const parsed = LockSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UserError(`${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}; fix it or delete it (it only records the last run)`);
+    throw new UserError(
+      `${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}; fix it or delete it (it only records the last run)`,
+    );
   }
   return parsed.data;
 }
@@ -49,7 +53,13 @@ export async function writeLock(path: string, lock: Lock): Promise<void> {
   const sorted: Lock = { version: 1, pipelines: {} };
   for (const name of Object.keys(lock.pipelines).sort()) {
     const nodes = lock.pipelines[name].nodes;
-    sorted.pipelines[name] = { nodes: Object.fromEntries(Object.keys(nodes).sort().map((id) => [id, nodes[id]])) };
+    sorted.pipelines[name] = {
+      nodes: Object.fromEntries(
+        Object.keys(nodes)
+          .sort()
+          .map((id) => [id, nodes[id]]),
+      ),
+    };
   }
   await writeFileAtomic(path, `${JSON.stringify(sorted, null, 2)}\n`);
 }

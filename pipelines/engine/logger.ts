@@ -11,7 +11,11 @@ export interface StageLogger {
 
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
-export function createStageLogger(file: string, node: string, onConsole: (level: string, message: string) => void): StageLogger {
+export function createStageLogger(
+  file: string,
+  node: string,
+  onConsole: (level: string, message: string) => void,
+): StageLogger {
   // Synchronous writes: a stage that crashes still leaves every line it logged.
   const destination = pino.destination({ dest: file, sync: true, mkdir: true });
   const forward = new Writable({

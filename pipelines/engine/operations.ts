@@ -34,7 +34,11 @@ export interface PlanResult {
   digests: DigestCache;
 }
 
-export async function planPipeline(project: Project, def: PipelineDef, expandOptions: ExpandOptions): Promise<PlanResult> {
+export async function planPipeline(
+  project: Project,
+  def: PipelineDef,
+  expandOptions: ExpandOptions,
+): Promise<PlanResult> {
   const expansion = expand(def, expandOptions);
   const digests = new DigestCache(join(project.store.root, '.cache', 'digests.json'));
   await digests.load();
@@ -94,7 +98,8 @@ export async function runPipeline(project: Project, def: PipelineDef, options: R
   });
   let lease: RunLease | null = null;
   try {
-    if (storeLock.recoveredFrom) options.reporter.info(`recovered the store lock left by a run that died (pid ${storeLock.recoveredFrom.pid})`);
+    if (storeLock.recoveredFrom)
+      options.reporter.info(`recovered the store lock left by a run that died (pid ${storeLock.recoveredFrom.pid})`);
     await project.store.cleanup();
     // Read now: a broken lock file is a usage error before anything runs, and entries that stay the same (a cached
     // instance) need no write.
@@ -160,7 +165,12 @@ export async function runPipeline(project: Project, def: PipelineDef, options: R
       });
     }
     await digests.save();
-    return { exitCode, results: result.results, wouldRun: [], engineMs: performance.now() - began - result.stageSeconds * 1000 };
+    return {
+      exitCode,
+      results: result.results,
+      wouldRun: [],
+      engineMs: performance.now() - began - result.stageSeconds * 1000,
+    };
   } finally {
     await storeLock?.release();
     await lease?.release();
@@ -174,12 +184,21 @@ export interface StatusLine {
   status: Status;
 }
 
-export async function pipelineStatus(project: Project, def: PipelineDef, options: ExpandOptions = {}): Promise<StatusLine[]> {
+export async function pipelineStatus(
+  project: Project,
+  def: PipelineDef,
+  options: ExpandOptions = {},
+): Promise<StatusLine[]> {
   const { planned, digests } = await planPipeline(project, def, options);
   const lock = await readLock(project.lockPath);
   const lines: StatusLine[] = [];
   for (const p of planned.values()) {
-    lines.push({ id: p.instance.id, node: p.instance.node, fingerprint: p.fingerprint, status: await statusOf(p, project.store, lock, def.name) });
+    lines.push({
+      id: p.instance.id,
+      node: p.instance.node,
+      fingerprint: p.fingerprint,
+      status: await statusOf(p, project.store, lock, def.name),
+    });
   }
   await digests.save();
   return lines;
@@ -210,10 +229,16 @@ export interface Explanation {
   previous: { fingerprint: string; diff: string[] } | null;
 }
 
-export async function explain(project: Project, def: PipelineDef, node: string, options: ExpandOptions = {}): Promise<Explanation[]> {
+export async function explain(
+  project: Project,
+  def: PipelineDef,
+  node: string,
+  options: ExpandOptions = {},
+): Promise<Explanation[]> {
   const { expansion, planned, digests } = await planPipeline(project, def, options);
   const instances = expansion.byNode.get(node);
-  if (!instances) throw new UserError(`explain: unknown stage "${node}" (this pipeline has: ${expansion.order.join(', ')})`);
+  if (!instances)
+    throw new UserError(`explain: unknown stage "${node}" (this pipeline has: ${expansion.order.join(', ')})`);
   const lock = await readLock(project.lockPath);
   const out: Explanation[] = [];
   for (const instance of instances) {
@@ -253,9 +278,10 @@ export function formatExplanation(items: Explanation[]): string {
       const where = e.artifactDir ? `cached at ${e.artifactDir}` : 'not in the store';
       let last = '  last run: none recorded in the lock file';
       if (e.previous) {
-        last = e.previous.fingerprint === e.fingerprint
-          ? `  last run: ${e.previous.fingerprint} (identical record)`
-          : `  last run: ${e.previous.fingerprint}; differences:\n${e.previous.diff.map((d) => `    - ${d}`).join('\n')}`;
+        last =
+          e.previous.fingerprint === e.fingerprint
+            ? `  last run: ${e.previous.fingerprint} (identical record)`
+            : `  last run: ${e.previous.fingerprint}; differences:\n${e.previous.diff.map((d) => `    - ${d}`).join('\n')}`;
       }
       return `${e.id}\n  fingerprint ${e.fingerprint} (${where})\n${fields}\n${last}`;
     })
@@ -301,13 +327,19 @@ export interface GcReport {
 }
 
 /** Remove artifacts the lock file does not reference (and folders without a valid manifest). */
-export async function gc(project: Project, options: { dryRun?: boolean; wait?: boolean; checkpoints?: boolean } = {}): Promise<GcReport> {
+export async function gc(
+  project: Project,
+  options: { dryRun?: boolean; wait?: boolean; checkpoints?: boolean } = {},
+): Promise<GcReport> {
   const storeLock = options.dryRun ? null : await acquireStoreLock(project.store.root, { wait: options.wait });
   try {
     const distributed = options.dryRun ? [] : await liveRuns(project.store.root);
     if (distributed.length > 0) {
       // Their workers commit artifacts the lock file does not name yet: collecting now could remove them.
-      throw new UserError(`gc: distributed runs are using the store (${distributed.join('; ')}); run gc after they finish`, EXIT.locked);
+      throw new UserError(
+        `gc: distributed runs are using the store (${distributed.join('; ')}); run gc after they finish`,
+        EXIT.locked,
+      );
     }
     const lock: Lock = await readLock(project.lockPath);
     const keep = referencedArtifacts(lock);
@@ -318,18 +350,28 @@ export async function gc(project: Project, options: { dryRun?: boolean; wait?: b
         report.kept++;
         continue;
       }
-      report.removed.push({ stage: item.stage, fingerprint: item.fingerprint, bytes: item.bytes, reason: item.valid ? 'not in the lock file' : 'no valid manifest' });
+      report.removed.push({
+        stage: item.stage,
+        fingerprint: item.fingerprint,
+        bytes: item.bytes,
+        reason: item.valid ? 'not in the lock file' : 'no valid manifest',
+      });
       if (!options.dryRun) await project.store.remove(item.stage, item.fingerprint);
     }
     if (!options.dryRun) await project.store.cleanup();
-    if (options.checkpoints) report.checkpoints = options.dryRun ? (await project.store.listCheckpoints()).length : await project.store.dropCheckpoints();
+    if (options.checkpoints)
+      report.checkpoints = options.dryRun
+        ? (await project.store.listCheckpoints()).length
+        : await project.store.dropCheckpoints();
     return report;
   } finally {
     await storeLock?.release();
   }
 }
 
-export async function verify(project: Project): Promise<{ checked: number; problems: { stage: string; fingerprint: string; problems: string[] }[] }> {
+export async function verify(
+  project: Project,
+): Promise<{ checked: number; problems: { stage: string; fingerprint: string; problems: string[] }[] }> {
   const items = (await project.store.list()).filter((i) => i.valid);
   const problems = [];
   for (const item of items) {
@@ -371,12 +413,23 @@ const MIN_PREFIX = 6;
  * characters). A path that is no artifact resolves to null (the caller may accept other folders); nothing
  * matching, or more than one, is a UserError naming every place looked at.
  */
-export async function resolveArtifact(project: Project, ref: string, options: ResolveArtifactOptions): Promise<ResolvedArtifact | null> {
+export async function resolveArtifact(
+  project: Project,
+  ref: string,
+  options: ResolveArtifactOptions,
+): Promise<ResolvedArtifact | null> {
   const { stage, flag } = options;
   const path = resolvePath(options.cwd ?? process.cwd(), ref);
   const pathLike = isAbsolute(ref) || ref.startsWith('.') || ref.includes('/') || ref.includes('\\');
   const atPath = await project.store.at(path);
-  if (atPath) return { stage: atPath.manifest.stage, fingerprint: atPath.manifest.fingerprint, dir: atPath.dir, manifest: atPath.manifest, via: `artifact ${atPath.manifest.stage}/${atPath.manifest.fingerprint}` };
+  if (atPath)
+    return {
+      stage: atPath.manifest.stage,
+      fingerprint: atPath.manifest.fingerprint,
+      dir: atPath.dir,
+      manifest: atPath.manifest,
+      via: `artifact ${atPath.manifest.stage}/${atPath.manifest.fingerprint}`,
+    };
   if (pathLike) return null;
 
   const tried: string[] = [];
@@ -385,10 +438,14 @@ export async function resolveArtifact(project: Project, ref: string, options: Re
   const nodes = lock.pipelines[pipeline]?.nodes;
   if (!nodes) {
     const others = Object.keys(lock.pipelines);
-    tried.push(`${project.lockPath} has no pipeline '${pipeline}'${others.length ? ` (it has: ${others.join(', ')}; pick one with --pipeline)` : ''}`);
+    tried.push(
+      `${project.lockPath} has no pipeline '${pipeline}'${others.length ? ` (it has: ${others.join(', ')}; pick one with --pipeline)` : ''}`,
+    );
   } else {
     const exact = nodes[ref];
-    const named = Object.entries(nodes).filter(([id, n]) => id !== ref && (id.split('[')[0] === ref || n.stage === ref));
+    const named = Object.entries(nodes).filter(
+      ([id, n]) => id !== ref && (id.split('[')[0] === ref || n.stage === ref),
+    );
     const pick = exact ? ([ref, exact] as const) : named.length === 1 ? named[0] : null;
     if (pick) {
       const [id, node] = pick;
@@ -398,13 +455,26 @@ export async function resolveArtifact(project: Project, ref: string, options: Re
           `${flag} ${id}: the lock file names ${node.stage}/${node.fingerprint}, which is not in the store ${project.store.root} (removed by gc, or built elsewhere): rebuild it with npm run pipeline -- --stage ${id.split('[')[0]}`,
         );
       }
-      return { stage: node.stage, fingerprint: node.fingerprint, dir: artifact.dir, manifest: artifact.manifest, node: id, via: `node ${id} (${node.stage}/${node.fingerprint})` };
+      return {
+        stage: node.stage,
+        fingerprint: node.fingerprint,
+        dir: artifact.dir,
+        manifest: artifact.manifest,
+        node: id,
+        via: `node ${id} (${node.stage}/${node.fingerprint})`,
+      };
     }
     if (named.length > 1) {
-      throw new UserError(`${flag} ${ref}: the lock file names ${named.length} nodes of pipeline '${pipeline}' for it; pick one: ${named.map(([id, n]) => `${id} (${n.stage}/${n.fingerprint})`).join(', ')}`);
+      throw new UserError(
+        `${flag} ${ref}: the lock file names ${named.length} nodes of pipeline '${pipeline}' for it; pick one: ${named.map(([id, n]) => `${id} (${n.stage}/${n.fingerprint})`).join(', ')}`,
+      );
     }
-    const ofStage = Object.entries(nodes).filter(([, n]) => n.stage === stage).map(([id]) => id);
-    tried.push(`no node '${ref}' in ${project.lockPath} for pipeline '${pipeline}' (its ${stage} nodes: ${ofStage.length ? ofStage.join(', ') : 'none'})`);
+    const ofStage = Object.entries(nodes)
+      .filter(([, n]) => n.stage === stage)
+      .map(([id]) => id);
+    tried.push(
+      `no node '${ref}' in ${project.lockPath} for pipeline '${pipeline}' (its ${stage} nodes: ${ofStage.length ? ofStage.join(', ') : 'none'})`,
+    );
   }
 
   const prefix = ref.toLowerCase();
@@ -412,10 +482,19 @@ export async function resolveArtifact(project: Project, ref: string, options: Re
     tried.push(`not a fingerprint prefix (${MIN_PREFIX}+ hex characters) of a ${stage} artifact`);
   } else {
     const matches = await project.store.find(stage, prefix);
-    if (matches.length > 1) throw new UserError(`${flag} ${ref}: ${matches.length} ${stage} artifacts start with it in ${project.store.root}: ${matches.map((m) => m.manifest.fingerprint).join(', ')}`);
+    if (matches.length > 1)
+      throw new UserError(
+        `${flag} ${ref}: ${matches.length} ${stage} artifacts start with it in ${project.store.root}: ${matches.map((m) => m.manifest.fingerprint).join(', ')}`,
+      );
     if (matches.length === 1) {
       const [m] = matches;
-      return { stage, fingerprint: m.manifest.fingerprint, dir: m.dir, manifest: m.manifest, via: `artifact ${stage}/${m.manifest.fingerprint}` };
+      return {
+        stage,
+        fingerprint: m.manifest.fingerprint,
+        dir: m.dir,
+        manifest: m.manifest,
+        via: `artifact ${stage}/${m.manifest.fingerprint}`,
+      };
     }
     tried.push(`no committed ${stage} artifact whose fingerprint starts with '${prefix}' in ${project.store.root}`);
   }

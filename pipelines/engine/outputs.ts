@@ -6,7 +6,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** What an output is; `folder` outputs are checked for existence only, the others for being a file. */
-export type OutputKind = 'arrow' | 'parquet' | 'json' | 'ndjson' | 'markdown' | 'html' | 'svg' | 'text' | 'binary' | 'folder';
+export type OutputKind =
+  'arrow' | 'parquet' | 'json' | 'ndjson' | 'markdown' | 'html' | 'svg' | 'text' | 'binary' | 'folder';
 
 export interface OutputSpec {
   /** Path inside the artifact (forward slashes). */
@@ -28,7 +29,10 @@ export interface OutputHandle extends OutputSpec {
 export type OutputHandles<K extends string = string> = { readonly [P in K]: OutputHandle };
 
 /** Stamp a stage's output specs with the stage and output names. */
-export function declareOutputs<K extends string>(stage: string, specs: { readonly [P in K]: OutputSpec }): OutputHandles<K> {
+export function declareOutputs<K extends string>(
+  stage: string,
+  specs: { readonly [P in K]: OutputSpec },
+): OutputHandles<K> {
   const out = {} as { [P in K]: OutputHandle };
   for (const name of Object.keys(specs) as K[]) {
     const spec = specs[name];

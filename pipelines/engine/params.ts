@@ -9,7 +9,9 @@ export function resolveParams(stage: StageDef, node: string, raw: Record<string,
   const known = Object.keys(stage.params.shape);
   for (const key of Object.keys(raw)) {
     if (!known.includes(key)) {
-      throw new UserError(`unknown param ${node}.${key} (stage "${stage.name}" has: ${known.join(', ') || 'no params'})`);
+      throw new UserError(
+        `unknown param ${node}.${key} (stage "${stage.name}" has: ${known.join(', ') || 'no params'})`,
+      );
     }
   }
   const result = stage.params.safeParse(raw);

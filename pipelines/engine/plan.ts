@@ -16,10 +16,7 @@ export interface Planned {
   fingerprint: string;
 }
 
-export type Status =
-  | { kind: 'fresh' }
-  | { kind: 'stale'; reasons: string[] }
-  | { kind: 'never-run' };
+export type Status = { kind: 'fresh' } | { kind: 'stale'; reasons: string[] } | { kind: 'never-run' };
 
 export class Planner {
   private readonly codeDigests = new Map<string, Promise<string>>();
@@ -48,7 +45,9 @@ export class Planner {
     for (const rel of stage.files?.(params) ?? []) files[rel] = await this.digests.pathDigest(join(this.rootDir, rel));
     const inputs: Record<string, string | string[]> = {};
     for (const [name, ids] of Object.entries(instance.inputs)) {
-      inputs[name] = Array.isArray(ids) ? ids.map((id) => upstream.get(id)!.fingerprint) : upstream.get(ids)!.fingerprint;
+      inputs[name] = Array.isArray(ids)
+        ? ids.map((id) => upstream.get(id)!.fingerprint)
+        : upstream.get(ids)!.fingerprint;
     }
     return {
       format: FINGERPRINT_FORMAT,
@@ -74,7 +73,8 @@ export class Planner {
         const hash = createHash('sha256');
         const isDir = !/\.[cm]?[jt]s$/.test(path);
         const files = isDir ? (await listFiles(path)).filter((rel) => !DOC_FILE.test(rel)) : [''];
-        for (const rel of files) hash.update(`${rel}\0${await this.digests.fileDigest(rel ? join(path, rel) : path)}\n`);
+        for (const rel of files)
+          hash.update(`${rel}\0${await this.digests.fileDigest(rel ? join(path, rel) : path)}\n`);
         return hash.digest('hex');
       })();
       this.codeDigests.set(path, digest);

@@ -37,16 +37,29 @@ async function isNonEmptyDir(path: string): Promise<boolean | null> {
 }
 
 /** The committed artifact of a node that has one instance, for these expand options; a UserError otherwise. */
-export async function nodeArtifact(project: Project, def: PipelineDef, node: string, options: ExpandOptions = {}, purpose = 'export'): Promise<NodeArtifact> {
+export async function nodeArtifact(
+  project: Project,
+  def: PipelineDef,
+  node: string,
+  options: ExpandOptions = {},
+  purpose = 'export',
+): Promise<NodeArtifact> {
   const artifacts = await nodeArtifacts(project, def, node, options);
   if (artifacts.length !== 1) {
-    throw new UserError(`pipeline "${def.name}": node "${node}" has ${artifacts.length} instances (a --sweep over it?); ${purpose} needs exactly one`);
+    throw new UserError(
+      `pipeline "${def.name}": node "${node}" has ${artifacts.length} instances (a --sweep over it?); ${purpose} needs exactly one`,
+    );
   }
   return artifacts[0];
 }
 
 /** The built artifact of every instance of `node` (several when a sweep fans it out), in expansion order. */
-export async function nodeArtifacts(project: Project, def: PipelineDef, node: string, options: ExpandOptions = {}): Promise<NodeArtifact[]> {
+export async function nodeArtifacts(
+  project: Project,
+  def: PipelineDef,
+  node: string,
+  options: ExpandOptions = {},
+): Promise<NodeArtifact[]> {
   const expansion = expand(def, options);
   const digests = new DigestCache(join(project.store.root, '.cache', 'digests.json'));
   await digests.load();
@@ -54,8 +67,15 @@ export async function nodeArtifacts(project: Project, def: PipelineDef, node: st
   const out: NodeArtifact[] = [];
   for (const { instance, fingerprint } of [...planned.values()].filter((p) => p.instance.node === node)) {
     const artifact = await project.store.get(instance.stage.name, fingerprint);
-    if (!artifact) throw new UserError(`${instance.id} has not been built (fingerprint ${fingerprint}): run the pipeline first`);
-    out.push({ id: instance.id, stage: instance.stage.name, fingerprint, dir: artifact.dir, files: artifact.manifest.files });
+    if (!artifact)
+      throw new UserError(`${instance.id} has not been built (fingerprint ${fingerprint}): run the pipeline first`);
+    out.push({
+      id: instance.id,
+      stage: instance.stage.name,
+      fingerprint,
+      dir: artifact.dir,
+      files: artifact.manifest.files,
+    });
   }
   return out;
 }
@@ -68,14 +88,21 @@ export interface NodeArtifact {
   files: { path: string; bytes: number }[];
 }
 
-export async function publish(project: Project, def: PipelineDef, outDir: string, options: PublishOptions = {}): Promise<PublishReport> {
+export async function publish(
+  project: Project,
+  def: PipelineDef,
+  outDir: string,
+  options: PublishOptions = {},
+): Promise<PublishReport> {
   const node = def.output;
-  if (!node) throw new UserError(`pipeline "${def.name}" names no output node to export (set \`output\` in its definition)`);
+  if (!node)
+    throw new UserError(`pipeline "${def.name}" names no output node to export (set \`output\` in its definition)`);
   const artifact = await nodeArtifact(project, def, node, options, 'export');
 
   const target = resolve(outDir);
   const existing = await isNonEmptyDir(target);
-  if (existing && !options.replace) throw new UserError(`--out ${target}: folder exists and is not empty; remove it or pass --replace`);
+  if (existing && !options.replace)
+    throw new UserError(`--out ${target}: folder exists and is not empty; remove it or pass --replace`);
   await mkdir(dirname(target), { recursive: true });
   const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const partial = join(dirname(target), `.${basename(target)}.partial-${suffix}`);
@@ -100,5 +127,12 @@ export async function publish(project: Project, def: PipelineDef, outDir: string
     await rm(partial, { recursive: true, force: true });
     throw error;
   }
-  return { dir: target, stage: artifact.stage, fingerprint: artifact.fingerprint, files: artifact.files.length, bytes, replaced: existing === true };
+  return {
+    dir: target,
+    stage: artifact.stage,
+    fingerprint: artifact.fingerprint,
+    files: artifact.files.length,
+    bytes,
+    replaced: existing === true,
+  };
 }

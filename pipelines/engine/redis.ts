@@ -50,11 +50,15 @@ export async function probeRedis(url: string, timeoutMs = 3000): Promise<{ versi
     await client.connect();
     const info = await client.info('server');
     const version = /redis_version:([\d.]+)/.exec(info)?.[1] ?? 'unknown';
-    if (Number(version.split('.')[0]) < 5) throw new UserError(`Redis at ${redact(url)} is version ${version}; BullMQ needs 5 or newer`);
+    if (Number(version.split('.')[0]) < 5)
+      throw new UserError(`Redis at ${redact(url)} is version ${version}; BullMQ needs 5 or newer`);
     return { version };
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`cannot reach Redis at ${redact(url)}: ${(cause ?? (error as Error)).message}. Start one (redis-server --port 6379) or check --redis / ${REDIS_ENV}.`, EXIT.unavailable);
+    throw new UserError(
+      `cannot reach Redis at ${redact(url)}: ${(cause ?? (error as Error)).message}. Start one (redis-server --port 6379) or check --redis / ${REDIS_ENV}.`,
+      EXIT.unavailable,
+    );
   } finally {
     client.disconnect();
   }

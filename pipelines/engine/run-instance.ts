@@ -32,7 +32,11 @@ export interface InstanceRun {
  * Builds `p` unless the store has it. `input(id)` gives the committed artifact of an upstream instance id; an
  * executor that runs elsewhere resolves them from the shared store.
  */
-export async function runInstance(p: Planned, input: (id: string) => StoredArtifact | undefined, options: RunInstanceOptions): Promise<InstanceRun> {
+export async function runInstance(
+  p: Planned,
+  input: (id: string) => StoredArtifact | undefined,
+  options: RunInstanceOptions,
+): Promise<InstanceRun> {
   const { store } = options;
   const { instance } = p;
   const lock = await store.lockBuild(instance.stage.name, p.fingerprint, {
@@ -40,7 +44,11 @@ export async function runInstance(p: Planned, input: (id: string) => StoredArtif
     onWait: (holder) => options.log('info', `waiting for ${holder}, which is building this artifact`),
   });
   try {
-    if (lock.recoveredFrom) options.log('warn', `took over the build lock of a dead builder (pid ${lock.recoveredFrom.pid} on ${lock.recoveredFrom.host})`);
+    if (lock.recoveredFrom)
+      options.log(
+        'warn',
+        `took over the build lock of a dead builder (pid ${lock.recoveredFrom.pid} on ${lock.recoveredFrom.host})`,
+      );
     if (!options.force) {
       const done = await store.get(instance.stage.name, p.fingerprint);
       if (done) return { artifact: done, outcome: 'cached' };
@@ -51,7 +59,11 @@ export async function runInstance(p: Planned, input: (id: string) => StoredArtif
   }
 }
 
-async function build(p: Planned, input: (id: string) => StoredArtifact | undefined, options: RunInstanceOptions): Promise<StoredArtifact> {
+async function build(
+  p: Planned,
+  input: (id: string) => StoredArtifact | undefined,
+  options: RunInstanceOptions,
+): Promise<StoredArtifact> {
   const { store } = options;
   const { instance } = p;
   const staging = await store.begin(instance.stage.name, p.fingerprint);
@@ -63,7 +75,10 @@ async function build(p: Planned, input: (id: string) => StoredArtifact | undefin
   };
   const startedAt = new Date();
   try {
-    logger.log.info({ fingerprint: p.fingerprint, params: instance.params, host: hostname(), pid: process.pid }, `start ${instance.id}`);
+    logger.log.info(
+      { fingerprint: p.fingerprint, params: instance.params, host: hostname(), pid: process.pid },
+      `start ${instance.id}`,
+    );
     const summary: StageSummary = await instance.stage.run({
       params: instance.params,
       env: p.record.env,
@@ -74,15 +89,18 @@ async function build(p: Planned, input: (id: string) => StoredArtifact | undefin
       rootDir: options.rootDir,
       input(name: string) {
         const wired = instance.inputs[name];
-        if (wired === undefined) throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
-        if (Array.isArray(wired)) throw new Error(`input "${name}" of ${instance.id} is a fan-in input: use ctx.inputs("${name}")`);
+        if (wired === undefined)
+          throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
+        if (Array.isArray(wired))
+          throw new Error(`input "${name}" of ${instance.id} is a fan-in input: use ctx.inputs("${name}")`);
         return refOf(wired);
       },
       inputs(name: string) {
         const wired = instance.inputs[name];
         // An optional input the pipeline left unwired is an empty fan-in, not a mistake.
         if (wired === undefined && inputNames(instance.stage.optionalInputs).includes(name)) return [];
-        if (wired === undefined) throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
+        if (wired === undefined)
+          throw new Error(`stage ${instance.stage.name} asked for input "${name}", which it does not declare`);
         return (Array.isArray(wired) ? wired : [wired]).map(refOf);
       },
       log: logger.log,
@@ -91,7 +109,8 @@ async function build(p: Planned, input: (id: string) => StoredArtifact | undefin
     });
     if (options.signal.aborted) throw new Error('stopped before the stage finished');
     const missing = await missingOutputs(staging.dir, instance.stage.outputs);
-    if (missing.length > 0) throw new Error(`stage ${instance.stage.name} did not write its declared outputs: ${missing.join('; ')}`);
+    if (missing.length > 0)
+      throw new Error(`stage ${instance.stage.name} did not write its declared outputs: ${missing.join('; ')}`);
     const finishedAt = new Date();
     logger.log.info({ summary }, `done ${instance.id}`);
     logger.close();
@@ -102,12 +121,24 @@ async function build(p: Planned, input: (id: string) => StoredArtifact | undefin
       fingerprint: p.fingerprint,
       record: p.record,
       rows: summary?.rows ?? {},
-      timings: { startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(), seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000 },
-      environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, host: hostname() },
+      timings: {
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+      },
+      environment: {
+        node: process.version,
+        platform: process.platform,
+        arch: process.arch,
+        cpus: cpus().length,
+        host: hostname(),
+      },
       summary: JSON.parse(JSON.stringify(summary ?? null)),
     });
     // The checkpoints served their purpose; a failed cleanup costs disk only, never correctness.
-    await store.dropCheckpoints(instance.stage.name, p.fingerprint).catch((error) => options.log('warn', `could not remove checkpoints: ${error}`));
+    await store
+      .dropCheckpoints(instance.stage.name, p.fingerprint)
+      .catch((error) => options.log('warn', `could not remove checkpoints: ${error}`));
     return committed;
   } catch (error) {
     logger.log.error({ err: error }, `failed ${instance.id}`);

@@ -28,7 +28,12 @@ export async function takeRunLease(storeRoot: string): Promise<RunLease> {
   const dir = join(storeRoot, RUNS);
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}.json`);
-  const owner: LeaseOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
+  const owner: LeaseOwner = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    command: process.argv.slice(2).join(' '),
+  };
   await writeFile(path, JSON.stringify(owner));
   const timer = setInterval(() => {
     const now = new Date();
@@ -63,7 +68,11 @@ export async function liveRuns(storeRoot: string): Promise<string[]> {
       await rm(path, { force: true });
       continue;
     }
-    live.push(owner ? `pid ${owner.pid} on ${owner.host}, started ${owner.startedAt}${owner.command ? `: ${owner.command}` : ''}` : name);
+    live.push(
+      owner
+        ? `pid ${owner.pid} on ${owner.host}, started ${owner.startedAt}${owner.command ? `: ${owner.command}` : ''}`
+        : name,
+    );
   }
   return live;
 }

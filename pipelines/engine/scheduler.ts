@@ -33,9 +33,14 @@ export interface ScheduleResult {
 /** Ids to consider, in topological order, for a selection. */
 export function selectInstances(expansion: Expansion, planned: Map<string, Planned>, selection: Selection): string[] {
   const nodes = Object.fromEntries(expansion.order.map((n) => [n, true]));
-  for (const [flag, list] of [['--stage', selection.targets], ['--only', selection.only], ['--force', selection.force]] as const) {
+  for (const [flag, list] of [
+    ['--stage', selection.targets],
+    ['--only', selection.only],
+    ['--force', selection.force],
+  ] as const) {
     for (const node of list) {
-      if (!nodes[node]) throw new UserError(`${flag}: unknown stage "${node}" (this pipeline has: ${expansion.order.join(', ')})`);
+      if (!nodes[node])
+        throw new UserError(`${flag}: unknown stage "${node}" (this pipeline has: ${expansion.order.join(', ')})`);
     }
   }
   if (selection.only.length > 0) {
@@ -46,7 +51,8 @@ export function selectInstances(expansion: Expansion, planned: Map<string, Plann
   const visit = (id: string): void => {
     if (wanted.has(id)) return;
     wanted.add(id);
-    for (const ids of Object.values(planned.get(id)!.instance.inputs)) (Array.isArray(ids) ? ids : [ids]).forEach(visit);
+    for (const ids of Object.values(planned.get(id)!.instance.inputs))
+      (Array.isArray(ids) ? ids : [ids]).forEach(visit);
   };
   expansion.instances.filter((i) => selection.targets.includes(i.node)).forEach((i) => visit(i.id));
   return expansion.instances.filter((i) => wanted.has(i.id)).map((i) => i.id);
@@ -93,7 +99,9 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
         const p = planned.get(upId)!;
         const found = await store.get(p.instance.stage.name, p.fingerprint);
         if (!found) {
-          throw new UserError(`--only ${planned.get(id)!.instance.node}: input "${name}" needs ${upId} (fingerprint ${p.fingerprint}), which is not in the store; run without --only, or with --stage ${p.instance.node}, first`);
+          throw new UserError(
+            `--only ${planned.get(id)!.instance.node}: input "${name}" needs ${upId} (fingerprint ${p.fingerprint}), which is not in the store; run without --only, or with --stage ${p.instance.node}, first`,
+          );
         }
         artifacts.set(upId, found);
       }
@@ -101,7 +109,9 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
   }
 
   const upstreamOf = (id: string): string[] =>
-    Object.values(planned.get(id)!.instance.inputs).flatMap((u) => (Array.isArray(u) ? u : [u])).filter((u) => selected.has(u));
+    Object.values(planned.get(id)!.instance.inputs)
+      .flatMap((u) => (Array.isArray(u) ? u : [u]))
+      .filter((u) => selected.has(u));
 
   const running = new Map<string, Promise<void>>();
   const pending = [...ids];
@@ -140,7 +150,12 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
         const seconds = (performance.now() - began) / 1000;
         artifacts.set(id, artifact);
         results.set(id, { outcome, seconds });
-        reporter.finished(id, outcome, seconds, outcome === 'ran' ? describeRows(artifact.manifest.rows) : p.fingerprint);
+        reporter.finished(
+          id,
+          outcome,
+          seconds,
+          outcome === 'ran' ? describeRows(artifact.manifest.rows) : p.fingerprint,
+        );
         await options.onArtifact(id, p);
       } catch (error) {
         const seconds = (performance.now() - began) / 1000;
@@ -150,15 +165,20 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
       }
     })();
     if (!building.has(key)) building.set(key, task);
-    running.set(id, task.finally(() => running.delete(id)));
+    running.set(
+      id,
+      task.finally(() => running.delete(id)),
+    );
   };
 
   while (pending.length > 0 || running.size > 0) {
     if (options.signal.aborted) stopped = true;
-    for (let i = 0; i < pending.length && running.size < options.jobs && !stopped; ) {
+    for (let i = 0; i < pending.length && running.size < options.jobs && !stopped;) {
       const id = pending[i];
       const ups = upstreamOf(id);
-      const failedUp = ups.find((u) => results.get(u) && results.get(u)!.outcome !== 'ran' && results.get(u)!.outcome !== 'cached');
+      const failedUp = ups.find(
+        (u) => results.get(u) && results.get(u)!.outcome !== 'ran' && results.get(u)!.outcome !== 'cached',
+      );
       if (failedUp) {
         results.set(id, { outcome: 'skipped', seconds: 0 });
         reporter.finished(id, 'skipped', 0, `upstream ${failedUp} did not complete`);
@@ -172,7 +192,8 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleResult
     }
     if (stopped && running.size === 0) break;
     if (running.size > 0) await Promise.race(running.values());
-    else if (pending.length > 0 && !stopped) throw new Error(`scheduler stalled with ${pending.length} pending instances`);
+    else if (pending.length > 0 && !stopped)
+      throw new Error(`scheduler stalled with ${pending.length} pending instances`);
   }
   for (const id of pending) {
     if (!results.has(id)) results.set(id, { outcome: 'skipped', seconds: 0 });
@@ -186,7 +207,9 @@ function describeRows(rows: Record<string, number>): string | undefined {
 }
 
 export function exitCodeOf(result: ScheduleResult): number {
-  return [...result.results.values()].some((r) => r.outcome === 'failed' || r.outcome === 'skipped') ? EXIT.stageFailed : EXIT.ok;
+  return [...result.results.values()].some((r) => r.outcome === 'failed' || r.outcome === 'skipped')
+    ? EXIT.stageFailed
+    : EXIT.ok;
 }
 
 /** The lock entry a planned instance leaves behind. */

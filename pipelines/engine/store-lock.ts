@@ -53,7 +53,12 @@ export async function acquireStoreLock(storeRoot: string, options: AcquireOption
         // not a crash in the middle of a stage.
         onCompromised: (error) => process.emitWarning(`store lock compromised: ${error.message}`),
       });
-      const owner: Owner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
+      const owner: Owner = {
+        pid: process.pid,
+        host: hostname(),
+        startedAt: new Date().toISOString(),
+        command: process.argv.slice(2).join(' '),
+      };
       await writeFile(ownerPath, JSON.stringify(owner));
       return {
         recoveredFrom,
@@ -79,12 +84,20 @@ export async function acquireStoreLock(storeRoot: string, options: AcquireOption
       recoveredFrom = owner;
       continue;
     }
-    const who = owner ? `pid ${owner.pid} on ${owner.host}, started ${owner.startedAt}${owner.command ? `: ${owner.command}` : ''}` : 'another process';
+    const who = owner
+      ? `pid ${owner.pid} on ${owner.host}, started ${owner.startedAt}${owner.command ? `: ${owner.command}` : ''}`
+      : 'another process';
     if (!options.wait) {
-      throw new UserError(`the artifact store ${storeRoot} is in use by another pipeline run (${who}). Wait for it to finish, or pass --wait to queue behind it.`, EXIT.locked);
+      throw new UserError(
+        `the artifact store ${storeRoot} is in use by another pipeline run (${who}). Wait for it to finish, or pass --wait to queue behind it.`,
+        EXIT.locked,
+      );
     }
     if (options.waitTimeoutMs !== undefined && Date.now() - started > options.waitTimeoutMs) {
-      throw new UserError(`gave up waiting for the artifact store lock after ${options.waitTimeoutMs} ms (held by ${who})`, EXIT.locked);
+      throw new UserError(
+        `gave up waiting for the artifact store lock after ${options.waitTimeoutMs} ms (held by ${who})`,
+        EXIT.locked,
+      );
     }
     if (!told) {
       options.onWait?.(`waiting for another pipeline run to finish (${who})`);

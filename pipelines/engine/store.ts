@@ -116,7 +116,11 @@ export class LocalStore implements Store {
     if (await exists(final)) {
       // A forced rerun, or a folder left without a valid manifest: move the old one aside first, so the final
       // path always holds either the old complete artifact, nothing, or the new complete artifact.
-      const trash = join(this.root, TRASH, `${staging.stage}-${staging.fingerprint}-${process.pid}-${randomBytes(4).toString('hex')}`);
+      const trash = join(
+        this.root,
+        TRASH,
+        `${staging.stage}-${staging.fingerprint}-${process.pid}-${randomBytes(4).toString('hex')}`,
+      );
       await mkdir(join(this.root, TRASH), { recursive: true });
       await rename(final, trash);
       await rename(staging.dir, final);
@@ -199,7 +203,8 @@ export class LocalStore implements Store {
         continue;
       }
       if (info.size !== entry.bytes) problems.push(`${entry.path}: size ${info.size} ≠ manifest ${entry.bytes}`);
-      else if ((await sha256File(path)) !== entry.sha256) problems.push(`${entry.path}: content changed (sha256 mismatch)`);
+      else if ((await sha256File(path)) !== entry.sha256)
+        problems.push(`${entry.path}: content changed (sha256 mismatch)`);
     }
     for (const extra of (await hashFolderFiles(dir).catch(() => [])).filter((f) => !listed.has(f.path))) {
       problems.push(`${extra.path}: not in manifest`);
@@ -216,7 +221,10 @@ export class LocalStore implements Store {
   }
 
   async dropCheckpoints(stage?: string, fingerprint?: string): Promise<number> {
-    const names = stage !== undefined && fingerprint !== undefined ? [`${stage}-${fingerprint}`] : await subdirs(join(this.root, CHECKPOINTS));
+    const names =
+      stage !== undefined && fingerprint !== undefined
+        ? [`${stage}-${fingerprint}`]
+        : await subdirs(join(this.root, CHECKPOINTS));
     let removed = 0;
     for (const name of names) {
       const dir = join(this.root, CHECKPOINTS, name);
@@ -264,7 +272,10 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
 
 async function subdirs(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }

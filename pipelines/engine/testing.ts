@@ -62,7 +62,8 @@ export async function runStage<R extends StageSummary>(
     signal: controller.signal,
   });
   const missing = await missingOutputs(outDir, stage.outputs);
-  if (missing.length > 0) throw new Error(`stage ${stage.name} did not write its declared outputs: ${missing.join('; ')}`);
+  if (missing.length > 0)
+    throw new Error(`stage ${stage.name} did not write its declared outputs: ${missing.join('; ')}`);
   return { outDir, summary };
 }
 

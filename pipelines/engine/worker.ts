@@ -40,20 +40,25 @@ export interface RunningWorker {
 const PROGRESS_EVERY_MS = 250;
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const out = options.out ?? ((line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`));
+  const out =
+    options.out ?? ((line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`));
   await probeRedis(options.url);
   const project = openProject(options.rootDir);
   const running = new Set<AbortController>();
   const connection = bullConnection(options.url);
-  const worker = new Worker(options.queue ?? process.env.HXLR_QUEUE ?? DEFAULT_QUEUE, (job) => processJob(job, project, options, running, out), {
-    connection,
-    concurrency: options.concurrency,
-    lockDuration: options.lockDurationMs ?? 30_000,
-    stalledInterval: options.stalledIntervalMs ?? 30_000,
-    // A job whose worker died twice is more likely killing its workers than unlucky.
-    maxStalledCount: 2,
-    name: `${hostname()}:${process.pid}`,
-  });
+  const worker = new Worker(
+    options.queue ?? process.env.HXLR_QUEUE ?? DEFAULT_QUEUE,
+    (job) => processJob(job, project, options, running, out),
+    {
+      connection,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      // A job whose worker died twice is more likely killing its workers than unlucky.
+      maxStalledCount: 2,
+      name: `${hostname()}:${process.pid}`,
+    },
+  );
   let away = false;
   let lastError = '';
   worker.on('error', (error) => {
@@ -76,7 +81,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     lastError = '';
   });
   await worker.waitUntilReady();
-  out(`worker ${hostname()} pid ${process.pid}: ${options.concurrency} at a time from ${options.url}, store ${project.store.root}`);
+  out(
+    `worker ${hostname()} pid ${process.pid}: ${options.concurrency} at a time from ${options.url}, store ${project.store.root}`,
+  );
   return {
     worker,
     close: async (force = false) => {
@@ -87,17 +94,33 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   };
 }
 
-async function processJob(job: Job, project: Project, options: WorkerOptions, running: Set<AbortController>, out: (line: string) => void): Promise<JobResult> {
+async function processJob(
+  job: Job,
+  project: Project,
+  options: WorkerOptions,
+  running: Set<AbortController>,
+  out: (line: string) => void,
+): Promise<JobResult> {
   const parsed = JobDataSchema.safeParse(job.data);
-  if (!parsed.success) throw new UnrecoverableError(`job ${job.id} is not an hxlr instance job (${parsed.error.issues[0]?.message}); is another program using this queue?`);
+  if (!parsed.success)
+    throw new UnrecoverableError(
+      `job ${job.id} is not an hxlr instance job (${parsed.error.issues[0]?.message}); is another program using this queue?`,
+    );
   const data = parsed.data;
   const began = performance.now();
   // Relative module paths are relative to the project root, wherever this worker was started.
   const spec = isPipelinePath(data.pipeline) ? resolve(options.rootDir, data.pipeline) : data.pipeline;
   const def = await loadPipeline(spec, options.rootDir);
-  const { planned } = await planPipeline(project, def, { profile: data.profile, overrides: data.overrides, sweeps: data.sweeps });
+  const { planned } = await planPipeline(project, def, {
+    profile: data.profile,
+    overrides: data.overrides,
+    sweeps: data.sweeps,
+  });
   const p = planned.get(data.instance);
-  if (!p) throw new UnrecoverableError(`this worker (${hostname()}, root ${options.rootDir}) plans no instance ${data.instance} in pipeline ${data.pipeline}: its checkout differs from the coordinator's`);
+  if (!p)
+    throw new UnrecoverableError(
+      `this worker (${hostname()}, root ${options.rootDir}) plans no instance ${data.instance} in pipeline ${data.pipeline}: its checkout differs from the coordinator's`,
+    );
   if (p.fingerprint !== data.fingerprint) {
     const why = diffRecords(data.record, p.record, p.instance.node);
     throw new UnrecoverableError(
@@ -109,7 +132,10 @@ async function processJob(job: Job, project: Project, options: WorkerOptions, ru
     for (const upId of Array.isArray(wired) ? wired : [wired]) {
       const up = planned.get(upId)!;
       const artifact = await project.store.get(up.instance.stage.name, up.fingerprint);
-      if (!artifact) throw new Error(`input ${upId} (${up.instance.stage.name}/${up.fingerprint}) is not in the store at ${project.store.root}: does this worker mount the same store as the coordinator (HXLR_STORE)?`);
+      if (!artifact)
+        throw new Error(
+          `input ${upId} (${up.instance.stage.name}/${up.fingerprint}) is not in the store at ${project.store.root}: does this worker mount the same store as the coordinator (HXLR_STORE)?`,
+        );
       inputs.set(upId, artifact);
     }
   }
@@ -120,7 +146,9 @@ async function processJob(job: Job, project: Project, options: WorkerOptions, ru
   let lastProgress = 0;
   const controller = new AbortController();
   running.add(controller);
-  out(`▶ ${data.instance} (job ${job.id}, for ${data.coordinator}${job.attemptsStarted > 1 ? `, attempt ${job.attemptsStarted}` : ''})`);
+  out(
+    `▶ ${data.instance} (job ${job.id}, for ${data.coordinator}${job.attemptsStarted > 1 ? `, attempt ${job.attemptsStarted}` : ''})`,
+  );
   try {
     const result = await runInstance(p, (id) => inputs.get(id), {
       store: project.store,
@@ -136,7 +164,9 @@ async function processJob(job: Job, project: Project, options: WorkerOptions, ru
       log: (level, message) => report({ kind: 'log', level, message }),
     });
     const seconds = (performance.now() - began) / 1000;
-    out(`${result.outcome === 'ran' ? '✔' : '•'} ${data.instance} ${result.outcome === 'ran' ? `done in ${seconds.toFixed(1)}s` : 'was already in the store'}`);
+    out(
+      `${result.outcome === 'ran' ? '✔' : '•'} ${data.instance} ${result.outcome === 'ran' ? `done in ${seconds.toFixed(1)}s` : 'was already in the store'}`,
+    );
     return { outcome: result.outcome, seconds, host: hostname(), pid: process.pid };
   } catch (error) {
     out(`✖ ${data.instance} FAILED: ${(error as Error).message.split('\n')[0]}`);
@@ -149,17 +179,35 @@ async function processJob(job: Job, project: Project, options: WorkerOptions, ru
 /** `npm run worker -- ...`: returns the exit code once the worker has stopped. */
 export async function workerMain(argv: string[]): Promise<number> {
   const program = new Command('worker')
-    .description('run pipeline instances queued by `npm run pipeline -- --executor bullmq` (BullMQ on Redis), against the shared store')
+    .description(
+      'run pipeline instances queued by `npm run pipeline -- --executor bullmq` (BullMQ on Redis), against the shared store',
+    )
     .option('--redis <url>', 'Redis URL, redis://HOST:PORT (default: $HXLR_REDIS)')
     .option('-c, --concurrency <n>', 'instances run at once', (v) => positiveInt('--concurrency', v), 1)
     .option('--root <dir>', 'project root: the checkout holding pipelines/, stages/ and data/', process.cwd())
-    .option('--lock-duration <ms>', 'BullMQ job lock: how long a silent worker counts as alive', (v) => positiveInt('--lock-duration', v), 30_000)
-    .option('--stalled-interval <ms>', 'how often to look for jobs whose worker died', (v) => positiveInt('--stalled-interval', v), 30_000)
+    .option(
+      '--lock-duration <ms>',
+      'BullMQ job lock: how long a silent worker counts as alive',
+      (v) => positiveInt('--lock-duration', v),
+      30_000,
+    )
+    .option(
+      '--stalled-interval <ms>',
+      'how often to look for jobs whose worker died',
+      (v) => positiveInt('--stalled-interval', v),
+      30_000,
+    )
     .exitOverride()
     .showHelpAfterError();
   try {
     program.parse(argv, { from: 'user' });
-    const flags = program.opts<{ redis?: string; concurrency: number; root: string; lockDuration: number; stalledInterval: number }>();
+    const flags = program.opts<{
+      redis?: string;
+      concurrency: number;
+      root: string;
+      lockDuration: number;
+      stalledInterval: number;
+    }>();
     const running = await startWorker({
       url: redisUrl(flags.redis),
       rootDir: resolve(flags.root),

@@ -52,7 +52,10 @@ export interface AttackInput {
   info: RetrieverInfo;
   data: EvalSet;
   sample: readonly SampledQuery[];
-  /** Model-independent perturbations per transformation, per sampled query (null: the query's language has no dictionary). */
+  /**
+   * Model-independent perturbations per transformation, per sampled query (null: the query's language has no
+   * dictionary).
+   */
   transformed: ReadonlyMap<Transform, readonly (Perturbed | null)[]>;
   dictionaries: Dictionaries | null;
   p: AttackParams;
@@ -77,11 +80,26 @@ export async function attackModel(input: AttackInput): Promise<ModelAttack> {
   const target = new Target(model, data, pool.vectors);
   try {
     const rankSet = async (members: number[], texts: string[]): Promise<Int32Array> => {
-      const set = querySubset(data, members.map((i) => ids[i]), texts);
-      return (await positiveRanks(set, await pool.scorer(texts), Int32Array.from(members, (i) => positivesAll[i]), p.block, input.signal)).ranks;
+      const set = querySubset(
+        data,
+        members.map((i) => ids[i]),
+        texts,
+      );
+      return (
+        await positiveRanks(
+          set,
+          await pool.scorer(texts),
+          Int32Array.from(members, (i) => positivesAll[i]),
+          p.block,
+          input.signal,
+        )
+      ).ranks;
     };
     const all = sample.map((_, i) => i);
-    const before = await rankSet(all, sample.map((s) => s.text));
+    const before = await rankSet(
+      all,
+      sample.map((s) => s.text),
+    );
 
     for (const recipe of p.recipes) {
       if (recipe === 'greedy') continue;
@@ -91,11 +109,26 @@ export async function attackModel(input: AttackInput): Promise<ModelAttack> {
         perturbed = await adversarialCodemix(input, target, calls);
       }
       const members = all.filter((i) => perturbed[i] !== null);
-      const after = await rankSet(members, members.map((i) => perturbed[i]!.text));
+      const after = await rankSet(
+        members,
+        members.map((i) => perturbed[i]!.text),
+      );
       members.forEach((i, m) => {
         const r = perturbed[i]!;
         const featureless = r.featureless || sample[i].featureless;
-        rows.push({ info, query: sample[i], recipe, adversarial: r.text, words: r.words, edits: r.edits, kinds: r.kinds, modelCalls: calls[i], rankBefore: before[i], rankAfter: after[m], status: statusOf(featureless, before[i], after[m], p.k) });
+        rows.push({
+          info,
+          query: sample[i],
+          recipe,
+          adversarial: r.text,
+          words: r.words,
+          edits: r.edits,
+          kinds: r.kinds,
+          modelCalls: calls[i],
+          rankBefore: before[i],
+          rankAfter: after[m],
+          status: statusOf(featureless, before[i], after[m], p.k),
+        });
       });
     }
 
@@ -103,10 +136,30 @@ export async function attackModel(input: AttackInput): Promise<ModelAttack> {
       const results = [];
       for (const [i, s] of sample.entries()) {
         input.signal?.throwIfAborted();
-        const opts = { ...p, batch: true, dictionaries: input.dictionaries ?? undefined, embedded: input.dictionaries?.embeddable(s.lang) ?? [] };
+        const opts = {
+          ...p,
+          batch: true,
+          dictionaries: input.dictionaries ?? undefined,
+          embedded: input.dictionaries?.embeddable(s.lang) ?? [],
+        };
         const r = s.featureless
-          ? { text: s.text, status: 'featureless' as const, edits: 0, words: 0, kinds: [], modelCalls: 0, rankBefore: 0, rankAfter: 0 }
-          : await greedyAttack(s.text, s.lang, createRng(p.seed, `greedy:${s.id}`), target.scorer(s.langIndex, s.positive, p.k), opts);
+          ? {
+              text: s.text,
+              status: 'featureless' as const,
+              edits: 0,
+              words: 0,
+              kinds: [],
+              modelCalls: 0,
+              rankBefore: 0,
+              rankAfter: 0,
+            }
+          : await greedyAttack(
+              s.text,
+              s.lang,
+              createRng(p.seed, `greedy:${s.id}`),
+              target.scorer(s.langIndex, s.positive, p.k),
+              opts,
+            );
         results.push(r);
         input.onQuery?.(i + 1, sample.length);
       }
@@ -115,8 +168,26 @@ export async function attackModel(input: AttackInput): Promise<ModelAttack> {
       results.forEach((r, i) => {
         const featureless = r.status === 'featureless';
         const status = statusOf(featureless, before[i], after[i], p.k);
-        if (!featureless && (r.rankBefore !== before[i] || r.rankAfter !== after[i] || (r.status === 'successful') !== (status === 'successful'))) disagreements++;
-        rows.push({ info, query: sample[i], recipe: 'greedy', adversarial: r.text, words: r.words, edits: r.edits, kinds: r.kinds, modelCalls: r.modelCalls, rankBefore: before[i], rankAfter: after[i], status });
+        if (
+          !featureless &&
+          (r.rankBefore !== before[i] ||
+            r.rankAfter !== after[i] ||
+            (r.status === 'successful') !== (status === 'successful'))
+        )
+          disagreements++;
+        rows.push({
+          info,
+          query: sample[i],
+          recipe: 'greedy',
+          adversarial: r.text,
+          words: r.words,
+          edits: r.edits,
+          kinds: r.kinds,
+          modelCalls: r.modelCalls,
+          rankBefore: before[i],
+          rankAfter: after[i],
+          status,
+        });
       });
     }
     return { rows, greedyTexts, disagreements, poolVectors: pool.vectors };
@@ -139,7 +210,13 @@ async function adversarialCodemix(input: AttackInput, target: Target, calls: num
       out.push(null);
       continue;
     }
-    const variants = options.map((e) => perturb('codemix', s.text, s.lang, createRng(p.seed, `codemix:${s.id}:${e}`), { ...p, dictionaries: dictionaries!, embedded: [e] }));
+    const variants = options.map((e) =>
+      perturb('codemix', s.text, s.lang, createRng(p.seed, `codemix:${s.id}:${e}`), {
+        ...p,
+        dictionaries: dictionaries!,
+        embedded: [e],
+      }),
+    );
     const live = variants.filter((v) => !v.featureless);
     if (live.length === 0 || s.featureless) {
       out.push(variants[0]);

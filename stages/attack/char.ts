@@ -26,7 +26,9 @@ export function charEditable(word: string, lang: string): boolean {
   return codePoints(word).length >= MIN_LENGTH && HAS_LETTER.test(word) && !isFunctionWord(word, lang);
 }
 
-/** Characters that may be inserted next to, or put in place of, position `i`: its layout's keys, else the word's own. */
+/**
+ * Characters that may be inserted next to, or put in place of, position `i`: its layout's keys, else the word's own.
+ */
 function pool(cps: readonly string[], i: number): string[] {
   const anchor = cps[Math.min(i, cps.length - 1)];
   const layout = layoutOf(anchor);
@@ -49,8 +51,10 @@ export function editsOfKind(word: string, kind: CharEditKind): string[] {
   for (let i = 0; i < n; i++) {
     if (kind === 'insert' && i > 0) for (const c of pool(cps, i - 1)) put([...cps.slice(0, i), c, ...cps.slice(i)]);
     if (kind === 'delete') put([...cps.slice(0, i), ...cps.slice(i + 1)]);
-    if (kind === 'substitute') for (const c of pool(cps, i)) if (c !== cps[i]) put([...cps.slice(0, i), c, ...cps.slice(i + 1)]);
-    if (kind === 'swap' && i + 1 < n && cps[i] !== cps[i + 1]) put([...cps.slice(0, i), cps[i + 1], cps[i], ...cps.slice(i + 2)]);
+    if (kind === 'substitute')
+      for (const c of pool(cps, i)) if (c !== cps[i]) put([...cps.slice(0, i), c, ...cps.slice(i + 1)]);
+    if (kind === 'swap' && i + 1 < n && cps[i] !== cps[i + 1])
+      put([...cps.slice(0, i), cps[i + 1], cps[i], ...cps.slice(i + 2)]);
     if (kind === 'keyboard') for (const c of keyNeighbours(cps[i])) put([...cps.slice(0, i), c, ...cps.slice(i + 1)]);
   }
   return [...out];

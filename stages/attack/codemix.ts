@@ -33,7 +33,9 @@ export class Dictionaries {
     return lang === 'en' ? this.toForeign.size > 0 : this.toForeign.has(lang);
   }
 
-  /** Adds the dictionary English ↔ `lang` from its TSV text (`en\tword` lines); identity and malformed lines dropped. */
+  /**
+   * Adds the dictionary English ↔ `lang` from its TSV text (`en\tword` lines); identity and malformed lines dropped.
+   */
   add(lang: string, tsv: string): { entries: number; identity: number } {
     const fwd = new Map<string, string[]>();
     const back = new Map<string, string[]>();
@@ -66,11 +68,16 @@ export class Dictionaries {
     if (from === to) return [];
     if (from === 'en') out = this.toForeign.get(to)?.get(w) ?? [];
     else if (to === 'en') out = this.toEnglish.get(from)?.get(w) ?? [];
-    else out = (this.toEnglish.get(from)?.get(w) ?? []).slice(0, MAX_SENSES).flatMap((en) => this.toForeign.get(to)?.get(en) ?? []);
+    else
+      out = (this.toEnglish.get(from)?.get(w) ?? [])
+        .slice(0, MAX_SENSES)
+        .flatMap((en) => this.toForeign.get(to)?.get(en) ?? []);
     return [...new Set(out)].filter((t) => t.toLowerCase() !== w).slice(0, MAX_SENSES);
   }
 
-  /** The languages `lang`'s words can be translated into (every dictionary language but itself; none without its own). */
+  /**
+   * The languages `lang`'s words can be translated into (every dictionary language but itself; none without its own).
+   */
   embeddable(lang: string): string[] {
     return this.has(lang) ? this.languages.filter((l) => l !== lang) : [];
   }
@@ -84,7 +91,10 @@ function push(map: Map<string, string[]>, key: string, value: string): void {
 }
 
 /** Reads the dictionaries of `langs` (those with a file; `pathOf` returns null for a missing one). */
-export async function loadDictionaries(langs: readonly string[], pathOf: (file: string) => string | null): Promise<{ dictionaries: Dictionaries; missing: string[] }> {
+export async function loadDictionaries(
+  langs: readonly string[],
+  pathOf: (file: string) => string | null,
+): Promise<{ dictionaries: Dictionaries; missing: string[] }> {
   const dictionaries = new Dictionaries();
   const missing: string[] = [];
   for (const lang of [...new Set(langs)].filter((l) => l !== 'en').sort()) {
@@ -105,18 +115,36 @@ function matchCase(original: string, translation: string): string {
   return translation;
 }
 
-export function codemixEditable(word: string, lang: string, dictionaries: Dictionaries, embedded: readonly string[]): boolean {
+export function codemixEditable(
+  word: string,
+  lang: string,
+  dictionaries: Dictionaries,
+  embedded: readonly string[],
+): boolean {
   return !isFunctionWord(word, lang) && embedded.some((e) => dictionaries.translate(word, lang, e).length > 0);
 }
 
 /** Every translation of `word` into each of `embedded`, as edits tagged with the embedded language. */
-export function codemixEdits(word: string, lang: string, dictionaries: Dictionaries, embedded: readonly string[]): WordEdit[] {
+export function codemixEdits(
+  word: string,
+  lang: string,
+  dictionaries: Dictionaries,
+  embedded: readonly string[],
+): WordEdit[] {
   if (isFunctionWord(word, lang)) return [];
-  return embedded.flatMap((e) => dictionaries.translate(word, lang, e).map((t) => ({ text: matchCase(word, t), kind: `codemix:${e}` })));
+  return embedded.flatMap((e) =>
+    dictionaries.translate(word, lang, e).map((t) => ({ text: matchCase(word, t), kind: `codemix:${e}` })),
+  );
 }
 
 /** One random translation into one of `embedded` (a language chosen among those that translate the word). */
-export function randomCodemixEdit(word: string, lang: string, dictionaries: Dictionaries, embedded: readonly string[], rng: Rng): WordEdit | null {
+export function randomCodemixEdit(
+  word: string,
+  lang: string,
+  dictionaries: Dictionaries,
+  embedded: readonly string[],
+  rng: Rng,
+): WordEdit | null {
   if (isFunctionWord(word, lang)) return null;
   const options = embedded.filter((e) => dictionaries.translate(word, lang, e).length > 0);
   if (options.length === 0) return null;

@@ -75,11 +75,23 @@ class Calls {
   }
 }
 
-export async function greedyAttack(text: string, lang: string, rng: Rng, score: QueryScorer, opts: GreedyOptions): Promise<GreedyResult> {
+export async function greedyAttack(
+  text: string,
+  lang: string,
+  rng: Rng,
+  score: QueryScorer,
+  opts: GreedyOptions,
+): Promise<GreedyResult> {
   const segs = segments(text, lang);
   const words = wordIndices(segs);
   const calls = new Calls(score, opts.maxModelCalls, opts.batch);
-  const result = (status: AttackStatus, current: Segment[], kinds: string[], before: number, after: number): GreedyResult => ({
+  const result = (
+    status: AttackStatus,
+    current: Segment[],
+    kinds: string[],
+    before: number,
+    after: number,
+  ): GreedyResult => ({
     text: join(current),
     status,
     edits: kinds.length,
@@ -97,7 +109,11 @@ export async function greedyAttack(text: string, lang: string, rng: Rng, score: 
   const deleted = words.map((i) => segs.map((s, j) => (j === i ? '' : s.text)).join(''));
   const importance = await calls.run(deleted);
   const order = words
-    .map((i, w) => ({ i, w, drop: importance[w] ? start.similarity - importance[w].similarity : Number.NEGATIVE_INFINITY }))
+    .map((i, w) => ({
+      i,
+      w,
+      drop: importance[w] ? start.similarity - importance[w].similarity : Number.NEGATIVE_INFINITY,
+    }))
     .sort((a, b) => b.drop - a.drop || a.w - b.w)
     .map((x) => x.i);
 
@@ -112,7 +128,8 @@ export async function greedyAttack(text: string, lang: string, rng: Rng, score: 
     const texts = candidates.map((c) => current.map((s, j) => (j === i ? c.text : s.text)).join(''));
     const scored = await calls.run(texts);
     let pick = -1;
-    for (let c = 0; c < scored.length; c++) if (scored[c].objective < (pick < 0 ? best.objective : scored[pick].objective)) pick = c;
+    for (let c = 0; c < scored.length; c++)
+      if (scored[c].objective < (pick < 0 ? best.objective : scored[pick].objective)) pick = c;
     if (pick < 0) continue;
     current[i].text = candidates[pick].text;
     kinds.push(candidates[pick].kind);

@@ -34,7 +34,9 @@ function buildSubstitutes(): Map<string, string[]> {
   }
   const out = new Map<string, string[]>();
   for (const group of bySkeleton.values()) {
-    const usable = group.filter((c) => codePoints(c).length === 1 && c.codePointAt(0)! <= 0xffff && USABLE.test(c)).sort();
+    const usable = group
+      .filter((c) => codePoints(c).length === 1 && c.codePointAt(0)! <= 0xffff && USABLE.test(c))
+      .sort();
     for (const c of usable) {
       const folded = c.normalize('NFKC').toLowerCase();
       const others = usable.filter((o) => o !== c && o.normalize('NFKC').toLowerCase() !== folded);
@@ -66,7 +68,8 @@ export function invisibleEdits(word: string): { text: string; kind: InvisibleNam
   const cps = codePoints(word);
   const out: { text: string; kind: InvisibleName }[] = [];
   for (let i = 1; i < cps.length; i++) {
-    for (const [kind, c] of Object.entries(INVISIBLES) as [InvisibleName, string][]) out.push({ text: [...cps.slice(0, i), c, ...cps.slice(i)].join(''), kind });
+    for (const [kind, c] of Object.entries(INVISIBLES) as [InvisibleName, string][])
+      out.push({ text: [...cps.slice(0, i), c, ...cps.slice(i)].join(''), kind });
   }
   return out;
 }

@@ -29,8 +29,24 @@ import { segments, wordIndices } from './words.ts';
 
 export { ATTACKS_SCHEMA, ATTACK_TABLE_SCHEMA, TRANSFER_SCHEMA } from './schema.ts';
 export { ATTACK_FILES, ATTACK_OUTPUTS } from './outputs-decl.ts';
-export { RECIPES, TRANSFORMS, perturb, wordCandidates, type Recipe, type Transform, type Perturbed, type PerturbOptions } from './recipes.ts';
-export { greedyAttack, type QueryScorer, type Scored, type GreedyOptions, type GreedyResult, type AttackStatus } from './greedy.ts';
+export {
+  RECIPES,
+  TRANSFORMS,
+  perturb,
+  wordCandidates,
+  type Recipe,
+  type Transform,
+  type Perturbed,
+  type PerturbOptions,
+} from './recipes.ts';
+export {
+  greedyAttack,
+  type QueryScorer,
+  type Scored,
+  type GreedyOptions,
+  type GreedyResult,
+  type AttackStatus,
+} from './greedy.ts';
 export { Dictionaries, loadDictionaries, museFile } from './codemix.ts';
 // The query sets score reads are score's table (score/attacked.ts); re-exported for whoever reads an attack artifact.
 export { loadAttackedQueries, querySubset, type AttackedQuerySet } from '../score/index.ts';
@@ -54,20 +70,34 @@ export interface AttackSummary {
 export const attackStage = defineStage({
   name: 'attack',
   version: 1,
-  description: 'Adversarial queries (typos, homoglyphs, MUSE code-mixing, white-box greedy word swaps) against every trained model, with TextAttack-style results and a transfer matrix',
+  description:
+    'Adversarial queries (typos, homoglyphs, MUSE code-mixing, white-box greedy word swaps) against every trained model, with TextAttack-style results and a transfer matrix',
   params: AttackParams,
-  inputs: { models: [TRAIN_OUTPUTS.model], eval: [PAIRS_OUTPUTS.candidates, PAIRS_OUTPUTS.queries], raw: [DOWNLOAD_OUTPUTS.muse] },
+  inputs: {
+    models: [TRAIN_OUTPUTS.model],
+    eval: [PAIRS_OUTPUTS.candidates, PAIRS_OUTPUTS.queries],
+    raw: [DOWNLOAD_OUTPUTS.muse],
+  },
   outputs: ATTACK_OUTPUTS,
   runtimeParams: ['block'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../score/', import.meta.url), new URL('../train/', import.meta.url), new URL('../common/tables.ts', import.meta.url), new URL('../common/random.ts', import.meta.url)],
+  extraSources: [
+    new URL('../score/', import.meta.url),
+    new URL('../train/', import.meta.url),
+    new URL('../common/tables.ts', import.meta.url),
+    new URL('../common/random.ts', import.meta.url),
+  ],
   async run(ctx): Promise<AttackSummary> {
     const p = ctx.params;
     const backend = checkPlannedBackend(ctx.env, await initBackend(p.backend), 'attack.backend');
     const evalRef = ctx.input('eval');
     const pairsReport = evalRef.has(PAIRS_OUTPUTS.report) ? await readPairsReport(evalRef) : null;
-    const data = await loadEvalSet(evalRef.output(PAIRS_OUTPUTS.candidates), evalRef.output(PAIRS_OUTPUTS.queries), pairsReport);
+    const data = await loadEvalSet(
+      evalRef.output(PAIRS_OUTPUTS.candidates),
+      evalRef.output(PAIRS_OUTPUTS.queries),
+      pairsReport,
+    );
     const models = ctx.inputs('models');
     const raw = ctx.input('raw');
 
@@ -84,20 +114,27 @@ export const attackStage = defineStage({
         langIndex: data.queries.lang[q],
         positive: positiveOf(data, q),
         text,
-        featureless: wordIndices(segments(text, data.languages[data.queries.lang[q]])).length === 0 || (bags !== undefined && bags.offsets[1] === 0),
+        featureless:
+          wordIndices(segments(text, data.languages[data.queries.lang[q]])).length === 0 ||
+          (bags !== undefined && bags.offsets[1] === 0),
       };
     });
-    ctx.log.info(`${data.dataset}: ${sample.length} sampled queries, ${models.length} models, recipes ${p.recipes.join(' ')}`);
+    ctx.log.info(
+      `${data.dataset}: ${sample.length} sampled queries, ${models.length} models, recipes ${p.recipes.join(' ')}`,
+    );
 
     // codemix's dictionaries: every language of the sample; one without a file is reported and its queries skipped.
     let dictionaries: Dictionaries | null = null;
     let noDictionary: string[] = [];
     if (p.recipes.includes('codemix')) {
       const listed = new Set(raw.has(DOWNLOAD_OUTPUTS.muse) ? raw.filesOf(DOWNLOAD_OUTPUTS.muse) : []);
-      const loaded = await loadDictionaries(data.languages, (file) => (listed.has(file) ? raw.file(DOWNLOAD_OUTPUTS.muse, file) : null));
+      const loaded = await loadDictionaries(data.languages, (file) =>
+        listed.has(file) ? raw.file(DOWNLOAD_OUTPUTS.muse, file) : null,
+      );
       dictionaries = loaded.dictionaries;
       noDictionary = data.languages.filter((l) => !dictionaries!.has(l));
-      if (noDictionary.length > 0) ctx.log.warn(`codemix: no MUSE dictionary for ${noDictionary.join(' ')}: their queries are skipped`);
+      if (noDictionary.length > 0)
+        ctx.log.warn(`codemix: no MUSE dictionary for ${noDictionary.join(' ')}: their queries are skipped`);
     }
 
     // The model-independent transformations, once for every model (codemix adversarial is redone per model).
@@ -134,34 +171,63 @@ export const attackStage = defineStage({
       infos.push(info);
       const began = performance.now();
       const result = await attackModel({
-        model, info, data, sample, transformed, dictionaries, p, signal: ctx.signal,
+        model,
+        info,
+        data,
+        sample,
+        transformed,
+        dictionaries,
+        p,
+        signal: ctx.signal,
         onQuery: (done, total) => ctx.progress(m * total + done, models.length * total * passes, `${ref.node} greedy`),
       });
       rows.push(...result.rows);
       disagreements += result.disagreements;
       if (result.greedyTexts) greedy.push({ id: info.id, texts: result.greedyTexts });
-      if (doTransfer) await writeFile(join(spill, `${m}.f32`), new Uint8Array(result.poolVectors.buffer, result.poolVectors.byteOffset, result.poolVectors.byteLength));
+      if (doTransfer)
+        await writeFile(
+          join(spill, `${m}.f32`),
+          new Uint8Array(result.poolVectors.buffer, result.poolVectors.byteOffset, result.poolVectors.byteLength),
+        );
       ctx.log.info(`${ref.node}: attacked in ${((performance.now() - began) / 1000).toFixed(1)} s`);
     }
 
     // Pass 2: every model as the target of every model's greedy queries.
     const transfer: TransferRow[] = [];
     if (doTransfer) {
-      const sampleRef = { ids: sample.map((s) => s.id), texts: sample.map((s) => s.text), positives: Int32Array.from(sample, (s) => s.positive) };
+      const sampleRef = {
+        ids: sample.map((s) => s.id),
+        texts: sample.map((s) => s.text),
+        positives: Int32Array.from(sample, (s) => s.positive),
+      };
       for (const [m, ref] of models.entries()) {
         ctx.signal.throwIfAborted();
         const model = await loadEncoder(modelDir(ref));
         const bytes = await readFile(join(spill, `${m}.f32`));
         const poolVectors = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-        transfer.push(...(await transferRowsFor({ id: infos[m].id, model, poolVectors }, greedy, data, sampleRef, p.block)));
-        ctx.progress(models.length * sample.length + (m + 1) * sample.length, models.length * sample.length * passes, `${ref.node} transfer`);
+        transfer.push(
+          ...(await transferRowsFor({ id: infos[m].id, model, poolVectors }, greedy, data, sampleRef, p.block)),
+        );
+        ctx.progress(
+          models.length * sample.length + (m + 1) * sample.length,
+          models.length * sample.length * passes,
+          `${ref.node} transfer`,
+        );
       }
       await rm(spill, { recursive: true, force: true });
     }
 
     const digests = Object.fromEntries(p.recipes.map((r) => [r, paramsDigest(r, p)]));
-    const attacks = await writeTable(tableBase(ctx.outDir, ATTACK_OUTPUTS.attacksArrow), ATTACKS_SCHEMA, attacksColumns(rows, digests));
-    await writeArrow(outputPath(ctx.outDir, ATTACK_OUTPUTS.querySets), QUERY_SETS_SCHEMA, querySetsColumns(sample, rows, p.recipes));
+    const attacks = await writeTable(
+      tableBase(ctx.outDir, ATTACK_OUTPUTS.attacksArrow),
+      ATTACKS_SCHEMA,
+      attacksColumns(rows, digests),
+    );
+    await writeArrow(
+      outputPath(ctx.outDir, ATTACK_OUTPUTS.querySets),
+      QUERY_SETS_SCHEMA,
+      querySetsColumns(sample, rows, p.recipes),
+    );
     const table = tableRows(rows);
     await writeParquet(outputPath(ctx.outDir, ATTACK_OUTPUTS.table), ATTACK_TABLE_SCHEMA, tableColumns(table));
     await writeParquet(outputPath(ctx.outDir, ATTACK_OUTPUTS.transfer), TRANSFER_SCHEMA, transferColumns(transfer));
@@ -188,13 +254,33 @@ export const attackStage = defineStage({
       dataset: data.dataset,
       params: fingerprinted,
       paramsDigest: digests,
-      sample: { perLanguage: p.perLanguage, queries: sample.length, byLanguage: countBy(sample.map((s) => s.lang)), featureless: featurelessQueries },
+      sample: {
+        perLanguage: p.perLanguage,
+        queries: sample.length,
+        byLanguage: countBy(sample.map((s) => s.lang)),
+        featureless: featurelessQueries,
+      },
       layoutFree,
       noDictionary,
       disagreements,
-      table: table.map((r) => ({ retriever: r.info.id, recipe: r.recipe, successful: r.successful, failed: r.failed, skipped: r.skipped, featureless: r.featureless, cleanR1: r.cleanR1, attackedR1: r.attackedR1, successRate: r.successRate, avgPerturbedShare: r.avgPerturbedShare, avgModelCalls: r.avgModelCalls })),
+      table: table.map((r) => ({
+        retriever: r.info.id,
+        recipe: r.recipe,
+        successful: r.successful,
+        failed: r.failed,
+        skipped: r.skipped,
+        featureless: r.featureless,
+        cleanR1: r.cleanR1,
+        attackedR1: r.attackedR1,
+        successRate: r.successRate,
+        avgPerturbedShare: r.avgPerturbedShare,
+        avgModelCalls: r.avgModelCalls,
+      })),
     };
-    await writeFile(outputPath(ctx.outDir, ATTACK_OUTPUTS.report), `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2)}\n`);
+    await writeFile(
+      outputPath(ctx.outDir, ATTACK_OUTPUTS.report),
+      `${JSON.stringify(report, (_k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 2)}\n`,
+    );
     return {
       rows: { attacks: attacks.parquet.rows, table: table.length, transfer: transfer.length },
       dataset: data.dataset,

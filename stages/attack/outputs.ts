@@ -85,7 +85,9 @@ export function tableRows(rows: readonly AttackRow[]): TableRow[] {
   }
   const order = (r: Recipe): number => RECIPES.indexOf(r);
   const modelOrder = [...new Set(rows.map((r) => r.info.id))];
-  return out.sort((a, b) => modelOrder.indexOf(a.info.id) - modelOrder.indexOf(b.info.id) || order(a.recipe) - order(b.recipe));
+  return out.sort(
+    (a, b) => modelOrder.indexOf(a.info.id) - modelOrder.indexOf(b.info.id) || order(a.recipe) - order(b.recipe),
+  );
 }
 
 export function tableColumns(rows: readonly TableRow[]): Columns {
@@ -121,8 +123,17 @@ export function transferColumns(rows: readonly TransferRow[]): Columns {
  * model-independent recipe (the first model's rows: every model has the same texts), per model for the others.
  * Empty without a model (nothing was attacked, so score gets no set).
  */
-export function querySetsColumns(sample: readonly SampledQuery[], rows: readonly AttackRow[], recipes: readonly Recipe[]): Columns {
-  const cols = { query_set: [] as string[], retriever: [] as (string | null)[], query_id: [] as string[], text: [] as string[] };
+export function querySetsColumns(
+  sample: readonly SampledQuery[],
+  rows: readonly AttackRow[],
+  recipes: readonly Recipe[],
+): Columns {
+  const cols = {
+    query_set: [] as string[],
+    retriever: [] as (string | null)[],
+    query_id: [] as string[],
+    text: [] as string[],
+  };
   const push = (set: string, retriever: string | null, id: string, text: string): void => {
     cols.query_set.push(set);
     cols.retriever.push(retriever);
@@ -135,7 +146,8 @@ export function querySetsColumns(sample: readonly SampledQuery[], rows: readonly
   for (const recipe of RECIPES.filter((r) => recipes.includes(r))) {
     const own = rows.filter((r) => r.recipe === recipe);
     const dependent = recipe === 'greedy' || own.some((r) => r.modelCalls > 0);
-    for (const r of own) if (dependent || r.info.id === first) push(recipe, dependent ? r.info.id : null, r.query.id, r.adversarial);
+    for (const r of own)
+      if (dependent || r.info.id === first) push(recipe, dependent ? r.info.id : null, r.query.id, r.adversarial);
   }
   return cols;
 }

@@ -9,7 +9,13 @@ export interface PositiveRanks {
 }
 
 /** Evaluates `set` with `score` and reads off each query's positive (pool index `positives[q]`). */
-export async function positiveRanks(set: EvalSet, score: ScoreBlock, positives: Int32Array, block: number, signal?: AbortSignal): Promise<PositiveRanks> {
+export async function positiveRanks(
+  set: EvalSet,
+  score: ScoreBlock,
+  positives: Int32Array,
+  block: number,
+  signal?: AbortSignal,
+): Promise<PositiveRanks> {
   const { metrics, ranks } = await evaluate(set, score, { block, signal });
   const out = new Int32Array(set.queries.ids.length);
   for (let row = 0; row < ranks.query.length; row++) {
@@ -20,6 +26,14 @@ export async function positiveRanks(set: EvalSet, score: ScoreBlock, positives: 
 }
 
 /** The three numbers transfer.parquet and the robustness table use, from a set's metrics. */
-export function headlineOf(m: RetrieverMetrics): { 'mono_recall@1': number; 'cross_recall@1': number; 'map@20': number } {
-  return { 'mono_recall@1': m.mono.macro['recall@1'], 'cross_recall@1': m.cross.macro['recall@1'], 'map@20': m.multilingual.micro.values['map@20'] };
+export function headlineOf(m: RetrieverMetrics): {
+  'mono_recall@1': number;
+  'cross_recall@1': number;
+  'map@20': number;
+} {
+  return {
+    'mono_recall@1': m.mono.macro['recall@1'],
+    'cross_recall@1': m.cross.macro['recall@1'],
+    'map@20': m.multilingual.micro.values['map@20'],
+  };
 }

@@ -13,7 +13,8 @@ export function sampleQueries(data: EvalSet, perLanguage: number, seed: number):
   const out: number[] = [];
   data.languages.forEach((lang, l) => {
     const ids: number[] = [];
-    for (let q = 0; q < data.queries.ids.length; q++) if (data.queries.lang[q] === l && positiveOf(data, q) >= 0) ids.push(q);
+    for (let q = 0; q < data.queries.ids.length; q++)
+      if (data.queries.lang[q] === l && positiveOf(data, q) >= 0) ids.push(q);
     const rng = createRng(seed, `attack-sample:${lang}`);
     const n = Math.min(perLanguage, ids.length);
     for (let i = 0; i < n; i++) {

@@ -29,13 +29,24 @@ export async function transferRowsFor(
   const candT = tf.tidy(() => tf.transpose(tf.tensor2d(target.poolVectors, [nCand, dim])) as tf.Tensor2D);
   try {
     const measure = async (texts: readonly string[]) =>
-      headlineOf((await positiveRanks(querySubset(data, sample.ids, texts), await embeddedQueryScorer(target.model, candT, texts), sample.positives, block)).metrics);
+      headlineOf(
+        (
+          await positiveRanks(
+            querySubset(data, sample.ids, texts),
+            await embeddedQueryScorer(target.model, candT, texts),
+            sample.positives,
+            block,
+          )
+        ).metrics,
+      );
     const clean = await measure(sample.texts);
     const rows: TransferRow[] = [];
     for (const source of sources) {
       const attacked = await measure(source.texts);
-      for (const [metric, value] of Object.entries(attacked)) rows.push({ source: source.id, target: target.id, recipe: 'greedy', metric, value });
-      for (const [metric, value] of Object.entries(clean)) rows.push({ source: source.id, target: target.id, recipe: 'clean', metric, value });
+      for (const [metric, value] of Object.entries(attacked))
+        rows.push({ source: source.id, target: target.id, recipe: 'greedy', metric, value });
+      for (const [metric, value] of Object.entries(clean))
+        rows.push({ source: source.id, target: target.id, recipe: 'clean', metric, value });
     }
     return rows;
   } finally {

@@ -21,7 +21,13 @@ const params = z.object({
     .describe(
       'dictionary pairs: "warmup" trains on them first, in cross-lingual batches shared by every strategy, then on the QA pairs in the strategy\'s batches; "mixed" puts them in the cross-lingual pool with the QA pairs (so mono batches never see them)',
     ),
-  warmupEpochs: z.number().int().min(1).max(1000).default(1).describe('dictionary "warmup": epochs over the dictionary pairs'),
+  warmupEpochs: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(1)
+    .describe('dictionary "warmup": epochs over the dictionary pairs'),
   dropLast: z.boolean().default(true).describe('drop the last partial batch of each pool in each epoch'),
   split: z.enum(['train', 'dev']).default('train'),
   seed: z.number().int().default(0),
@@ -66,7 +72,8 @@ export const batchesStage = defineStage({
   async run(ctx): Promise<BatchesSummary> {
     const { columns } = await readArrow(ctx.input('pairs').output(PAIRS_OUTPUTS.pairs));
     const pairs = pickPairs(columns, ctx.params.split, ctx.params.dictionary === 'warmup');
-    if (pairs.index.length === 0) throw new Error(`batches: the pairs artifact has no rows in split "${ctx.params.split}"`);
+    if (pairs.index.length === 0)
+      throw new Error(`batches: the pairs artifact has no rows in split "${ctx.params.split}"`);
     const plan = planBatches(pairs.sampler, ctx.params);
     const { stats } = plan;
     if (stats.rows === 0) {
@@ -75,12 +82,16 @@ export const batchesStage = defineStage({
       );
     }
     ctx.log.info({ stats }, 'planned batches');
-    await writeBatches(tableBase(ctx.outDir, BATCHES_OUTPUTS.batches), plan, pairs, columns, (done) => ctx.progress(done, stats.rows, 'writing'));
+    await writeBatches(tableBase(ctx.outDir, BATCHES_OUTPUTS.batches), plan, pairs, columns, (done) =>
+      ctx.progress(done, stats.rows, 'writing'),
+    );
     const composition = compositionOf(plan, pairs, columns);
     await writeTable(tableBase(ctx.outDir, BATCHES_OUTPUTS.composition), compositionSchema, composition);
     const batchCount = plan.batchKind.length;
     if (stats.shortBatches > 0) {
-      ctx.log.warn(`${stats.shortBatches} batches are below batchSize ${ctx.params.batchSize}: their pool had no non-conflicting row left`);
+      ctx.log.warn(
+        `${stats.shortBatches} batches are below batchSize ${ctx.params.batchSize}: their pool had no non-conflicting row left`,
+      );
     }
     return {
       rows: { batches: stats.rows, composition: batchCount },
@@ -135,10 +146,20 @@ function pickPairs(columns: Columns, split: string, dictionaryWarmup: boolean): 
     questionKey[i] = key(qKeys, qid[row]);
     passageKey[i] = key(pKeys, pid[row]);
   });
-  return { index: Int32Array.from(index), sampler: { kind, questionKey, passageKey, warmup }, distinctQuestions: qKeys.size };
+  return {
+    index: Int32Array.from(index),
+    sampler: { kind, questionKey, passageKey, warmup },
+    distinctQuestions: qKeys.size,
+  };
 }
 
-async function writeBatches(base: string, plan: BatchPlan, pairs: PickedPairs, columns: Columns, progress: (done: number) => void): Promise<void> {
+async function writeBatches(
+  base: string,
+  plan: BatchPlan,
+  pairs: PickedPairs,
+  columns: Columns,
+  progress: (done: number) => void,
+): Promise<void> {
   const writer = await openTableWriter(base, batchesSchema);
   try {
     for (const { end, chunk } of batchRowChunks(plan, pairs.index, columns)) {

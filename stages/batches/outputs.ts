@@ -6,9 +6,24 @@ import type { BatchesSummary } from './index.ts';
 
 export const BATCHES_OUTPUTS = declareOutputs('batches', {
   batches: { path: 'batches.arrow', kind: 'arrow', schema: batchesSchema, description: batchesSchema.description },
-  batchesParquet: { path: 'batches.parquet', kind: 'parquet', schema: batchesSchema, description: batchesSchema.description },
-  composition: { path: 'composition.arrow', kind: 'arrow', schema: compositionSchema, description: compositionSchema.description },
-  compositionParquet: { path: 'composition.parquet', kind: 'parquet', schema: compositionSchema, description: compositionSchema.description },
+  batchesParquet: {
+    path: 'batches.parquet',
+    kind: 'parquet',
+    schema: batchesSchema,
+    description: batchesSchema.description,
+  },
+  composition: {
+    path: 'composition.arrow',
+    kind: 'arrow',
+    schema: compositionSchema,
+    description: compositionSchema.description,
+  },
+  compositionParquet: {
+    path: 'composition.parquet',
+    kind: 'parquet',
+    schema: compositionSchema,
+    description: compositionSchema.description,
+  },
 });
 
 /**
@@ -22,7 +37,9 @@ export function batchesInfo(ref: ArtifactRef): BatchesSummary | null {
     throw new Error(`artifact ${ref.stage}/${ref.fingerprint} (node ${ref.node}) is not a batches artifact`);
   }
   if (!summary || typeof summary.strategy !== 'string' || typeof summary.batchSize !== 'number') {
-    throw new Error(`artifact ${ref.stage}/${ref.fingerprint} (node ${ref.node}): its manifest has no batches summary (strategy, batchSize, seed)`);
+    throw new Error(
+      `artifact ${ref.stage}/${ref.fingerprint} (node ${ref.node}): its manifest has no batches summary (strategy, batchSize, seed)`,
+    );
   }
   return summary;
 }

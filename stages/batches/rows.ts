@@ -7,13 +7,27 @@ import type { BatchPlan } from './sampler.ts';
 export const BATCH_CHUNK_ROWS = 100_000;
 
 /** Columns copied unchanged from the pairs table. */
-const COPIED = ['pair_id', 'source', 'question_id', 'question_lang', 'question', 'passage_id', 'passage_lang', 'passage'] as const;
+const COPIED = [
+  'pair_id',
+  'source',
+  'question_id',
+  'question_lang',
+  'question',
+  'passage_id',
+  'passage_lang',
+  'passage',
+] as const;
 
 /**
  * Yields the first `limit` rows of the plan (all by default) as `batchesSchema` chunks. `index` maps a sampler row
  * to its row in the pairs `columns`.
  */
-export function* batchRowChunks(plan: BatchPlan, index: Int32Array, columns: Columns, limit = plan.row.length): Generator<{ end: number; chunk: Columns }> {
+export function* batchRowChunks(
+  plan: BatchPlan,
+  index: Int32Array,
+  columns: Columns,
+  limit = plan.row.length,
+): Generator<{ end: number; chunk: Columns }> {
   const rows = Math.min(limit, plan.row.length);
   const batchOf = new Int32Array(rows);
   const position = new Int32Array(rows);

@@ -12,7 +12,10 @@ export interface SamplerInput {
   questionKey: Int32Array;
   /** Integer key of each row's positive passage. */
   passageKey: Int32Array;
-  /** 1: the row trains in the warm-up epochs only, before the strategy's epochs (dictionary rows, `dictionary: "warmup"`). */
+  /**
+   * 1: the row trains in the warm-up epochs only, before the strategy's epochs (dictionary rows, `dictionary:
+   * "warmup"`).
+   */
   warmup?: Uint8Array;
 }
 
@@ -51,7 +54,10 @@ export interface SamplerStats {
   droppedLastPartial: number;
   /** Hybrid: batches whose drawn kind had run out in that epoch, so they came from the other pool. */
   forcedKind: number;
-  /** Warm-up rows, the epochs that ran over them (0 when there are none), and their batches (counted in batches.cross too). */
+  /**
+   * Warm-up rows, the epochs that ran over them (0 when there are none), and their batches (counted in batches.cross
+   * too).
+   */
   warmup: { eligible: number; epochs: number; batches: number };
 }
 
@@ -66,7 +72,10 @@ export function planBatches(input: SamplerInput, params: SamplerParams): BatchPl
   const kinds: BatchKind[] = params.strategy === 'hybrid' ? ['mono', 'cross'] : [params.strategy];
   const warm = input.warmup;
   const main = (i: number) => !warm || warm[i] === 0;
-  const byKind: Record<BatchKind, Int32Array> = { mono: indicesWhere(n, (i) => main(i) && input.kind[i] === 0), cross: indicesWhere(n, (i) => main(i) && input.kind[i] === 1) };
+  const byKind: Record<BatchKind, Int32Array> = {
+    mono: indicesWhere(n, (i) => main(i) && input.kind[i] === 0),
+    cross: indicesWhere(n, (i) => main(i) && input.kind[i] === 1),
+  };
   const warmRows = warm ? indicesWhere(n, (i) => warm[i] === 1) : new Int32Array(0);
   const warmupEpochs = warmRows.length > 0 ? (params.warmupEpochs ?? 0) : 0;
   const stats: SamplerStats = {
@@ -144,7 +153,11 @@ export function planBatches(input: SamplerInput, params: SamplerParams): BatchPl
       const order = shuffleInPlace(byKind[kind].slice(), createRng(params.seed, `shuffle/${epoch}/${kind}`));
       pools.set(kind, { order, cursor: 0, waiting: [] });
     }
-    runEpoch(pools, warmupEpochs + epoch, params.strategy === 'hybrid' ? createRng(params.seed, `kinds/${epoch}`) : null);
+    runEpoch(
+      pools,
+      warmupEpochs + epoch,
+      params.strategy === 'hybrid' ? createRng(params.seed, `kinds/${epoch}`) : null,
+    );
   }
   stats.rows = rows.length;
   stats.deferred = everDeferred.reduce((sum, v) => sum + v, 0);

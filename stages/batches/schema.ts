@@ -29,7 +29,11 @@ export const compositionSchema: TableSchema = {
     { name: 'batch_id', type: 'int32', description: 'batches.batch_id.' },
     { name: 'epoch', type: 'int32', description: 'Epoch of the batch.' },
     { name: 'kind', type: 'utf8', description: '"mono" or "cross".' },
-    { name: 'size', type: 'int32', description: 'Rows in the batch (below batchSize only for short or kept-last batches).' },
+    {
+      name: 'size',
+      type: 'int32',
+      description: 'Rows in the batch (below batchSize only for short or kept-last batches).',
+    },
     { name: 'question_langs', type: 'list<utf8>', description: 'Query languages present, sorted.' },
     { name: 'question_lang_counts', type: 'list<int32>', description: 'Rows per entry of question_langs.' },
     { name: 'passage_langs', type: 'list<utf8>', description: 'Passage languages present, sorted.' },

@@ -3,7 +3,15 @@
 // text without looking at a model, so they are drawn once for every retriever; `greedy` searches per retriever,
 // with the probe's loss as its goal: the gold label must lose its place as the top class (a label flip).
 import { createRng } from '../common/random.ts';
-import { greedyAttack, perturb, TRANSFORMS, type Dictionaries, type Recipe, type Scored, type Transform } from '../attack/index.ts';
+import {
+  greedyAttack,
+  perturb,
+  TRANSFORMS,
+  type Dictionaries,
+  type Recipe,
+  type Scored,
+  type Transform,
+} from '../attack/index.ts';
 import { logProbabilities, type Classifier } from './classifier.ts';
 import type { TextFeaturizer } from './features.ts';
 import { pairFeatures } from './features.ts';
@@ -29,7 +37,10 @@ export interface AttackSample {
   positions: Int32Array;
 }
 
-/** The same part-B rows in every language (the files are aligned), drawn once with the seed's `classify/attack-sample` stream. */
+/**
+ * The same part-B rows in every language (the files are aligned), drawn once with the seed's `classify/attack-sample`
+ * stream.
+ */
 export function attackSample(task: Task, perLanguage: number, seed: number): AttackSample[] {
   const n = task.test[0]?.rows.length ?? 0;
   const labelled = Array.from({ length: n }, (_, i) => i).filter((i) => task.test.every((t) => t.gold[i] !== NO_LABEL));
@@ -42,11 +53,18 @@ export function attackSample(task: Task, perLanguage: number, seed: number): Att
   return task.test.map((t) => ({ language: t.language, positions }));
 }
 
-/** One language's transformed hypotheses; null where the recipe cannot run for that language (codemix, no dictionary). */
+/**
+ * One language's transformed hypotheses; null where the recipe cannot run for that language (codemix, no dictionary).
+ */
 export type Transformed = Map<Transform, ({ texts: string[]; changed: boolean[] } | null)[]>;
 
 /** The model-independent recipes' hypotheses, per recipe and language (in sample order). */
-export function transformHypotheses(task: Task, sample: readonly AttackSample[], cfg: AttackConfig, dictionaries: Dictionaries | null): Transformed {
+export function transformHypotheses(
+  task: Task,
+  sample: readonly AttackSample[],
+  cfg: AttackConfig,
+  dictionaries: Dictionaries | null,
+): Transformed {
   const out: Transformed = new Map();
   for (const recipe of TRANSFORMS) {
     if (!cfg.recipes.includes(recipe)) continue;
@@ -62,9 +80,14 @@ export function transformHypotheses(task: Task, sample: readonly AttackSample[],
           const text = task.index.texts[t.second![pos]];
           const rng = createRng(cfg.seed, `classify/${recipe}:${s.language}:${t.rows[pos]}`);
           const opts = { wordShare: cfg.wordShare, maxEdits: cfg.maxEdits };
-          const p = recipe === 'codemix'
-            ? perturb('codemix', text, s.language, rng, { ...opts, dictionaries: dictionaries!, embedded: draw(options, cfg.codemixLanguages, rng) })
-            : perturb(recipe, text, s.language, rng, opts);
+          const p =
+            recipe === 'codemix'
+              ? perturb('codemix', text, s.language, rng, {
+                  ...opts,
+                  dictionaries: dictionaries!,
+                  embedded: draw(options, cfg.codemixLanguages, rng),
+                })
+              : perturb(recipe, text, s.language, rng, opts);
           texts.push(p.text);
           changed.push(p.text !== text);
         }
@@ -83,13 +106,22 @@ function draw(options: readonly string[], n: number, rng: ReturnType<typeof crea
   return out.sort();
 }
 
-/** The probe's view of (premise, hypothesis variants): the gold class's rank, probability, and margin over the best other. */
+/**
+ * The probe's view of (premise, hypothesis variants): the gold class's rank, probability, and margin over the best
+ * other.
+ */
 function scorer(c: Classifier, featurizer: TextFeaturizer, premise: Float32Array, gold: number) {
   const dim = featurizer.dim;
   return async (texts: readonly string[]): Promise<Scored[]> => {
     const hyp = await featurizer.vectors(texts);
     const premiseSlots = new Int32Array(texts.length);
-    const x = pairFeatures(premise, dim, premiseSlots, Int32Array.from({ length: texts.length }, (_, i) => i), hyp);
+    const x = pairFeatures(
+      premise,
+      dim,
+      premiseSlots,
+      Int32Array.from({ length: texts.length }, (_, i) => i),
+      hyp,
+    );
     const lp = logProbabilities(c, x);
     return texts.map((_, i) => {
       const row = lp.subarray(i * c.classes, (i + 1) * c.classes);
@@ -123,7 +155,15 @@ export async function attackedResults(
     for (const [li, s] of sample.entries()) {
       const t = task.test[li];
       const clean = outcome.predictions[li];
-      const o: AttackOutcome = { language: s.language, examples: s.positions.length, attacked: 0, successful: 0, unchanged: 0, skipped: 0, modelCalls: 0 };
+      const o: AttackOutcome = {
+        language: s.language,
+        examples: s.positions.length,
+        attacked: 0,
+        successful: 0,
+        unchanged: 0,
+        skipped: 0,
+        modelCalls: 0,
+      };
       if (recipe === 'greedy') {
         for (const pos of s.positions) {
           if (clean[pos] !== t.gold[pos]) {
@@ -133,11 +173,23 @@ export async function attackedResults(
           o.attacked++;
           const premise = outcome.vectors.subarray(t.first[pos] * dim, (t.first[pos] + 1) * dim);
           const opts = {
-            k: 1, maxModelCalls: cfg.maxModelCalls, batch: true, wordShare: cfg.wordShare, maxEdits: cfg.maxEdits,
-            charCandidates: cfg.charCandidates, homoglyphCandidates: cfg.homoglyphCandidates,
-            dictionaries: dictionaries ?? undefined, embedded: dictionaries?.embeddable(s.language) ?? [],
+            k: 1,
+            maxModelCalls: cfg.maxModelCalls,
+            batch: true,
+            wordShare: cfg.wordShare,
+            maxEdits: cfg.maxEdits,
+            charCandidates: cfg.charCandidates,
+            homoglyphCandidates: cfg.homoglyphCandidates,
+            dictionaries: dictionaries ?? undefined,
+            embedded: dictionaries?.embeddable(s.language) ?? [],
           };
-          const r = await greedyAttack(task.index.texts[t.second![pos]], s.language, createRng(cfg.seed, `classify/greedy:${s.language}:${t.rows[pos]}`), scorer(outcome.classifier, featurizer, premise, t.gold[pos]), opts);
+          const r = await greedyAttack(
+            task.index.texts[t.second![pos]],
+            s.language,
+            createRng(cfg.seed, `classify/greedy:${s.language}:${t.rows[pos]}`),
+            scorer(outcome.classifier, featurizer, premise, t.gold[pos]),
+            opts,
+          );
           o.modelCalls += r.modelCalls;
           if (r.status === 'successful') o.successful++;
           else if (r.status === 'featureless' || r.edits === 0) o.unchanged++;
@@ -147,7 +199,13 @@ export async function attackedResults(
         if (!variants) continue;
         const hyp = await featurizer.vectors(variants.texts);
         const slots = Int32Array.from({ length: variants.texts.length }, (_, i) => i);
-        const x = pairFeatures(outcome.vectors, dim, Int32Array.from(s.positions, (pos) => t.first[pos]), slots, hyp);
+        const x = pairFeatures(
+          outcome.vectors,
+          dim,
+          Int32Array.from(s.positions, (pos) => t.first[pos]),
+          slots,
+          hyp,
+        );
         const lp = logProbabilities(outcome.classifier, x);
         s.positions.forEach((pos, i) => {
           if (clean[pos] !== t.gold[pos]) {
@@ -168,8 +226,19 @@ export async function attackedResults(
       outcomes.push(o);
     }
     if (outcomes.length === 0 || !outcomes.some((o) => o.language === 'en')) continue;
-    const byLanguage = outcomes.map((o) => ({ language: o.language, accuracy: (o.attacked - o.successful) / o.examples, examples: o.examples, unlabelled: 0 }));
-    results.push({ dataset: task.dataset, recipe, byLanguage, summary: summaryOf(byLanguage, retrieverLanguages), attack: outcomes });
+    const byLanguage = outcomes.map((o) => ({
+      language: o.language,
+      accuracy: (o.attacked - o.successful) / o.examples,
+      examples: o.examples,
+      unlabelled: 0,
+    }));
+    results.push({
+      dataset: task.dataset,
+      recipe,
+      byLanguage,
+      summary: summaryOf(byLanguage, retrieverLanguages),
+      attack: outcomes,
+    });
   }
   return results;
 }

@@ -49,11 +49,18 @@ function rowsOf(set: LabelledSet, dim: number): number {
   return set.y.length;
 }
 
-export async function trainClassifier(train: LabelledSet, heldOut: LabelledSet, dim: number, opts: ClassifierOptions): Promise<Classifier> {
+export async function trainClassifier(
+  train: LabelledSet,
+  heldOut: LabelledSet,
+  dim: number,
+  opts: ClassifierOptions,
+): Promise<Classifier> {
   const n = rowsOf(train, dim);
   rowsOf(heldOut, dim);
-  if (n === 0 || heldOut.y.length === 0) throw new Error('classifier: the training and held-out sets must not be empty');
-  for (const y of [...train.y, ...heldOut.y]) if (!(y >= 0 && y < opts.classes)) throw new Error(`classifier: label ${y} is outside 0…${opts.classes - 1}`);
+  if (n === 0 || heldOut.y.length === 0)
+    throw new Error('classifier: the training and held-out sets must not be empty');
+  for (const y of [...train.y, ...heldOut.y])
+    if (!(y >= 0 && y < opts.classes)) throw new Error(`classifier: label ${y} is outside 0…${opts.classes - 1}`);
   const k = opts.classes;
   const { mean, scale } = standardisation(train.x, n, dim);
   const xs = standardise(train.x, mean, scale);
@@ -82,17 +89,28 @@ export async function trainClassifier(train: LabelledSet, heldOut: LabelledSet, 
         tf.tidy(() => {
           const x = tf.tensor2d(bx.subarray(0, m * dim), [m, dim]);
           const y = tf.oneHot(tf.tensor1d(by.subarray(0, m), 'int32'), k);
-          optimizer.minimize(() => {
-            const logits = tf.add(tf.matMul(x, W), b);
-            const ce = tf.losses.softmaxCrossEntropy(y, logits);
-            return tf.add(ce, tf.mul(tf.sum(tf.square(W)), opts.l2)) as import('@tensorflow/tfjs-core').Scalar;
-          }, false, [W, b]);
+          optimizer.minimize(
+            () => {
+              const logits = tf.add(tf.matMul(x, W), b);
+              const ce = tf.losses.softmaxCrossEntropy(y, logits);
+              return tf.add(ce, tf.mul(tf.sum(tf.square(W)), opts.l2)) as import('@tensorflow/tfjs-core').Scalar;
+            },
+            false,
+            [W, b],
+          );
         });
       }
       const current: Classifier = {
-        dim, classes: k, mean, scale,
-        weights: W.dataSync() as Float32Array, bias: b.dataSync() as Float32Array,
-        epochs: epoch, bestEpoch: epoch, heldOutLoss: 0, heldOutAccuracy: 0,
+        dim,
+        classes: k,
+        mean,
+        scale,
+        weights: W.dataSync() as Float32Array,
+        bias: b.dataSync() as Float32Array,
+        epochs: epoch,
+        bestEpoch: epoch,
+        heldOutLoss: 0,
+        heldOutAccuracy: 0,
       };
       const evalHeld = evaluateSet(current, heldOut);
       current.heldOutLoss = evalHeld.loss;

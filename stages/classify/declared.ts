@@ -4,9 +4,23 @@ import { declareOutputs } from '../../pipelines/engine/index.ts';
 import { CLASSIFY_METRICS_SCHEMA } from './schema.ts';
 
 export const CLASSIFY_OUTPUTS = declareOutputs('classify', {
-  metrics: { path: 'metrics.parquet', kind: 'parquet', schema: CLASSIFY_METRICS_SCHEMA, description: CLASSIFY_METRICS_SCHEMA.description },
-  metricsJson: { path: 'metrics.json', kind: 'json', description: 'hybrid-xlr/classify-metrics@1: the same numbers per retriever, with the protocol, split sizes, probes and attack sample.' },
-  summary: { path: 'summary.md', kind: 'markdown', description: 'Zero-shot transfer tables (XNLI, MLDoc or why it was skipped) and the TextAttack-style attack table.' },
+  metrics: {
+    path: 'metrics.parquet',
+    kind: 'parquet',
+    schema: CLASSIFY_METRICS_SCHEMA,
+    description: CLASSIFY_METRICS_SCHEMA.description,
+  },
+  metricsJson: {
+    path: 'metrics.json',
+    kind: 'json',
+    description:
+      'hybrid-xlr/classify-metrics@1: the same numbers per retriever, with the protocol, split sizes, probes and attack sample.',
+  },
+  summary: {
+    path: 'summary.md',
+    kind: 'markdown',
+    description: 'Zero-shot transfer tables (XNLI, MLDoc or why it was skipped) and the TextAttack-style attack table.',
+  },
 });
 
 /** The file names of a classify artifact, by output name (the contract's CLASSIFY_FILES). */

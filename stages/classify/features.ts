@@ -54,7 +54,11 @@ export class BagCache {
  * A dense encoder as featurizer. `shared` lists (e.g. a TextIndex's texts) are tokenized through the cache; any other
  * list (attacked texts) is embedded directly.
  */
-export function encoderFeaturizer(model: LoadedEncoder, cache: BagCache, shared: readonly (readonly string[])[]): TextFeaturizer {
+export function encoderFeaturizer(
+  model: LoadedEncoder,
+  cache: BagCache,
+  shared: readonly (readonly string[])[],
+): TextFeaturizer {
   return {
     dim: model.config.outDim,
     async vectors(texts) {
@@ -73,7 +77,8 @@ const FNV_PRIME = 0x01000193;
  * With the pair features this gives word identity (u, v), shared words (u ⊙ v) and unshared ones (|u − v|).
  */
 export function lexicalFeaturizer(buckets: number): TextFeaturizer {
-  if (!Number.isInteger(buckets) || buckets < 2) throw new RangeError(`lexical buckets must be an integer >= 2, got ${buckets}`);
+  if (!Number.isInteger(buckets) || buckets < 2)
+    throw new RangeError(`lexical buckets must be an integer >= 2, got ${buckets}`);
   const segmenter = new Intl.Segmenter('und', { granularity: 'word' });
   return {
     dim: buckets,
@@ -96,7 +101,13 @@ export function lexicalFeaturizer(buckets: number): TextFeaturizer {
  * Pair features [rows × 4·dim]: u, v, |u − v|, u ⊙ v, with u = vectors[premise slot], v = hypothesisVectors[hypothesis
  * slot] (the same vectors unless the hypotheses were embedded apart, as attacked ones are).
  */
-export function pairFeatures(vectors: Float32Array, dim: number, premiseSlots: Int32Array, hypothesisSlots: Int32Array, hypothesisVectors = vectors): Float32Array {
+export function pairFeatures(
+  vectors: Float32Array,
+  dim: number,
+  premiseSlots: Int32Array,
+  hypothesisSlots: Int32Array,
+  hypothesisVectors = vectors,
+): Float32Array {
   const n = premiseSlots.length;
   const out = new Float32Array(n * 4 * dim);
   for (let i = 0; i < n; i++) {

@@ -12,7 +12,8 @@ export interface Accuracy {
 }
 
 export function accuracy(predicted: ArrayLike<number>, gold: ArrayLike<number>): Accuracy {
-  if (predicted.length !== gold.length) throw new Error(`accuracy: ${predicted.length} predictions for ${gold.length} gold labels`);
+  if (predicted.length !== gold.length)
+    throw new Error(`accuracy: ${predicted.length} predictions for ${gold.length} gold labels`);
   let correct = 0;
   let examples = 0;
   let unlabelled = 0;
@@ -37,7 +38,9 @@ export interface TransferSummary {
   zeroShot: number;
   /** source − zeroShot. */
   gap: number;
-  /** zero-shot languages the retriever was trained on, and the others; null when that is unknown or the group is empty. */
+  /**
+   * zero-shot languages the retriever was trained on, and the others; null when that is unknown or the group is empty.
+   */
   seen: number | null;
   unseen: number | null;
   seenLanguages: string[];
@@ -52,7 +55,11 @@ function mean(values: number[]): number {
  * `byLanguage` must hold the source language and at least one other. `retrieverLanguages`: the retriever's
  * training languages (the pairs report's trainLanguages), or null for "unknown" (then seen/unseen are null).
  */
-export function transferSummary(byLanguage: Record<string, number>, source: string, retrieverLanguages: readonly string[] | null): TransferSummary {
+export function transferSummary(
+  byLanguage: Record<string, number>,
+  source: string,
+  retrieverLanguages: readonly string[] | null,
+): TransferSummary {
   const langs = Object.keys(byLanguage);
   if (!(source in byLanguage)) throw new Error(`transfer summary: no accuracy for the source language ${source}`);
   const others = langs.filter((l) => l !== source);

@@ -9,7 +9,16 @@ import { isAbsolute, join, resolve } from 'node:path';
 
 export const MLDOC_LABELS = ['CCAT', 'ECAT', 'GCAT', 'MCAT'] as const;
 /** MLDoc's file-name languages and our codes. */
-export const MLDOC_LANGUAGES = { english: 'en', german: 'de', french: 'fr', spanish: 'es', italian: 'it', japanese: 'ja', russian: 'ru', chinese: 'zh' } as const;
+export const MLDOC_LANGUAGES = {
+  english: 'en',
+  german: 'de',
+  french: 'fr',
+  spanish: 'es',
+  italian: 'it',
+  japanese: 'ja',
+  russian: 'ru',
+  chinese: 'zh',
+} as const;
 export type MldocLanguage = (typeof MLDOC_LANGUAGES)[keyof typeof MLDOC_LANGUAGES];
 export const MLDOC_CODES = Object.values(MLDOC_LANGUAGES) as MldocLanguage[];
 export const MLDOC_TRAIN_SIZES = [1000, 2000, 5000, 10000] as const;
@@ -38,7 +47,11 @@ function fileLanguage(code: string): string {
 }
 
 /** The folder to read: the param wins over the environment variable; undefined when neither names one. */
-export function mldocDirOf(param: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | undefined {
+export function mldocDirOf(
+  param: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): string | undefined {
   const dir = param ?? (env[MLDOC_ENV] || undefined);
   if (dir === undefined) return undefined;
   return isAbsolute(dir) ? dir : resolve(cwd, dir);
@@ -49,7 +62,8 @@ export function mldocDirOf(param: string | undefined, env: NodeJS.ProcessEnv = p
  * be); a listed language whose test file is absent is an error, as is a missing folder, training or dev file.
  */
 export function locateMldoc(dir: string, trainSize: number, languages?: readonly string[]): MldocFiles {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`MLDoc folder ${dir} does not exist (set by classify.mldocDir or ${MLDOC_ENV})`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new Error(`MLDoc folder ${dir} does not exist (set by classify.mldocDir or ${MLDOC_ENV})`);
   const need = (name: string): string => {
     const path = join(dir, name);
     if (!existsSync(path)) throw new Error(`MLDoc: ${path} is missing`);
@@ -100,7 +114,11 @@ export async function readMldoc(path: string): Promise<MldocFile> {
  * store, so its content decides the cache key; where the folder lies does not); `none` when no folder is set. A
  * folder that cannot be read is left for the run to report, with the reason in the value.
  */
-export function mldocEnv(dir: string | undefined, trainSize: number, languages?: readonly string[]): Record<string, string> {
+export function mldocEnv(
+  dir: string | undefined,
+  trainSize: number,
+  languages?: readonly string[],
+): Record<string, string> {
   if (dir === undefined) return { mldoc: 'none' };
   let files: MldocFiles;
   try {
@@ -110,7 +128,10 @@ export function mldocEnv(dir: string | undefined, trainSize: number, languages?:
   }
   const hash = createHash('sha256');
   for (const path of [files.train, files.dev, ...Object.values(files.test)]) {
-    hash.update(`${path.slice(dir.length)}\0`).update(readFileSync(path)).update('\0');
+    hash
+      .update(`${path.slice(dir.length)}\0`)
+      .update(readFileSync(path))
+      .update('\0');
   }
   return { mldoc: `sha256:${hash.digest('hex')}` };
 }

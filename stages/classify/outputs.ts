@@ -19,9 +19,11 @@ function rowsOf(r: RetrieverResult): Row[] {
   const rows: Row[] = [];
   for (const res of r.results) {
     const push = (language: string, metric: string, value: number | null, examples: number): void => {
-      if (value !== null && !Number.isNaN(value)) rows.push({ dataset: res.dataset, language, recipe: res.recipe, metric, value, examples });
+      if (value !== null && !Number.isNaN(value))
+        rows.push({ dataset: res.dataset, language, recipe: res.recipe, metric, value, examples });
     };
-    const count = (langs: readonly string[]): number => res.byLanguage.filter((l) => langs.includes(l.language)).reduce((n, l) => n + l.examples, 0);
+    const count = (langs: readonly string[]): number =>
+      res.byLanguage.filter((l) => langs.includes(l.language)).reduce((n, l) => n + l.examples, 0);
     for (const l of res.byLanguage) push(l.language, 'accuracy', l.accuracy, l.examples);
     const all = res.byLanguage.map((l) => l.language);
     const zeroShot = all.filter((l) => l !== 'en');
@@ -47,9 +49,15 @@ function rowsOf(r: RetrieverResult): Row[] {
       const examples = res.attack.reduce((n, a) => n + a.examples, 0);
       const attacked = res.attack.reduce((n, a) => n + a.attacked, 0);
       const successful = res.attack.reduce((n, a) => n + a.successful, 0);
-      const meanOf = (f: (a: AttackOutcome) => number): number => res.attack!.reduce((x, a) => x + f(a), 0) / res.attack!.length;
+      const meanOf = (f: (a: AttackOutcome) => number): number =>
+        res.attack!.reduce((x, a) => x + f(a), 0) / res.attack!.length;
       push('macro', 'clean_accuracy', meanOf(cleanOf), examples);
-      push('macro', 'accuracy_drop', meanOf((a) => a.successful / a.examples), examples);
+      push(
+        'macro',
+        'accuracy_drop',
+        meanOf((a) => a.successful / a.examples),
+        examples,
+      );
       push('macro', 'attack_success_rate', attacked > 0 ? successful / attacked : Number.NaN, attacked);
     }
   }
@@ -58,8 +66,13 @@ function rowsOf(r: RetrieverResult): Row[] {
 
 export function metricsColumns(results: readonly RetrieverResult[]): { columns: Columns; rows: number } {
   const cols = {
-    ...retrieverColumnArrays(), dataset: [] as string[], language: [] as string[],
-    recipe: [] as string[], metric: [] as string[], value: [] as number[], examples: [] as number[],
+    ...retrieverColumnArrays(),
+    dataset: [] as string[],
+    language: [] as string[],
+    recipe: [] as string[],
+    metric: [] as string[],
+    value: [] as number[],
+    examples: [] as number[],
   };
   for (const r of results) {
     for (const row of rowsOf(r)) {
@@ -72,7 +85,10 @@ export function metricsColumns(results: readonly RetrieverResult[]): { columns: 
       cols.examples.push(row.examples);
     }
   }
-  return { columns: { ...cols, value: Float64Array.from(cols.value), examples: Int32Array.from(cols.examples) }, rows: cols.retriever.length };
+  return {
+    columns: { ...cols, value: Float64Array.from(cols.value), examples: Int32Array.from(cols.examples) },
+    rows: cols.retriever.length,
+  };
 }
 
 /** metrics.json: the same numbers, nested per retriever, with the protocol that produced them. */

@@ -52,7 +52,11 @@ export function xnliTask(files: readonly XnliFile[], split: PremiseSplit): Task 
   const index = new TextIndex();
   const trainRows = (rows: Int32Array): TrainRows => {
     const kept = labelledRows(rows, en.label);
-    return { first: index.slotsOf(en.premise, kept), second: index.slotsOf(en.hypothesis, kept), y: Int32Array.from(kept, (r) => en.label[r]) };
+    return {
+      first: index.slotsOf(en.premise, kept),
+      second: index.slotsOf(en.hypothesis, kept),
+      y: Int32Array.from(kept, (r) => en.label[r]),
+    };
   };
   const train = trainRows(split.train);
   const heldOut = trainRows(split.heldOut);
@@ -67,7 +71,11 @@ export function xnliTask(files: readonly XnliFile[], split: PremiseSplit): Task 
 }
 
 /** MLDoc: english.train.N trains, english.dev holds out, each <language>.test evaluates. */
-export function mldocTask(train: MldocFile, dev: MldocFile, tests: readonly { language: string; file: MldocFile }[]): Task {
+export function mldocTask(
+  train: MldocFile,
+  dev: MldocFile,
+  tests: readonly { language: string; file: MldocFile }[],
+): Task {
   const index = new TextIndex();
   const all = (f: MldocFile): Int32Array => Int32Array.from({ length: f.texts.length }, (_, i) => i);
   const rows = (f: MldocFile): TrainRows => ({ first: index.slotsOf(f.texts, all(f)), second: null, y: f.labels });
@@ -77,12 +85,23 @@ export function mldocTask(train: MldocFile, dev: MldocFile, tests: readonly { la
     index,
     train: rows(train),
     heldOut: rows(dev),
-    test: tests.map(({ language, file }) => ({ language, rows: all(file), first: index.slotsOf(file.texts, all(file)), second: null, gold: file.labels })),
+    test: tests.map(({ language, file }) => ({
+      language,
+      rows: all(file),
+      first: index.slotsOf(file.texts, all(file)),
+      second: null,
+      gold: file.labels,
+    })),
   };
 }
 
 /** Features of rows from the task's text vectors. */
-export function featuresOf(vectors: Float32Array, dim: number, first: Int32Array, second: Int32Array | null): Float32Array {
+export function featuresOf(
+  vectors: Float32Array,
+  dim: number,
+  first: Int32Array,
+  second: Int32Array | null,
+): Float32Array {
   return second ? pairFeatures(vectors, dim, first, second) : singleFeatures(vectors, dim, first);
 }
 
@@ -96,12 +115,22 @@ export interface TaskOutcome {
   predictions: Int32Array[];
 }
 
-export async function runTask(task: Task, featurizer: TextFeaturizer, probe: ProbeOptions, retrieverLanguages: readonly string[] | null, stream: string): Promise<TaskOutcome> {
+export async function runTask(
+  task: Task,
+  featurizer: TextFeaturizer,
+  probe: ProbeOptions,
+  retrieverLanguages: readonly string[] | null,
+  stream: string,
+): Promise<TaskOutcome> {
   const dim = featurizer.dim;
   const vectors = await featurizer.vectors(task.index.texts);
   const set = (rows: TrainRows): LabelledSet => ({ x: featuresOf(vectors, dim, rows.first, rows.second), y: rows.y });
   const featureDim = task.train.second ? 4 * dim : dim;
-  const classifier = await trainClassifier(set(task.train), set(task.heldOut), featureDim, { ...probe, classes: task.classes, stream });
+  const classifier = await trainClassifier(set(task.train), set(task.heldOut), featureDim, {
+    ...probe,
+    classes: task.classes,
+    stream,
+  });
   const predictions: Int32Array[] = [];
   const byLanguage: LanguageAccuracy[] = task.test.map((t) => {
     const predicted = predict(classifier, featuresOf(vectors, dim, t.first, t.second));
@@ -127,5 +156,9 @@ export async function runTask(task: Task, featurizer: TextFeaturizer, probe: Pro
 }
 
 export function summaryOf(byLanguage: readonly LanguageAccuracy[], retrieverLanguages: readonly string[] | null) {
-  return transferSummary(Object.fromEntries(byLanguage.map((l) => [l.language, l.accuracy])), SOURCE_LANGUAGE, retrieverLanguages);
+  return transferSummary(
+    Object.fromEntries(byLanguage.map((l) => [l.language, l.accuracy])),
+    SOURCE_LANGUAGE,
+    retrieverLanguages,
+  );
 }

@@ -12,18 +12,34 @@ export const CLASSIFY_METRICS_SCHEMA = {
     'Rows of an attacked recipe are measured on the attack sample (attackPerLanguage part-B pairs per language), not on all of part B.',
   columns: [
     ...retrieverColumns,
-    { name: 'dataset', type: 'utf8', description: '"xnli" (dev, part B of the premise split) or "mldoc" (the test files).' },
-    { name: 'language', type: 'utf8', description: 'Language code of the evaluated texts, or an aggregate: "macro", "zero-shot", "seen", "unseen".' },
-    { name: 'recipe', type: 'utf8', description: '"clean", or the attack recipe applied to the evaluated texts (XNLI: the hypotheses).' },
+    {
+      name: 'dataset',
+      type: 'utf8',
+      description: '"xnli" (dev, part B of the premise split) or "mldoc" (the test files).',
+    },
+    {
+      name: 'language',
+      type: 'utf8',
+      description: 'Language code of the evaluated texts, or an aggregate: "macro", "zero-shot", "seen", "unseen".',
+    },
+    {
+      name: 'recipe',
+      type: 'utf8',
+      description: '"clean", or the attack recipe applied to the evaluated texts (XNLI: the hypotheses).',
+    },
     {
       name: 'metric',
       type: 'utf8',
       description:
         '"accuracy"; "transfer_gap" (English accuracy − zero-shot mean, language "zero-shot"); "held_out_accuracy" (the probe\'s English early-stopping set); ' +
         'for attacked recipes also "clean_accuracy" (the same sample, unattacked), "accuracy_drop" (clean_accuracy − accuracy) and "attack_success_rate" ' +
-        '(label flips among the sampled rows the probe got right; its macro row pools every language\'s rows).',
+        "(label flips among the sampled rows the probe got right; its macro row pools every language's rows).",
     },
     { name: 'value', type: 'float64', description: 'The metric.' },
-    { name: 'examples', type: 'int32', description: 'Rows the value is computed over (for aggregates: summed over their languages).' },
+    {
+      name: 'examples',
+      type: 'int32',
+      description: 'Rows the value is computed over (for aggregates: summed over their languages).',
+    },
   ],
 } as const satisfies TableSchema;

@@ -29,7 +29,10 @@ export interface SplitOptions {
  * premise, so a too-small input is an error rather than an empty part.
  */
 export function splitByPremise(premiseKey: readonly string[], opts: SplitOptions): PremiseSplit {
-  for (const [name, share] of [['testShare', opts.testShare], ['heldOutShare', opts.heldOutShare]] as const) {
+  for (const [name, share] of [
+    ['testShare', opts.testShare],
+    ['heldOutShare', opts.heldOutShare],
+  ] as const) {
     if (!(share > 0 && share < 1)) throw new RangeError(`${name} must be in (0, 1), got ${share}`);
   }
   const groupOf = new Map<string, number>();
@@ -48,10 +51,16 @@ export function splitByPremise(premiseKey: readonly string[], opts: SplitOptions
   const nHeldOut = Math.round((groups - nTest) * opts.heldOutShare);
   const nTrain = groups - nTest - nHeldOut;
   if (nTest < 1 || nHeldOut < 1 || nTrain < 1) {
-    throw new Error(`cannot split ${groups} premises into train/held-out/test with testShare ${opts.testShare} and heldOutShare ${opts.heldOutShare}: a part would be empty`);
+    throw new Error(
+      `cannot split ${groups} premises into train/held-out/test with testShare ${opts.testShare} and heldOutShare ${opts.heldOutShare}: a part would be empty`,
+    );
   }
-  const order = shuffleInPlace(Int32Array.from({ length: groups }, (_, i) => i), createRng(opts.seed, 'classify/split'));
-  const rows = (from: number, to: number): Int32Array => Int32Array.from(Array.from(order.subarray(from, to)).flatMap((g) => rowsOf[g])).sort();
+  const order = shuffleInPlace(
+    Int32Array.from({ length: groups }, (_, i) => i),
+    createRng(opts.seed, 'classify/split'),
+  );
+  const rows = (from: number, to: number): Int32Array =>
+    Int32Array.from(Array.from(order.subarray(from, to)).flatMap((g) => rowsOf[g])).sort();
   return {
     test: rows(0, nTest),
     heldOut: rows(nTest, nTest + nHeldOut),

@@ -3,20 +3,45 @@
 import type { AttackOutcome, DatasetResult, ProbeReport, RetrieverResult } from './results.ts';
 
 export interface SummaryContext {
-  xnli: { languages: readonly string[]; split: { trainRows: number; heldOutRows: number; testRowsPerLanguage: number; premises: { train: number; heldOut: number; test: number } }; unlabelled: number };
+  xnli: {
+    languages: readonly string[];
+    split: {
+      trainRows: number;
+      heldOutRows: number;
+      testRowsPerLanguage: number;
+      premises: { train: number; heldOut: number; test: number };
+    };
+    unlabelled: number;
+  };
   retrieverLanguages: readonly string[] | null;
   /** MLDoc: the languages evaluated, or the line saying why it was skipped. */
-  mldoc: { status: 'evaluated'; languages: readonly string[]; trainRows: number; devRows: number } | { status: 'skipped'; reason: string };
+  mldoc:
+    | { status: 'evaluated'; languages: readonly string[]; trainRows: number; devRows: number }
+    | { status: 'skipped'; reason: string };
   /** The attacked XNLI evaluation: its sample size and what to say about it (languages left out, or why none ran). */
   attack?: { perLanguage: number; note: string };
 }
 
-const f3 = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(3));
+const f3 = (x: number | null | undefined): string =>
+  x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(3);
 
 function label(r: RetrieverResult): string[] {
   const i = r.info;
-  const name = i.kind === 'model' ? 'dual encoder' : i.kind === 'random' ? 'untrained encoder' : i.kind === 'lexical' ? 'lexical (hashed words)' : i.id;
-  return [name, i.strategy ?? '—', i.batchSize === null ? '—' : String(i.batchSize), i.loss ?? '—', i.seed === null ? '—' : String(i.seed)];
+  const name =
+    i.kind === 'model'
+      ? 'dual encoder'
+      : i.kind === 'random'
+        ? 'untrained encoder'
+        : i.kind === 'lexical'
+          ? 'lexical (hashed words)'
+          : i.id;
+  return [
+    name,
+    i.strategy ?? '—',
+    i.batchSize === null ? '—' : String(i.batchSize),
+    i.loss ?? '—',
+    i.seed === null ? '—' : String(i.seed),
+  ];
 }
 
 function find(r: RetrieverResult, dataset: string, recipe = 'clean'): DatasetResult | undefined {
@@ -27,18 +52,46 @@ function probe(r: RetrieverResult, dataset: string): ProbeReport | undefined {
   return r.probes.find((p) => p.dataset === dataset);
 }
 
-function transferTable(results: readonly RetrieverResult[], dataset: string, nLang: number, ctx: SummaryContext): string[] {
+function transferTable(
+  results: readonly RetrieverResult[],
+  dataset: string,
+  nLang: number,
+  ctx: SummaryContext,
+): string[] {
   const any = results.map((r) => find(r, dataset)).find(Boolean);
   const seen = any?.summary.seenLanguages.length ?? 0;
   const unseen = any?.summary.unseenLanguages.length ?? 0;
   const groups = ctx.retrieverLanguages ? [`seen (${seen})`, `unseen (${unseen})`] : [];
-  const head = ['retriever', 'strategy', 'batch', 'loss', 'seed', 'en (probe trained here)', `zero-shot mean (${nLang - 1})`, ...groups, 'gap en − zero-shot', `macro (${nLang})`, 'held-out en'];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i >= 5 || i === 2 || i === 4 ? '---:' : '---')).join('|')}|`];
+  const head = [
+    'retriever',
+    'strategy',
+    'batch',
+    'loss',
+    'seed',
+    'en (probe trained here)',
+    `zero-shot mean (${nLang - 1})`,
+    ...groups,
+    'gap en − zero-shot',
+    `macro (${nLang})`,
+    'held-out en',
+  ];
+  const lines = [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i >= 5 || i === 2 || i === 4 ? '---:' : '---')).join('|')}|`,
+  ];
   for (const r of results) {
     const res = find(r, dataset);
     if (!res) continue;
     const s = res.summary;
-    const cells = [...label(r), f3(s.source), f3(s.zeroShot), ...(ctx.retrieverLanguages ? [f3(s.seen), f3(s.unseen)] : []), f3(s.gap), f3(s.macro), f3(probe(r, dataset)?.heldOutAccuracy)];
+    const cells = [
+      ...label(r),
+      f3(s.source),
+      f3(s.zeroShot),
+      ...(ctx.retrieverLanguages ? [f3(s.seen), f3(s.unseen)] : []),
+      f3(s.gap),
+      f3(s.macro),
+      f3(probe(r, dataset)?.heldOutAccuracy),
+    ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines;
@@ -50,16 +103,39 @@ function languageTable(results: readonly RetrieverResult[], dataset: string, lan
   for (const r of results) {
     const res = find(r, dataset);
     if (!res) continue;
-    lines.push(`| ${[...label(r), ...languages.map((l) => f3(res.byLanguage.find((x) => x.language === l)?.accuracy))].join(' | ')} |`);
+    lines.push(
+      `| ${[...label(r), ...languages.map((l) => f3(res.byLanguage.find((x) => x.language === l)?.accuracy))].join(' | ')} |`,
+    );
   }
   return lines;
 }
 
 function attackTable(results: readonly RetrieverResult[], dataset: string, attack: SummaryContext['attack']): string[] {
-  const recipes = [...new Set(results.flatMap((r) => r.results.filter((x) => x.dataset === dataset && x.recipe !== 'clean').map((x) => x.recipe)))];
+  const recipes = [
+    ...new Set(
+      results.flatMap((r) =>
+        r.results.filter((x) => x.dataset === dataset && x.recipe !== 'clean').map((x) => x.recipe),
+      ),
+    ),
+  ];
   if (!attack) return [];
   if (recipes.length === 0) return ['', `Under attack: ${attack.note}`];
-  const head = ['retriever', 'strategy', 'batch', 'loss', 'seed', 'recipe', 'clean (sample)', 'under attack', 'drop', 'successful', 'failed', 'skipped', 'attack success rate', 'calls / attacked'];
+  const head = [
+    'retriever',
+    'strategy',
+    'batch',
+    'loss',
+    'seed',
+    'recipe',
+    'clean (sample)',
+    'under attack',
+    'drop',
+    'successful',
+    'failed',
+    'skipped',
+    'attack success rate',
+    'calls / attacked',
+  ];
   const lines = [
     '',
     `Under attack: the attack stage's recipes on the hypotheses of ${attack.perLanguage} part-B pairs per language (the same pairs in every language). ` +
@@ -78,8 +154,15 @@ function attackTable(results: readonly RetrieverResult[], dataset: string, attac
       const attacked = sum((a) => a.attacked);
       const successful = sum((a) => a.successful);
       const cells = [
-        ...label(r), recipe, f3(mean((a) => a.attacked / a.examples)), f3(res.summary.macro), f3(mean((a) => a.successful / a.examples)),
-        String(successful), String(attacked - successful), String(sum((a) => a.skipped)), f3(attacked > 0 ? successful / attacked : Number.NaN),
+        ...label(r),
+        recipe,
+        f3(mean((a) => a.attacked / a.examples)),
+        f3(res.summary.macro),
+        f3(mean((a) => a.successful / a.examples)),
+        String(successful),
+        String(attacked - successful),
+        String(sum((a) => a.skipped)),
+        f3(attacked > 0 ? successful / attacked : Number.NaN),
         recipe === 'greedy' && attacked > 0 ? (sum((a) => a.modelCalls) / attacked).toFixed(1) : '—',
       ];
       lines.push(`| ${cells.join(' | ')} |`);
@@ -92,7 +175,7 @@ export function summaryMarkdown(results: readonly RetrieverResult[], ctx: Summar
   const x = ctx.xnli;
   const seenLine = ctx.retrieverLanguages
     ? `Seen = zero-shot languages among the retrievers' training languages (${ctx.retrieverLanguages.join(' ')}); unseen = the others.`
-    : 'The retrievers\' training languages are unknown (no pairs report), so there is no seen / unseen split.';
+    : "The retrievers' training languages are unknown (no pairs report), so there is no seen / unseen split.";
   const out = [
     '## Zero-shot cross-lingual XNLI (probe trained on English only)',
     '',

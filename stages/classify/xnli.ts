@@ -3,7 +3,23 @@
 // of every file is the same pair translated, which is what lets one premise split serve all fifteen languages.
 import { readFile } from 'node:fs/promises';
 
-export const XNLI_LANGUAGES = ['ar', 'bg', 'de', 'el', 'en', 'es', 'fr', 'hi', 'ru', 'sw', 'th', 'tr', 'ur', 'vi', 'zh'] as const;
+export const XNLI_LANGUAGES = [
+  'ar',
+  'bg',
+  'de',
+  'el',
+  'en',
+  'es',
+  'fr',
+  'hi',
+  'ru',
+  'sw',
+  'th',
+  'tr',
+  'ur',
+  'vi',
+  'zh',
+] as const;
 export type XnliLanguage = (typeof XNLI_LANGUAGES)[number];
 export const NLI_LABELS = ['entailment', 'neutral', 'contradiction'] as const;
 /** The label code of a row whose label field is empty: kept in place (alignment), left out of training and scoring. */
@@ -47,7 +63,10 @@ export function parseXnli(text: string, lang: string, file: string): XnliFile {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
     const fields = line.split('\t');
-    if (fields.length !== 3) throw new Error(`${file}:${i + 1}: expected 3 tab-separated fields (premise, hypothesis, label), got ${fields.length}`);
+    if (fields.length !== 3)
+      throw new Error(
+        `${file}:${i + 1}: expected 3 tab-separated fields (premise, hypothesis, label), got ${fields.length}`,
+      );
     premise.push(fields[0]);
     hypothesis.push(fields[1]);
     const raw = fields[2].trim();
@@ -64,7 +83,8 @@ export function parseXnli(text: string, lang: string, file: string): XnliFile {
 }
 
 /**
- * Reads `languages` through `pathOf` (file name → path; an artifact's file(), which names a missing file). Checks the files are
+ * Reads `languages` through `pathOf` (file name → path; an artifact's file(), which names a missing file). Checks the
+ * files are
  * aligned: same row count, and the same label wherever both rows have one.
  */
 export async function readXnli(languages: readonly string[], pathOf: (file: string) => string): Promise<XnliFile[]> {
@@ -76,18 +96,24 @@ export async function readXnli(languages: readonly string[], pathOf: (file: stri
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      throw new Error(`XNLI ${lang}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new Error(
+        `XNLI ${lang}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
     files.push(parseXnli(text, lang, path));
   }
   const first = files[0];
   for (const f of files.slice(1)) {
     if (f.label.length !== first.label.length) {
-      throw new Error(`XNLI files are not aligned: ${first.lang} has ${first.label.length} rows, ${f.lang} has ${f.label.length}`);
+      throw new Error(
+        `XNLI files are not aligned: ${first.lang} has ${first.label.length} rows, ${f.lang} has ${f.label.length}`,
+      );
     }
     for (let i = 0; i < f.label.length; i++) {
       if (f.label[i] !== NO_LABEL && first.label[i] !== NO_LABEL && f.label[i] !== first.label[i]) {
-        throw new Error(`XNLI files are not aligned: line ${i + 1} is ${NLI_LABELS[first.label[i]]} in ${first.lang} but ${NLI_LABELS[f.label[i]]} in ${f.lang}`);
+        throw new Error(
+          `XNLI files are not aligned: line ${i + 1} is ${NLI_LABELS[first.label[i]]} in ${first.lang} but ${NLI_LABELS[f.label[i]]} in ${f.lang}`,
+        );
       }
     }
   }

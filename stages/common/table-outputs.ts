@@ -5,7 +5,8 @@ import type { OutputHandle } from '../../pipelines/engine/index.ts';
 
 /** `<dir>/<name>` for an output declared as `<name>.arrow` (its Parquet twin is `<name>.parquet`). */
 export function tableBase(dir: string, arrow: OutputHandle): string {
-  if (arrow.kind !== 'arrow' || !arrow.path.endsWith('.arrow')) throw new Error(`output ${arrow.stage}.${arrow.name} (${arrow.path}) is not an Arrow table`);
+  if (arrow.kind !== 'arrow' || !arrow.path.endsWith('.arrow'))
+    throw new Error(`output ${arrow.stage}.${arrow.name} (${arrow.path}) is not an Arrow table`);
   return join(dir, arrow.path.slice(0, -'.arrow'.length));
 }
 

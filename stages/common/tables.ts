@@ -40,4 +40,7 @@ export { readArrow, readParquet } from './tables/readers.ts';
  * The source files that decide the bytes of every table. A stage that writes tables lists them in
  * `extraSources`, so its fingerprint changes when the encoder does.
  */
-export const TABLES_SOURCES: readonly URL[] = [new URL('./tables.ts', import.meta.url), new URL('./tables/', import.meta.url)];
+export const TABLES_SOURCES: readonly URL[] = [
+  new URL('./tables.ts', import.meta.url),
+  new URL('./tables/', import.meta.url),
+];

@@ -1,4 +1,5 @@
-// Retry delays: exponential backoff with jitter drawn from a seeded generator (stages/common/random.ts), so that a test (or a rerun) sees the
+// Retry delays: exponential backoff with jitter drawn from a seeded generator (stages/common/random.ts), so that a test
+// (or a rerun) sees the
 // same delays, while many clients retrying at once still spread out instead of hammering a server in lockstep.
 
 import { createRng } from '../common/random.ts';
@@ -16,7 +17,12 @@ export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
  * Delay before retry number `retry` (1-based): "equal jitter", half fixed and half random, so a retry never fires
  * immediately yet two clients rarely collide. A server's Retry-After (ms) is honoured as a floor, within `maxMs`.
  */
-export function backoffDelay(retry: number, options: BackoffOptions, random: () => number, retryAfterMs?: number): number {
+export function backoffDelay(
+  retry: number,
+  options: BackoffOptions,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
   const exp = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, retry - 1));
   const jittered = exp / 2 + (exp / 2) * random();
   const floor = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) ? retryAfterMs : 0;

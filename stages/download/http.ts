@@ -71,9 +71,12 @@ export class ChecksumMismatchError extends DownloadError {
     readonly actual: string,
     bytes: number,
   ) {
-    super(`checksum mismatch for ${url}: expected sha256 ${expected}, got ${actual} (${bytes} bytes); nothing was kept`, {
-      url,
-    });
+    super(
+      `checksum mismatch for ${url}: expected sha256 ${expected}, got ${actual} (${bytes} bytes); nothing was kept`,
+      {
+        url,
+      },
+    );
     this.name = 'ChecksumMismatchError';
   }
 }

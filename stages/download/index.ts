@@ -1,5 +1,6 @@
 // Stage `download`: the pipeline's source stage. It materialises the raw datasets (MLQA dev, XQuAD-R, MLQA-R, MUSE,
-// XNLI dev) as an artifact, from the shipped data/ folder by default (offline, reproducible) or from the official URLs / a
+// XNLI dev) as an artifact, from the shipped data/ folder by default (offline, reproducible) or from the official URLs
+// / a
 // mirror, and guarantees either way that every file is the registered one (sha256 + size, see sources.ts).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -96,7 +97,10 @@ export const downloadStage = defineStage({
     ctx.log.info({ source: p.source, baseUrl: p.baseUrl, datasets: ids }, `download: source ${p.source} (${where})`);
     for (const id of ids) {
       if (DATASETS[id].license.nonCommercial) {
-        ctx.log.warn({ dataset: id, license: DATASETS[id].license.spdx }, `${id} is licensed for NON-COMMERCIAL use only`);
+        ctx.log.warn(
+          { dataset: id, license: DATASETS[id].license.spdx },
+          `${id} is licensed for NON-COMMERCIAL use only`,
+        );
       }
     }
     ctx.progress(0, totalFiles, p.source);
@@ -130,9 +134,13 @@ export const downloadStage = defineStage({
             random: jitterRandom(ctx.seed),
             signal: ctx.signal,
             onFile,
-            onBytes: (url, bytes, total) => ctx.progress(done, totalFiles, `${url} ${mb(bytes)}${total ? `/${mb(total)}` : ''} MB`),
+            onBytes: (url, bytes, total) =>
+              ctx.progress(done, totalFiles, `${url} ${mb(bytes)}${total ? `/${mb(total)}` : ''} MB`),
             onRetry: ({ attempt, delayMs, error, resumeFrom }) =>
-              ctx.log.warn({ dataset: id, attempt, delayMs, resumeFrom, err: error.message }, `retrying: ${error.message}`),
+              ctx.log.warn(
+                { dataset: id, attempt, delayMs, resumeFrom, err: error.message },
+                `retrying: ${error.message}`,
+              ),
           }));
           source = datasetRemoteUrl(dataset, p.baseUrl);
         }
@@ -150,7 +158,10 @@ export const downloadStage = defineStage({
           files: dataset.files.length,
           bytes,
         };
-        ctx.log.info({ dataset: id, source, files: dataset.files.length, bytes }, `${id}: ${dataset.files.length} files verified`);
+        ctx.log.info(
+          { dataset: id, source, files: dataset.files.length, bytes },
+          `${id}: ${dataset.files.length} files verified`,
+        );
       }
     } finally {
       await dispatcher?.close().catch(() => {});

@@ -14,7 +14,9 @@ export function museTextToTsv(text: string, label: string): string {
     if (line === '') continue;
     const tokens = line.split(/[ \t]+/);
     if (tokens.length !== 2) {
-      throw new Error(`${label} line ${i + 1}: expected "source target", got ${tokens.length} token(s): ${JSON.stringify(line.slice(0, 80))}`);
+      throw new Error(
+        `${label} line ${i + 1}: expected "source target", got ${tokens.length} token(s): ${JSON.stringify(line.slice(0, 80))}`,
+      );
     }
     out.push(`${tokens[0]}\t${tokens[1]}\n`);
   }

@@ -48,7 +48,14 @@ export async function fetchDataset(dataset: DatasetSource, options: RemoteFetchO
     const onProgress = (done: number, total: number | undefined) => options.onBytes?.(url, done, total);
     if (remote.kind === 'file') {
       urls.add(url);
-      await download({ ...common, url, dest: join(dir, file.name), sha256: file.sha256, bytes: file.bytes, onProgress });
+      await download({
+        ...common,
+        url,
+        dest: join(dir, file.name),
+        sha256: file.sha256,
+        bytes: file.bytes,
+        onProgress,
+      });
       options.onFile(file);
     } else if (remote.kind === 'muse-text') {
       urls.add(url);

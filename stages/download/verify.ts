@@ -26,7 +26,12 @@ export async function sha256OfFile(path: string, signal?: AbortSignal): Promise<
 }
 
 /** Check `path` against the registry entry; `label` is how the error names the file (a data/ path or a URL). */
-export async function verifyFile(path: string, expected: SourceFile, label: string, signal?: AbortSignal): Promise<void> {
+export async function verifyFile(
+  path: string,
+  expected: SourceFile,
+  label: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const { size } = await stat(path);
   // Why size first: cheap, and it tells a truncated file from an edited one at a glance.
   if (size !== expected.bytes) {

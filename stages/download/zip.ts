@@ -65,7 +65,11 @@ const S_IFLNK = 0o120000;
  * Extract `archive` into `target`, which must not exist yet: entries go to a sibling temporary folder that is
  * renamed to `target` only after every entry passed.
  */
-export async function extractZip(archive: string, target: string, options: ExtractOptions = {}): Promise<ExtractResult> {
+export async function extractZip(
+  archive: string,
+  target: string,
+  options: ExtractOptions = {},
+): Promise<ExtractResult> {
   const limits: ZipLimits = { ...DEFAULT_ZIP_LIMITS, ...options.limits };
   const include = options.include ?? (() => true);
   if (await exists(target)) throw new Error(`extractZip: target ${target} already exists`);
@@ -200,7 +204,8 @@ async function writeEntry(
         if (count > entry.uncompressedSize) {
           throw refuse(`inflates to more than the ${entry.uncompressedSize} bytes its header declares`);
         }
-        if (count > limits.maxEntryBytes) throw refuse(`inflates past the per-entry limit of ${limits.maxEntryBytes} bytes`);
+        if (count > limits.maxEntryBytes)
+          throw refuse(`inflates past the per-entry limit of ${limits.maxEntryBytes} bytes`);
         if (totalSoFar + count > limits.maxTotalBytes) {
           throw refuse(`inflating it brings the total past the limit of ${limits.maxTotalBytes} bytes`);
         }

@@ -63,7 +63,12 @@ function header(input: DataCardInput): string {
     size_categories: [sizeCategory(pairs?.rows ?? 0)],
     source_datasets: sources.map((s) => s.official),
     task_categories: ['text-retrieval', 'question-answering'],
-    tags: ['cross-lingual-retrieval', 'lareqa', 'hybrid-batching', ...(sources.some((s) => s.nonCommercial) ? ['non-commercial'] : [])],
+    tags: [
+      'cross-lingual-retrieval',
+      'lareqa',
+      'hybrid-batching',
+      ...(sources.some((s) => s.nonCommercial) ? ['non-commercial'] : []),
+    ],
     configs: input.tables.map((t) => ({ config_name: t.name, data_files: `${t.name}/**/*.parquet` })),
   };
   // YAML 1.1 rules, as PyYAML (which reads Hugging Face cards) applies them: `no` (Norwegian) must be quoted there.
@@ -96,7 +101,9 @@ function readingExamples(tables: ExportedTable[]): string {
 function tablesSection(tables: ExportedTable[]): string {
   const lines = ['## Tables', '', '| table | rows | files | partitioned by |', '| --- | ---: | ---: | --- |'];
   for (const t of tables) {
-    lines.push(`| \`${t.name}/\` | ${t.rows.toLocaleString('en-US')} | ${t.files.length} | ${t.partitioning.map((p) => `\`${p.name}\``).join(', ') || '—'} |`);
+    lines.push(
+      `| \`${t.name}/\` | ${t.rows.toLocaleString('en-US')} | ${t.files.length} | ${t.partitioning.map((p) => `\`${p.name}\``).join(', ') || '—'} |`,
+    );
   }
   for (const t of tables) {
     lines.push('', `### \`${t.name}\``, '', t.schema.description, '');
@@ -129,7 +136,9 @@ function licensing(sources: Record<string, DatasetRecord>): string {
     '| --- | --- | --- | --- |',
   );
   for (const [id, s] of list) {
-    lines.push(`| ${id}: ${s.title} | [${s.license}](${s.licenseUrl}) | ${s.nonCommercial ? '**no**' : 'yes'} | ${s.official} |`);
+    lines.push(
+      `| ${id}: ${s.title} | [${s.license}](${s.licenseUrl}) | ${s.nonCommercial ? '**no**' : 'yes'} | ${s.official} |`,
+    );
   }
   lines.push('', '### Citations', '');
   for (const [id, s] of list) lines.push(`- ${id}: ${s.citation}`);
@@ -156,11 +165,19 @@ function buildSection(build: BuildInfo): string {
     '| stage | artifact fingerprints |',
     '| --- | --- |',
   ];
-  for (const [stage, fps] of Object.entries(build.fingerprints)) lines.push(`| ${stage} | ${fps.map((f) => `\`${f}\``).join(', ')} |`);
+  for (const [stage, fps] of Object.entries(build.fingerprints))
+    lines.push(`| ${stage} | ${fps.map((f) => `\`${f}\``).join(', ')} |`);
   lines.push('', 'Pair construction parameters:', '', '```json', JSON.stringify(build.pairsParams, null, 2), '```', '');
-  lines.push('Batch configurations (one `batches/` partition each):', '', '| partition | rows | batches | parameters |', '| --- | ---: | ---: | --- |');
+  lines.push(
+    'Batch configurations (one `batches/` partition each):',
+    '',
+    '| partition | rows | batches | parameters |',
+    '| --- | ---: | ---: | --- |',
+  );
   for (const c of build.batchConfigs) {
-    lines.push(`| \`${c.partition}\` | ${c.rows.toLocaleString('en-US')} | ${c.batches.toLocaleString('en-US')} | \`${JSON.stringify(c.params)}\` |`);
+    lines.push(
+      `| \`${c.partition}\` | ${c.rows.toLocaleString('en-US')} | ${c.batches.toLocaleString('en-US')} | \`${JSON.stringify(c.params)}\` |`,
+    );
   }
   return lines.join('\n');
 }
@@ -174,7 +191,21 @@ export function dataCard(input: DataCardInput): string {
     'cross-lingual, with the LAReQA-style evaluation candidate pools and queries and the exact training batches used by',
     `the hybrid-batch scaling study. ${pairs ? `${pairs.rows.toLocaleString('en-US')} training/dev pairs.` : ''}`,
   ].join('\n');
-  const nc = Object.entries(input.sources).filter(([, s]) => s.nonCommercial).map(([id]) => id);
-  const warning = nc.length > 0 ? `> **NON-COMMERCIAL:** derived from ${nc.join(', ')} (CC BY-NC 4.0); see "Licensing and sources" below.` : '';
-  return [header(input), intro, ...(warning ? [warning] : []), readingExamples(input.tables), tablesSection(input.tables), buildSection(input.build), licensing(input.sources), ''].join('\n\n');
+  const nc = Object.entries(input.sources)
+    .filter(([, s]) => s.nonCommercial)
+    .map(([id]) => id);
+  const warning =
+    nc.length > 0
+      ? `> **NON-COMMERCIAL:** derived from ${nc.join(', ')} (CC BY-NC 4.0); see "Licensing and sources" below.`
+      : '';
+  return [
+    header(input),
+    intro,
+    ...(warning ? [warning] : []),
+    readingExamples(input.tables),
+    tablesSection(input.tables),
+    buildSection(input.build),
+    licensing(input.sources),
+    '',
+  ].join('\n\n');
 }

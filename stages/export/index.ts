@@ -5,24 +5,56 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { canonicalJson, declareOutputs, defineStage, sha256File, type ArtifactRef, type OutputHandle } from '../../pipelines/engine/index.ts';
+import {
+  canonicalJson,
+  declareOutputs,
+  defineStage,
+  sha256File,
+  type ArtifactRef,
+  type OutputHandle,
+} from '../../pipelines/engine/index.ts';
 import { readArrow, schemaJson, TABLES_SOURCES, type TableSchema, tablesEnv, writeParquet } from '../common/tables.ts';
-import { BATCHES_OUTPUTS, batchesInfo, batchesSchema, compositionSchema, type BatchesSummary } from '../batches/index.ts';
+import {
+  BATCHES_OUTPUTS,
+  batchesInfo,
+  batchesSchema,
+  compositionSchema,
+  type BatchesSummary,
+} from '../batches/index.ts';
 import { DOWNLOAD_OUTPUTS, type DatasetRecord } from '../download/index.ts';
 import { CANDIDATES_SCHEMA, PAIRS_OUTPUTS, PAIRS_SCHEMA, QUERIES_SCHEMA, readPairsReport } from '../pairs/index.ts';
 import { dataCard, type BuildInfo, type ExportedTable } from './data-card.ts';
 import { partitionSegment, partitionTable } from './partition.ts';
 
-/** The dataset's top-level files; its tables are folders of hive partitions (pairs/, candidates/, queries/, batches/, batch_composition/). */
+/**
+ * The dataset's top-level files; its tables are folders of hive partitions (pairs/, candidates/, queries/, batches/,
+ * batch_composition/).
+ */
 export const EXPORT_OUTPUTS = declareOutputs('export', {
-  card: { path: 'README.md', kind: 'markdown', description: 'Data card: Hugging Face YAML header, how it was built, fingerprints, licenses and citations.' },
-  schema: { path: 'schema.json', kind: 'json', description: "Every table's columns, types, descriptions, partitions, files and row counts." },
+  card: {
+    path: 'README.md',
+    kind: 'markdown',
+    description: 'Data card: Hugging Face YAML header, how it was built, fingerprints, licenses and citations.',
+  },
+  schema: {
+    path: 'schema.json',
+    kind: 'json',
+    description: "Every table's columns, types, descriptions, partitions, files and row counts.",
+  },
   checksums: { path: 'SHA256SUMS', kind: 'binary', description: '`sha256sum -c SHA256SUMS` checks every file.' },
   pairs: { path: 'pairs', kind: 'folder', description: 'Training pairs, partitioned by split and direction.' },
   candidates: { path: 'candidates', kind: 'folder', description: 'LAReQA candidate pool, partitioned by language.' },
   queries: { path: 'queries', kind: 'folder', description: 'LAReQA queries, partitioned by language.' },
-  batches: { path: 'batches', kind: 'folder', description: 'Training batches, partitioned by strategy, batch size and seed.' },
-  composition: { path: 'batch_composition', kind: 'folder', description: 'One row per batch, partitioned like batches.' },
+  batches: {
+    path: 'batches',
+    kind: 'folder',
+    description: 'Training batches, partitioned by strategy, batch size and seed.',
+  },
+  composition: {
+    path: 'batch_composition',
+    kind: 'folder',
+    description: 'One row per batch, partitioned like batches.',
+  },
 });
 export const CHECKSUMS_FILE = EXPORT_OUTPUTS.checksums.path;
 export const SCHEMA_FILE = EXPORT_OUTPUTS.schema.path;
@@ -40,7 +72,8 @@ export interface ExportSummary {
 export const exportStage = defineStage({
   name: 'export',
   version: 1,
-  description: 'Dataset export: hive-partitioned Parquet of pairs, pools, queries and batches, with data card, schema.json and SHA256SUMS',
+  description:
+    'Dataset export: hive-partitioned Parquet of pairs, pools, queries and batches, with data card, schema.json and SHA256SUMS',
   params: z.object({}),
   inputs: {
     raw: [DOWNLOAD_OUTPUTS.sources],
@@ -59,12 +92,21 @@ export const exportStage = defineStage({
     const written: string[] = [];
     const tables: ExportedTable[] = [];
     const languages = new Set<string>();
-    const partitioned = async (name: string, schema: TableSchema, file: OutputHandle, by: ExportedTable['partitioning']) => {
+    const partitioned = async (
+      name: string,
+      schema: TableSchema,
+      file: OutputHandle,
+      by: ExportedTable['partitioning'],
+    ) => {
       const { columns, rows } = await readArrow(pairsRef.output(file), schema);
       for (const column of ['question_lang', 'passage_lang', 'lang']) {
         for (const l of (columns[column] as string[] | undefined) ?? []) languages.add(l);
       }
-      const parts = partitionTable(schema, columns, by.map((p) => p.name));
+      const parts = partitionTable(
+        schema,
+        columns,
+        by.map((p) => p.name),
+      );
       const files: ExportedTable['files'] = [];
       for (const part of parts) {
         const path = `${name}/${part.dir}/part-0.parquet`;
@@ -78,11 +120,19 @@ export const exportStage = defineStage({
     };
     const lang = { name: 'lang', type: 'utf8', description: 'ISO 639-1 language code.' } as const;
     await partitioned('pairs', PAIRS_SCHEMA, PAIRS_OUTPUTS.pairs, [
-      { name: 'split', type: 'utf8', description: '"train" or "dev" (article-level split: parallel questions of one article never straddle it).' },
+      {
+        name: 'split',
+        type: 'utf8',
+        description: '"train" or "dev" (article-level split: parallel questions of one article never straddle it).',
+      },
       { name: 'direction', type: 'utf8', description: '"mono" (question and passage in one language) or "cross".' },
     ]);
-    await partitioned('candidates', CANDIDATES_SCHEMA, PAIRS_OUTPUTS.candidates, [{ ...lang, description: 'Language of the candidate pool.' }]);
-    await partitioned('queries', QUERIES_SCHEMA, PAIRS_OUTPUTS.queries, [{ ...lang, description: 'Language of the query.' }]);
+    await partitioned('candidates', CANDIDATES_SCHEMA, PAIRS_OUTPUTS.candidates, [
+      { ...lang, description: 'Language of the candidate pool.' },
+    ]);
+    await partitioned('queries', QUERIES_SCHEMA, PAIRS_OUTPUTS.queries, [
+      { ...lang, description: 'Language of the query.' },
+    ]);
 
     const configs = batchPartitions(batchRefs);
     for (const [table, schema, file] of [
@@ -108,7 +158,9 @@ export const exportStage = defineStage({
       ctx.progress(tables.length, 5, table);
     }
 
-    const allSources = JSON.parse(await readFile(raw.output(DOWNLOAD_OUTPUTS.sources), 'utf8')) as { datasets: Record<string, DatasetRecord> };
+    const allSources = JSON.parse(await readFile(raw.output(DOWNLOAD_OUTPUTS.sources), 'utf8')) as {
+      datasets: Record<string, DatasetRecord>;
+    };
     const pairsReport = await readPairsReport(pairsRef);
     const sources = usedSources(allSources.datasets, pairsReport.params);
     const fingerprints: Record<string, string[]> = {
@@ -122,13 +174,24 @@ export const exportStage = defineStage({
       pairsParams: pairsReport.params,
       batchConfigs: configs.map((c) => ({
         partition: c.partition,
-        params: { strategy: c.info.strategy, batchSize: c.info.batchSize, alpha: c.info.alpha, epochs: c.info.epochs, dropLast: c.info.dropLast, split: c.info.split, seed: c.info.seed },
+        params: {
+          strategy: c.info.strategy,
+          batchSize: c.info.batchSize,
+          alpha: c.info.alpha,
+          epochs: c.info.epochs,
+          dropLast: c.info.dropLast,
+          split: c.info.split,
+          seed: c.info.seed,
+        },
         rows: c.ref.manifest.rows.batches ?? 0,
         batches: c.ref.manifest.rows.composition ?? 0,
       })),
     };
 
-    await writeFile(join(ctx.outDir, CARD_FILE), dataCard({ tables, sources, languages: [...languages].sort(), build }));
+    await writeFile(
+      join(ctx.outDir, CARD_FILE),
+      dataCard({ tables, sources, languages: [...languages].sort(), build }),
+    );
     const schemaDoc = {
       format: 1,
       datasetFingerprint: build.datasetFingerprint,
@@ -144,8 +207,11 @@ export const exportStage = defineStage({
     await writeFile(join(ctx.outDir, SCHEMA_FILE), `${JSON.stringify(schemaDoc, null, 2)}\n`);
     written.push(CARD_FILE, SCHEMA_FILE);
     await writeFile(join(ctx.outDir, CHECKSUMS_FILE), await checksums(ctx.outDir, written));
-    const nonCommercial = Object.entries(sources).filter(([, s]) => s.nonCommercial).map(([id]) => id);
-    if (nonCommercial.length > 0) ctx.log.warn(`the export holds NON-COMMERCIAL data (${nonCommercial.join(', ')}): its data card says so`);
+    const nonCommercial = Object.entries(sources)
+      .filter(([, s]) => s.nonCommercial)
+      .map(([id]) => id);
+    if (nonCommercial.length > 0)
+      ctx.log.warn(`the export holds NON-COMMERCIAL data (${nonCommercial.join(', ')}): its data card says so`);
     return {
       rows: Object.fromEntries(tables.map((t) => [t.name, t.rows])),
       datasetFingerprint: build.datasetFingerprint,
@@ -158,7 +224,7 @@ export const exportStage = defineStage({
 
 const BATCH_PARTITIONING: ExportedTable['partitioning'] = [
   { name: 'strategy', type: 'utf8', description: 'Batch sampling strategy: "mono", "cross" or "hybrid".' },
-  { name: 'batch_size', type: 'int64', description: 'Rows per batch (the study\'s independent variable).' },
+  { name: 'batch_size', type: 'int64', description: "Rows per batch (the study's independent variable)." },
   { name: 'seed', type: 'int64', description: 'Seed of the shuffles and of the hybrid mono/cross draws.' },
 ];
 
@@ -178,8 +244,15 @@ function batchPartitions(refs: ArtifactRef[]): BatchConfig[] {
   const configs: BatchConfig[] = [];
   for (const ref of refs) {
     const info = batchesInfo(ref);
-    if (!info) throw new Error(`export: input batches ${ref.node} is not a committed batches artifact (no strategy, batch size or seed to partition by)`);
-    const partition = [partitionSegment('strategy', info.strategy), partitionSegment('batch_size', info.batchSize), partitionSegment('seed', info.seed)].join('/');
+    if (!info)
+      throw new Error(
+        `export: input batches ${ref.node} is not a committed batches artifact (no strategy, batch size or seed to partition by)`,
+      );
+    const partition = [
+      partitionSegment('strategy', info.strategy),
+      partitionSegment('batch_size', info.batchSize),
+      partitionSegment('seed', info.seed),
+    ].join('/');
     const other = seen.get(partition);
     if (other && other.fingerprint !== ref.fingerprint) {
       throw new Error(
@@ -194,12 +267,22 @@ function batchPartitions(refs: ArtifactRef[]): BatchConfig[] {
 }
 
 /** The source datasets these rows come from: the training set, the evaluation set, and MUSE when it was used. */
-function usedSources(all: Record<string, DatasetRecord>, params: Record<string, unknown>): Record<string, DatasetRecord> {
-  const ids = [params.train === 'xquad' ? 'xquad-r' : 'mlqa-dev', String(params.eval), ...(params.alignment === 'muse' ? ['muse'] : [])];
+function usedSources(
+  all: Record<string, DatasetRecord>,
+  params: Record<string, unknown>,
+): Record<string, DatasetRecord> {
+  const ids = [
+    params.train === 'xquad' ? 'xquad-r' : 'mlqa-dev',
+    String(params.eval),
+    ...(params.alignment === 'muse' ? ['muse'] : []),
+  ];
   const out: Record<string, DatasetRecord> = {};
   for (const id of ids) {
     const record = all[id];
-    if (!record) throw new Error(`export: ${DOWNLOAD_OUTPUTS.sources.path} of the download artifact has no record of dataset "${id}"`);
+    if (!record)
+      throw new Error(
+        `export: ${DOWNLOAD_OUTPUTS.sources.path} of the download artifact has no record of dataset "${id}"`,
+      );
     out[id] = record;
   }
   return out;

@@ -7,7 +7,8 @@ const SAFE_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function partitionSegment(name: string, value: string | number): string {
   const text = String(value);
-  if (!SAFE_VALUE.test(text)) throw new Error(`export: partition value ${JSON.stringify(text)} of ${name} is not a plain identifier`);
+  if (!SAFE_VALUE.test(text))
+    throw new Error(`export: partition value ${JSON.stringify(text)} of ${name} is not a plain identifier`);
   return `${name}=${text}`;
 }
 
@@ -22,7 +23,8 @@ export interface Partition {
 /** The table's schema without its partition columns: those live in the folder names only, as Spark requires. */
 export function withoutColumns(schema: TableSchema, names: readonly string[]): TableSchema {
   for (const name of names) {
-    if (!schema.columns.some((c) => c.name === name)) throw new Error(`export: table ${schema.name} has no column ${name} to partition by`);
+    if (!schema.columns.some((c) => c.name === name))
+      throw new Error(`export: table ${schema.name} has no column ${name} to partition by`);
   }
   return { ...schema, columns: schema.columns.filter((c: ColumnSpec) => !names.includes(c.name)) };
 }
@@ -53,7 +55,9 @@ function pick(kept: readonly ColumnSpec[], columns: Columns, index: number[]): C
   for (const { name } of kept) {
     const source = columns[name] as ArrayLike<unknown> & { constructor: unknown };
     if (ArrayBuffer.isView(source)) {
-      const typed = source as unknown as { constructor: new (n: number) => { [i: number]: unknown } & ArrayLike<unknown> };
+      const typed = source as unknown as {
+        constructor: new (n: number) => { [i: number]: unknown } & ArrayLike<unknown>;
+      };
       const target = new typed.constructor(index.length);
       for (let i = 0; i < index.length; i++) target[i] = (source as ArrayLike<unknown>)[index[i]];
       out[name] = target;

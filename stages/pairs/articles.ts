@@ -16,7 +16,9 @@ export class ArticleGroups {
     else this.union(node, other);
   }
 
-  /** Name of every node's group: "<prefix>:<smallest English title>" (or the smallest "lang\ttitle" without English). */
+  /**
+   * Name of every node's group: "<prefix>:<smallest English title>" (or the smallest "lang\ttitle" without English).
+   */
   names(prefix: string): (lang: string, title: string) => string {
     const best = new Map<string, string>();
     for (const node of [...this.parent.keys()].sort()) {
@@ -56,9 +58,16 @@ export class ArticleGroups {
  * Seeded article-level split: article ids ordered by sha256(seed:id), the first round(devFraction * n) go to "dev".
  * Depends only on the set of ids, the seed and the fraction.
  */
-export function splitArticles(articleIds: Iterable<string>, seed: number, devFraction: number, hash: (s: string) => string): Map<string, 'train' | 'dev'> {
+export function splitArticles(
+  articleIds: Iterable<string>,
+  seed: number,
+  devFraction: number,
+  hash: (s: string) => string,
+): Map<string, 'train' | 'dev'> {
   const ids = [...new Set(articleIds)].sort();
-  const keyed = ids.map((id) => ({ id, key: hash(`${seed}:${id}`) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const keyed = ids
+    .map((id) => ({ id, key: hash(`${seed}:${id}`) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const nDev = Math.round(devFraction * ids.length);
   const out = new Map<string, 'train' | 'dev'>();
   keyed.forEach(({ id }, i) => out.set(id, i < nDev ? 'dev' : 'train'));

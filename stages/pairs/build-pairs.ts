@@ -59,7 +59,18 @@ export interface PairsReport {
   bySplit: Record<'train' | 'dev', SplitStats>;
   /** QA pairs whose answer runs past the positive sentence (kept, flagged answer_in_passage=false). */
   answerNotInPassage: number;
-  dictionary: Record<string, { lines: number; identity: number; malformed: number; duplicates: number; capped: number; entries: number; pairs: number }>;
+  dictionary: Record<
+    string,
+    {
+      lines: number;
+      identity: number;
+      malformed: number;
+      duplicates: number;
+      capped: number;
+      entries: number;
+      pairs: number;
+    }
+  >;
 }
 
 export interface BuiltPairs {
@@ -73,13 +84,24 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const li = (l: Lang) => LANGS.indexOf(l);
 
 export function buildPairs(input: BuildPairsInput): BuiltPairs {
-  const files = input.files.map((f) => ({ ...f, rows: unpackColumns<(typeof QA_STRINGS)[number], (typeof QA_INTS)[number]>(f.result.columns) }));
+  const files = input.files.map((f) => ({
+    ...f,
+    rows: unpackColumns<(typeof QA_STRINGS)[number], (typeof QA_INTS)[number]>(f.result.columns),
+  }));
   const groups = new ArticleGroups();
-  for (const f of files) for (let i = 0; i < f.rows.rows; i++) groups.add(f.contextLang, f.rows.s.title[i], f.rows.s.id[i]);
+  for (const f of files)
+    for (let i = 0; i < f.rows.rows; i++) groups.add(f.contextLang, f.rows.s.title[i], f.rows.s.id[i]);
   const articleOf = groups.names(input.train);
 
   const qa: PairRow[] = [];
-  const makePair = (id: string, qLang: Lang, question: string, pLang: Lang, f: (typeof files)[number], i: number): PairRow => ({
+  const makePair = (
+    id: string,
+    qLang: Lang,
+    question: string,
+    pLang: Lang,
+    f: (typeof files)[number],
+    i: number,
+  ): PairRow => ({
     pairId: `${input.train}:${id}:${qLang}-${pLang}`,
     source: 'qa',
     questionId: id,
@@ -95,7 +117,9 @@ export function buildPairs(input: BuildPairsInput): BuiltPairs {
 
   if (input.train === 'mlqa-dev') {
     // Each dev-context-c-question-q file already is direction q → c.
-    for (const f of files) for (let i = 0; i < f.rows.rows; i++) qa.push(makePair(f.rows.s.id[i], f.questionLang, f.rows.s.question[i], f.contextLang, f, i));
+    for (const f of files)
+      for (let i = 0; i < f.rows.rows; i++)
+        qa.push(makePair(f.rows.s.id[i], f.questionLang, f.rows.s.question[i], f.contextLang, f, i));
   } else {
     // XQuAD: 11-way parallel by id; question from language X's file, passage from language Y's file.
     const byId = new Map<string, Map<Lang, number>>();
@@ -110,14 +134,18 @@ export function buildPairs(input: BuildPairsInput): BuiltPairs {
       for (const [qLang, qRef] of m) {
         const qf = files[Math.floor(qRef / 0x100000)];
         const question = qf.rows.s.question[qRef % 0x100000];
-        for (const [pLang, pRef] of m) qa.push(makePair(id, qLang, question, pLang, files[Math.floor(pRef / 0x100000)], pRef % 0x100000));
+        for (const [pLang, pRef] of m)
+          qa.push(makePair(id, qLang, question, pLang, files[Math.floor(pRef / 0x100000)], pRef % 0x100000));
       }
     }
   }
   // Rows of one question id adjacent, languages in canonical order: independent of file and task order.
   qa.sort(
     (a, b) =>
-      cmp(a.articleId, b.articleId) || cmp(a.questionId, b.questionId) || li(a.questionLang) - li(b.questionLang) || li(a.passageLang) - li(b.passageLang),
+      cmp(a.articleId, b.articleId) ||
+      cmp(a.questionId, b.questionId) ||
+      li(a.questionLang) - li(b.questionLang) ||
+      li(a.passageLang) - li(b.passageLang),
   );
   const split = splitArticles(
     qa.map((p) => p.articleId),

@@ -43,13 +43,24 @@ export function buildEval(dataset: EvalSet, files: EvalFile[]): BuiltEval {
   const groups = new ArticleGroups();
   for (const f of unpacked) {
     // Titles without questions still need a node; an id of their own keeps them a group of one.
-    for (let i = 0; i < f.cands.rows; i++) groups.add(f.lang, f.cands.s.title[i], `\0title\0${f.lang}\0${f.cands.s.title[i]}`);
+    for (let i = 0; i < f.cands.rows; i++)
+      groups.add(f.lang, f.cands.s.title[i], `\0title\0${f.lang}\0${f.cands.s.title[i]}`);
     for (let i = 0; i < f.qs.rows; i++) groups.add(f.lang, f.qs.s.title[i], f.qs.s.id[i]);
   }
   const articleOf = groups.names(dataset);
   const candId = (lang: Lang, a: number, p: number, s: number) => `${dataset}/${lang}/${a}/${p}/${s}`;
 
-  const cand = { candidate_id: [] as string[], lang: [] as string[], article_id: [] as string[], article_index: [] as number[], paragraph_index: [] as number[], sentence_index: [] as number[], start: [] as number[], end: [] as number[], text: [] as string[] };
+  const cand = {
+    candidate_id: [] as string[],
+    lang: [] as string[],
+    article_id: [] as string[],
+    article_index: [] as number[],
+    paragraph_index: [] as number[],
+    sentence_index: [] as number[],
+    start: [] as number[],
+    end: [] as number[],
+    text: [] as string[],
+  };
   const candidatesByLanguage: Record<string, number> = {};
   for (const f of unpacked) {
     const c = f.cands;
@@ -77,7 +88,16 @@ export function buildEval(dataset: EvalSet, files: EvalFile[]): BuiltEval {
       list.push(candId(f.lang, f.qs.i.article[i], f.qs.i.paragraph[i], f.qs.i.sentence[i]));
     }
   }
-  const q = { query_id: [] as string[], question_id: [] as string[], lang: [] as string[], question: [] as string[], answer: [] as string[], article_id: [] as string[], own_candidate_id: [] as string[], relevant_ids: [] as string[][] };
+  const q = {
+    query_id: [] as string[],
+    question_id: [] as string[],
+    lang: [] as string[],
+    question: [] as string[],
+    answer: [] as string[],
+    article_id: [] as string[],
+    own_candidate_id: [] as string[],
+    relevant_ids: [] as string[][],
+  };
   const queriesByLanguage: Record<string, number> = {};
   const relevantPerQuery: Record<string, number> = {};
   const answerNotInSentence: Record<string, number> = {};

@@ -26,7 +26,9 @@ export interface PairsReportFile {
   params: Omit<PairsParams, 'workers'> & { trainLanguages: Lang[]; evalLanguages: Lang[] };
   train: PairsReport & { files: number; questionsRead: number; issues: SquadIssues };
   eval: EvalReport & { files: number; questionsRead: number; issues: SquadIssues };
-  /** Our splitter against LAReQA's sentence_breaks, per annotated dataset and language, on every annotated file read. */
+  /**
+   * Our splitter against LAReQA's sentence_breaks, per annotated dataset and language, on every annotated file read.
+   */
   sentenceAgreement: Record<string, Record<string, BreakAgreement>>;
 }
 
@@ -46,7 +48,8 @@ export async function readPairsReport(ref: ArtifactRef): Promise<PairsReportFile
   }
   // What consumers split results by; checked here so a hand-edited report fails where it is read, naming the field.
   const langs: unknown = report?.params?.trainLanguages;
-  if (!Array.isArray(langs) || !langs.every((l) => typeof l === 'string')) throw new Error(`${path}: params.trainLanguages must be a list of language codes`);
+  if (!Array.isArray(langs) || !langs.every((l) => typeof l === 'string'))
+    throw new Error(`${path}: params.trainLanguages must be a list of language codes`);
   return report;
 }
 
@@ -87,7 +90,11 @@ export const pairsStage = defineStage({
 
     const built = buildPairs({
       train: p.train,
-      files: qaTasks.map((t, i) => ({ questionLang: t.questionLang, contextLang: t.contextLang, result: qaResults[i] })),
+      files: qaTasks.map((t, i) => ({
+        questionLang: t.questionLang,
+        contextLang: t.contextLang,
+        result: qaResults[i],
+      })),
       muse: museTasks.map((t, i) => ({ lang: t.lang, result: museResults[i] })),
       alignmentDirections: p.alignmentDirections,
       seed: p.seed,
@@ -133,13 +140,26 @@ export const pairsStage = defineStage({
     const { workers: _workers, ...outputParams } = p;
     const report: PairsReportFile = {
       params: { ...outputParams, trainLanguages: trainLangs, evalLanguages: evalLangs },
-      train: { ...built.report, files: qaTasks.length, questionsRead: sum(qaResults.map((r) => r.questions)), issues: trainIssues },
-      eval: { ...evaluation.report, files: evalTasks.length, questionsRead: sum(evalResults.map((r) => r.questions)), issues: evalIssues },
+      train: {
+        ...built.report,
+        files: qaTasks.length,
+        questionsRead: sum(qaResults.map((r) => r.questions)),
+        issues: trainIssues,
+      },
+      eval: {
+        ...evaluation.report,
+        files: evalTasks.length,
+        questionsRead: sum(evalResults.map((r) => r.questions)),
+        issues: evalIssues,
+      },
       sentenceAgreement,
     };
     await writeFile(join(ctx.outDir, PAIRS_OUTPUTS.report.path), JSON.stringify(report, null, 2) + '\n');
     ctx.progress(tasks.length + 1, tasks.length + 1, 'done');
-    ctx.log.info({ pairs: pairsW.parquet.rows, candidates: candW.parquet.rows, queries: queriesW.parquet.rows }, 'pairs written');
+    ctx.log.info(
+      { pairs: pairsW.parquet.rows, candidates: candW.parquet.rows, queries: queriesW.parquet.rows },
+      'pairs written',
+    );
 
     return {
       rows: { pairs: pairsW.parquet.rows, candidates: candW.parquet.rows, queries: queriesW.parquet.rows },
@@ -152,18 +172,25 @@ export const pairsStage = defineStage({
       answerMismatches: trainIssues.answerMismatches + evalIssues.answerMismatches,
       emptyContexts: trainIssues.emptyContexts + evalIssues.emptyContexts,
       sentenceAgreementF1: Object.fromEntries(
-        Object.entries(sentenceAgreement).map(([d, byLang]) => [d, Object.fromEntries(Object.entries(byLang).map(([l, a]) => [l, a.f1]))]),
+        Object.entries(sentenceAgreement).map(([d, byLang]) => [
+          d,
+          Object.fromEntries(Object.entries(byLang).map(([l, a]) => [l, a.f1])),
+        ]),
       ),
     };
   },
 });
 
 /** The files the stage reads for `p`, as pool tasks: training QA files, MUSE dictionaries, evaluation files. */
-export function planTasks(p: PairsParams, raw: ArtifactRef): { qaTasks: QaTask[]; museTasks: MuseTask[]; evalTasks: EvalTask[] } {
+export function planTasks(
+  p: PairsParams,
+  raw: ArtifactRef,
+): { qaTasks: QaTask[]; museTasks: MuseTask[]; evalTasks: EvalTask[] } {
   const trainLangs = trainLanguagesOf(p);
   const qaTasks: QaTask[] = [];
   if (p.train === 'mlqa-dev') {
-    for (const c of trainLangs) for (const q of trainLangs) qaTasks.push(qaTask(raw, 'mlqa-dev', `dev-context-${c}-question-${q}.json`, q, c));
+    for (const c of trainLangs)
+      for (const q of trainLangs) qaTasks.push(qaTask(raw, 'mlqa-dev', `dev-context-${c}-question-${q}.json`, q, c));
   } else {
     // XQuAD-R files hold the full XQuAD content (same contexts, questions, answers) plus annotation.
     for (const l of trainLangs) qaTasks.push(qaTask(raw, 'xquad-r', `${l}.json`, l, l));
@@ -171,18 +198,45 @@ export function planTasks(p: PairsParams, raw: ArtifactRef): { qaTasks: QaTask[]
   // Dictionary pairs for the training languages, and with alignmentLanguages "all" the evaluation ones too (word
   // translations, never an evaluation question or sentence).
   const museLangs = alignmentLanguagesOf(p);
-  const museTasks: MuseTask[] = museLangs.map((lang) => ({ kind: 'muse', file: `muse/en-${lang}.tsv`, path: raw.file(DOWNLOAD_OUTPUTS.muse, `en-${lang}.tsv`), lang, max: p.alignmentMaxPerLanguage }));
-  const evalTasks: EvalTask[] = evalLanguagesOf(p).map((lang) => ({ kind: 'eval', file: `${p.eval}/${lang}.json`, path: raw.file(DATASET_OUTPUT[p.eval], `${lang}.json`), lang }));
+  const museTasks: MuseTask[] = museLangs.map((lang) => ({
+    kind: 'muse',
+    file: `muse/en-${lang}.tsv`,
+    path: raw.file(DOWNLOAD_OUTPUTS.muse, `en-${lang}.tsv`),
+    lang,
+    max: p.alignmentMaxPerLanguage,
+  }));
+  const evalTasks: EvalTask[] = evalLanguagesOf(p).map((lang) => ({
+    kind: 'eval',
+    file: `${p.eval}/${lang}.json`,
+    path: raw.file(DATASET_OUTPUT[p.eval], `${lang}.json`),
+    lang,
+  }));
   return { qaTasks, museTasks, evalTasks };
 }
 
-function qaTask(raw: ArtifactRef, dataset: keyof typeof DATASET_OUTPUT, file: string, questionLang: Lang, contextLang: Lang): QaTask {
-  return { kind: 'qa', file: `${dataset}/${file}`, path: raw.file(DATASET_OUTPUT[dataset], file), questionLang, contextLang };
+function qaTask(
+  raw: ArtifactRef,
+  dataset: keyof typeof DATASET_OUTPUT,
+  file: string,
+  questionLang: Lang,
+  contextLang: Lang,
+): QaTask {
+  return {
+    kind: 'qa',
+    file: `${dataset}/${file}`,
+    path: raw.file(DATASET_OUTPUT[dataset], file),
+    questionLang,
+    contextLang,
+  };
 }
 
 /** Every dataset file name in the raw artifact must carry known language codes: a typo should fail, not vanish. */
 function checkFileNames(raw: ArtifactRef): void {
-  const patterns: RegExp[] = [/^mlqa-dev\/dev-context-([^-/]+)-question-([^-/]+)\.json$/, /^(?:xquad-r|mlqa-r)\/([^/]+)\.json$/, /^muse\/en-([^/]+)\.tsv$/];
+  const patterns: RegExp[] = [
+    /^mlqa-dev\/dev-context-([^-/]+)-question-([^-/]+)\.json$/,
+    /^(?:xquad-r|mlqa-r)\/([^/]+)\.json$/,
+    /^muse\/en-([^/]+)\.tsv$/,
+  ];
   for (const { path } of raw.manifest.files) {
     for (const re of patterns) {
       const m = re.exec(path);

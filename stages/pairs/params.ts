@@ -24,7 +24,10 @@ export const PairsParams = z
     /** Evaluation pool and queries, with LAReQA's own sentence breaks. */
     eval: z.enum(EVAL_SETS).default('xquad-r'),
     /** Languages of training questions and passages (and of dictionary pairs). Default: the 7 MLQA languages. */
-    trainLanguages: z.array(Lang).min(1).default([...MLQA_LANGS]),
+    trainLanguages: z
+      .array(Lang)
+      .min(1)
+      .default([...MLQA_LANGS]),
     /** Languages of the evaluation pool and queries; "all" = every language of the eval set. */
     evalLanguages: z.union([z.literal('all'), z.array(Lang).min(1)]).default('all'),
     /** Extra cross-lingual pairs from MUSE dictionaries (identity pairs dropped). */
@@ -48,7 +51,12 @@ export const PairsParams = z
     devFraction: z.number().min(0).lt(1).default(0.1),
     seed: z.number().int().default(13),
     /** Worker threads; does not change a byte of the output. */
-    workers: z.number().int().min(1).max(64).default(() => availableParallelism()),
+    workers: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(() => availableParallelism()),
   })
   .superRefine((p, ctx) => {
     if (SAME_QUESTIONS[p.train] === p.eval) {

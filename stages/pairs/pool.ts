@@ -19,7 +19,12 @@ const WORKER_URL = new URL('./worker.ts', import.meta.url).href;
 export async function runTasks(tasks: readonly Task[], options: PoolOptions): Promise<TaskResult[]> {
   if (tasks.length === 0) return [];
   const threads = Math.max(1, Math.min(options.workers, tasks.length));
-  const pool = new Piscina<Task, TaskResult>({ filename: WORKER_URL, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  const pool = new Piscina<Task, TaskResult>({
+    filename: WORKER_URL,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 1000,
+  });
   let done = 0;
   // Every queued run listens on the signal; dozens of files are expected, not a leak.
   if (options.signal) setMaxListeners(tasks.length + 10, options.signal);
@@ -44,7 +49,10 @@ export async function runTasks(tasks: readonly Task[], options: PoolOptions): Pr
 /** A worker that cannot load worker.ts means the process was started without the TypeScript loader. */
 function explainLoadError(err: unknown): never {
   if ((err as { code?: string })?.code === 'ERR_UNKNOWN_FILE_EXTENSION') {
-    throw new Error(`pairs: worker threads cannot load ${WORKER_URL}: start node with --import tsx (workers inherit it)`, { cause: err });
+    throw new Error(
+      `pairs: worker threads cannot load ${WORKER_URL}: start node with --import tsx (workers inherit it)`,
+      { cause: err },
+    );
   }
   throw err;
 }

@@ -8,37 +8,94 @@ export const PAIRS_SCHEMA = {
     'Training pairs (query → positive passage). QA pairs: one row per (question id, question language, passage language) where both exist; ' +
     'rows of one question id are adjacent. Dictionary pairs (alignment=muse) follow, all in split "train".',
   columns: [
-    { name: 'pair_id', type: 'utf8', description: 'Unique, stable id: "<dataset>:<question_id>:<question_lang>-<passage_lang>" or "muse:<lang>:<line>:<en-xx|xx-en>".' },
-    { name: 'split', type: 'utf8', description: '"train" or "dev"; assigned per article group (parallel questions of one article never straddle splits), seeded.' },
-    { name: 'source', type: 'utf8', description: '"qa" (question → answer sentence) or "dictionary" (MUSE word → translation).' },
+    {
+      name: 'pair_id',
+      type: 'utf8',
+      description:
+        'Unique, stable id: "<dataset>:<question_id>:<question_lang>-<passage_lang>" or "muse:<lang>:<line>:<en-xx|xx-en>".',
+    },
+    {
+      name: 'split',
+      type: 'utf8',
+      description:
+        '"train" or "dev"; assigned per article group (parallel questions of one article never straddle splits), seeded.',
+    },
+    {
+      name: 'source',
+      type: 'utf8',
+      description: '"qa" (question → answer sentence) or "dictionary" (MUSE word → translation).',
+    },
     { name: 'direction', type: 'utf8', description: '"mono" when question_lang == passage_lang, else "cross".' },
-    { name: 'question_id', type: 'utf8', description: 'Dataset question id, shared by the translations of one question; for dictionary rows "muse:<question_lang>:<word>".' },
+    {
+      name: 'question_id',
+      type: 'utf8',
+      description:
+        'Dataset question id, shared by the translations of one question; for dictionary rows "muse:<question_lang>:<word>".',
+    },
     { name: 'question_lang', type: 'utf8', description: 'ISO 639-1 code of the query text.' },
     { name: 'question', type: 'utf8', description: 'Query text: the question, or the dictionary source word.' },
-    { name: 'passage_id', type: 'utf8', description: 'Positive passage id: "<lang>:<sha1(context)[0:16]>:<sentence index>" (the same sentence gets the same id in every file), or "muse:<lang>:<word>".' },
+    {
+      name: 'passage_id',
+      type: 'utf8',
+      description:
+        'Positive passage id: "<lang>:<sha1(context)[0:16]>:<sentence index>" (the same sentence gets the same id in every file), or "muse:<lang>:<word>".',
+    },
     { name: 'passage_lang', type: 'utf8', description: 'ISO 639-1 code of the passage text.' },
-    { name: 'passage', type: 'utf8', description: 'Positive passage: the sentence (Intl.Segmenter + post-processing) of the context holding answer_start; or the dictionary target word.' },
-    { name: 'article_id', type: 'utf8', description: 'Language-independent article group: "<dataset>:<English title>" (MLQA: articles linked by shared question ids); "muse:<lang>" for dictionary rows.' },
-    { name: 'answer', type: 'utf8', nullable: true, description: 'Gold answer span in passage_lang (null for dictionary rows).' },
-    { name: 'answer_in_passage', type: 'bool', description: 'Whether the whole answer span lies inside the passage (false when it runs into the next sentence; true for dictionary rows).' },
+    {
+      name: 'passage',
+      type: 'utf8',
+      description:
+        'Positive passage: the sentence (Intl.Segmenter + post-processing) of the context holding answer_start; or the dictionary target word.',
+    },
+    {
+      name: 'article_id',
+      type: 'utf8',
+      description:
+        'Language-independent article group: "<dataset>:<English title>" (MLQA: articles linked by shared question ids); "muse:<lang>" for dictionary rows.',
+    },
+    {
+      name: 'answer',
+      type: 'utf8',
+      nullable: true,
+      description: 'Gold answer span in passage_lang (null for dictionary rows).',
+    },
+    {
+      name: 'answer_in_passage',
+      type: 'bool',
+      description:
+        'Whether the whole answer span lies inside the passage (false when it runs into the next sentence; true for dictionary rows).',
+    },
   ],
 } as const satisfies TableSchema;
 
 export const CANDIDATES_SCHEMA = {
   name: 'candidates',
   description:
-    'Evaluation candidate pool (LAReQA protocol): every sentence of every evaluation language, with the dataset\'s own sentence_breaks. ' +
+    "Evaluation candidate pool (LAReQA protocol): every sentence of every evaluation language, with the dataset's own sentence_breaks. " +
     'Ordered by language, then file order.',
   columns: [
-    { name: 'candidate_id', type: 'utf8', description: '"<dataset>/<lang>/<article index>/<paragraph index>/<sentence index>" (indices 0-based, in file order).' },
+    {
+      name: 'candidate_id',
+      type: 'utf8',
+      description:
+        '"<dataset>/<lang>/<article index>/<paragraph index>/<sentence index>" (indices 0-based, in file order).',
+    },
     { name: 'lang', type: 'utf8', description: 'ISO 639-1 code.' },
-    { name: 'article_id', type: 'utf8', description: 'Language-independent article group, same convention as pairs.article_id.' },
+    {
+      name: 'article_id',
+      type: 'utf8',
+      description: 'Language-independent article group, same convention as pairs.article_id.',
+    },
     { name: 'article_index', type: 'int32', description: 'Index of the article in its language file.' },
     { name: 'paragraph_index', type: 'int32', description: 'Index of the paragraph in its article.' },
     { name: 'sentence_index', type: 'int32', description: 'Index of the sentence in its paragraph.' },
     { name: 'start', type: 'int32', description: 'sentence_breaks start: UTF-16 offset into the paragraph context.' },
     { name: 'end', type: 'int32', description: 'sentence_breaks end (exclusive).' },
-    { name: 'text', type: 'utf8', description: "The dataset's `sentences[i]` (not the context slice; they differ for 2 Turkish XQuAD-R sentences)." },
+    {
+      name: 'text',
+      type: 'utf8',
+      description: "The dataset's `sentences[i]` (not the context slice; they differ for 2 Turkish XQuAD-R sentences).",
+    },
   ],
 } as const satisfies TableSchema;
 
@@ -53,8 +110,20 @@ export const QUERIES_SCHEMA = {
     { name: 'lang', type: 'utf8', description: 'ISO 639-1 code of the question.' },
     { name: 'question', type: 'utf8', description: 'Question text.' },
     { name: 'answer', type: 'utf8', description: 'Gold answer span in the question language.' },
-    { name: 'article_id', type: 'utf8', description: 'Language-independent article group, same convention as pairs.article_id.' },
-    { name: 'own_candidate_id', type: 'utf8', description: 'The relevant candidate in the question language (for monolingual retrieval).' },
-    { name: 'relevant_ids', type: 'list<utf8>', description: 'candidate_id of the answer sentence in every pool language, in language order.' },
+    {
+      name: 'article_id',
+      type: 'utf8',
+      description: 'Language-independent article group, same convention as pairs.article_id.',
+    },
+    {
+      name: 'own_candidate_id',
+      type: 'utf8',
+      description: 'The relevant candidate in the question language (for monolingual retrieval).',
+    },
+    {
+      name: 'relevant_ids',
+      type: 'list<utf8>',
+      description: 'candidate_id of the answer sentence in every pool language, in language order.',
+    },
   ],
 } as const satisfies TableSchema;

@@ -3,7 +3,9 @@
 // (README: "Sentence splitter"). Also the agreement metric used to measure it, and the sentence lookup for answers.
 import type { Lang } from './langs.ts';
 
-/** A sentence as `[start, end)` UTF-16 offsets into its paragraph; the same convention as LAReQA's `sentence_breaks`. */
+/**
+ * A sentence as `[start, end)` UTF-16 offsets into its paragraph; the same convention as LAReQA's `sentence_breaks`.
+ */
 export type Span = readonly [start: number, end: number];
 
 interface LangRules {
@@ -28,7 +30,27 @@ const COMMON_ABBR = ['al', 'etc', 'vs', 'Vol', 'c', 'ca', 'lb', 'Rev'];
 const NO_COMMON_ABBR = new Set<Lang>(['es']);
 const ABBR: Partial<Record<Lang, string[]>> = {
   en: ['e.g', 'i.e', 'Mr', 'Mrs', 'Dr', 'St', 'Jr', 'No', 'U.S', 'approx'],
-  de: ['d.h', 'z.B', 'z', 'B', 'v', 'n', 'Mio', 'Mrd', 'bzw', 'Nr', 'St', 'Dr', 'usw', 'u.a', 'v.Chr', 'n.Chr', 'Jh', 'z.T', 'Abb'],
+  de: [
+    'd.h',
+    'z.B',
+    'z',
+    'B',
+    'v',
+    'n',
+    'Mio',
+    'Mrd',
+    'bzw',
+    'Nr',
+    'St',
+    'Dr',
+    'usw',
+    'u.a',
+    'v.Chr',
+    'n.Chr',
+    'Jh',
+    'z.T',
+    'Abb',
+  ],
   es: ['St', 'Dr', 'EE', 'UU', 'd.C', 'a.C', 'Inc', 'col'],
   ru: ['т.е', 'т.п', 'г', 'в', 'вв', 'им', 'ок', 'млн', 'млрд', 'тыс', 'см', 'ум'],
 };
@@ -57,9 +79,11 @@ const segmenters = new Map<Lang, Intl.Segmenter>();
 const rulesCache = new Map<Lang, LangRules>();
 
 /**
- * Split a paragraph into sentences. Offsets are UTF-16 code units into `text` (what `answer_start` counts here, since no
+ * Split a paragraph into sentences. Offsets are UTF-16 code units into `text` (what `answer_start` counts here, since
+ * no
  * context holds characters outside the BMP). The first sentence starts at 0 even if the paragraph starts with spaces or
- * U+FEFF (LAReQA keeps them); the other sentences start at their first non-space character; all end before trailing spaces.
+ * U+FEFF (LAReQA keeps them); the other sentences start at their first non-space character; all end before trailing
+ * spaces.
  */
 export function splitSentences(text: string, lang: Lang): Span[] {
   let seg = segmenters.get(lang);
@@ -98,7 +122,11 @@ function keepTogether(prev: string, next: string, gap: string, rules: LangRules)
   const last = /(\S+)$/u.exec(prev)?.[1] ?? '';
   if (rules.keepInitials && /^(\p{Lu}\.)+$/u.test(last) && !/^\p{Ll}/u.test(next)) return true;
   if (rules.abbreviations.has(last.replace(/^\(/, '').replace(/\.$/, ''))) return true;
-  if (rules.germanNumbers && (/\p{L}-?\d+\.$/u.test(last) || /^[([]?\d{1,2}\.\]?$/.test(last) || /^\d+[.,]\d/.test(next))) return true;
+  if (
+    rules.germanNumbers &&
+    (/\p{L}-?\d+\.$/u.test(last) || /^[([]?\d{1,2}\.\]?$/.test(last) || /^\d+[.,]\d/.test(next))
+  )
+    return true;
   if (rules.cjkDigitGlue && gap === '' && /^\d/.test(next)) return true;
   return false;
 }
@@ -132,7 +160,12 @@ function splitAfterStops(text: string, span: [number, number], rules: LangRules)
     const stopEnd = span[0] + m.index + m[0].trimEnd().length;
     const last = /(\S+)$/u.exec(text.slice(start, stopEnd))?.[1] ?? '';
     // "19.2°E. Posteriormente": a unit after a number is not a sentence end in LAReQA's Spanish either.
-    if (rules.abbreviations.has(last.replace(/\.$/, '')) || /\d°\p{L}?\.$/u.test(last) || (/^(\p{Lu}\.)+$/u.test(last) && !/^\p{Ll}/u.test(body.slice(m.index + m[0].length)))) continue;
+    if (
+      rules.abbreviations.has(last.replace(/\.$/, '')) ||
+      /\d°\p{L}?\.$/u.test(last) ||
+      (/^(\p{Lu}\.)+$/u.test(last) && !/^\p{Ll}/u.test(body.slice(m.index + m[0].length)))
+    )
+      continue;
     parts.push([start, stopEnd]);
     start = span[0] + m.index + m[0].length;
   }
@@ -192,7 +225,10 @@ export function emptyAgreement(): BreakAgreementCounts {
 /** Add one paragraph's comparison to `acc`. */
 export function addAgreement(acc: BreakAgreementCounts, reference: readonly Span[], predicted: readonly Span[]): void {
   acc.paragraphs++;
-  if (reference.length === predicted.length && reference.every((r, i) => r[0] === predicted[i][0] && r[1] === predicted[i][1])) {
+  if (
+    reference.length === predicted.length &&
+    reference.every((r, i) => r[0] === predicted[i][0] && r[1] === predicted[i][1])
+  ) {
     acc.identicalParagraphs++;
   }
   const ref = new Set(reference.slice(1).map((s) => s[0]));
@@ -216,7 +252,13 @@ export function agreementOf(c: BreakAgreementCounts): BreakAgreement {
   const precision = c.predictedBreaks === 0 ? 1 : c.matchedBreaks / c.predictedBreaks;
   const recall = c.referenceBreaks === 0 ? 1 : c.matchedBreaks / c.referenceBreaks;
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-  return { ...c, paragraphExact: ratio(c.identicalParagraphs, c.paragraphs), precision: round4(precision), recall: round4(recall), f1: round4(f1) };
+  return {
+    ...c,
+    paragraphExact: ratio(c.identicalParagraphs, c.paragraphs),
+    precision: round4(precision),
+    recall: round4(recall),
+    f1: round4(f1),
+  };
 }
 
 function ratio(a: number, b: number): number {

@@ -86,9 +86,13 @@ export function parseSquad(text: string, file: string, options: ParseOptions = {
     throw new SquadFormatError(file, path, expected);
   };
   const obj = (v: unknown, path: string): Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, `expected object, got ${kind(v)}`);
-  const arr = (v: unknown, path: string): unknown[] => (Array.isArray(v) ? v : fail(path, `expected array, got ${kind(v)}`));
-  const str = (v: unknown, path: string): string => (typeof v === 'string' ? v : fail(path, `expected string, got ${kind(v)}`));
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : fail(path, `expected object, got ${kind(v)}`);
+  const arr = (v: unknown, path: string): unknown[] =>
+    Array.isArray(v) ? v : fail(path, `expected array, got ${kind(v)}`);
+  const str = (v: unknown, path: string): string =>
+    typeof v === 'string' ? v : fail(path, `expected string, got ${kind(v)}`);
   const int = (v: unknown, path: string): number =>
     typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fail(path, `expected integer >= 0, got ${kind(v)}`);
 
@@ -105,7 +109,12 @@ export function parseSquad(text: string, file: string, options: ParseOptions = {
   };
 
   const top = obj(root, '$');
-  const version = top.version === undefined ? '' : typeof top.version === 'number' ? String(top.version) : str(top.version, 'version');
+  const version =
+    top.version === undefined
+      ? ''
+      : typeof top.version === 'number'
+        ? String(top.version)
+        : str(top.version, 'version');
   const seen = new Map<string, string>();
   let questions = 0;
   const articles = arr(top.data, 'data').map((a, ai): SquadArticle => {
@@ -142,12 +151,15 @@ export function parseSquad(text: string, file: string, options: ParseOptions = {
           if (pair.length !== 2) fail(bp, `expected [start, end], got ${pair.length} numbers`);
           const start = int(pair[0], `${bp}[0]`);
           const end = int(pair[1], `${bp}[1]`);
-          if (end <= start || end > context.length) fail(bp, `expected start < end <= context length ${context.length}, got [${start}, ${end}]`);
+          if (end <= start || end > context.length)
+            fail(bp, `expected start < end <= context length ${context.length}, got [${start}, ${end}]`);
           return [start, end];
         });
-        if (breaks.length !== sentences.length) fail(`${pp}.sentence_breaks`, `expected ${sentences.length} breaks (one per sentence), got ${breaks.length}`);
+        if (breaks.length !== sentences.length)
+          fail(`${pp}.sentence_breaks`, `expected ${sentences.length} breaks (one per sentence), got ${breaks.length}`);
         breaks.forEach((b, bi) => {
-          if (bi > 0 && b[0] < breaks[bi - 1][1]) fail(`${pp}.sentence_breaks[${bi}]`, 'expected sorted, non-overlapping breaks');
+          if (bi > 0 && b[0] < breaks[bi - 1][1])
+            fail(`${pp}.sentence_breaks[${bi}]`, 'expected sorted, non-overlapping breaks');
           if (context.slice(b[0], b[1]) !== sentences[bi]) {
             issues.sentenceTextMismatches++;
             note({ path: `${pp}.sentences[${bi}]`, detail: 'sentence text differs from its context slice' });
@@ -192,7 +204,14 @@ export function usableAnswer(para: SquadParagraph, qa: SquadQa): SquadAnswer | u
 }
 
 export function emptyIssues(): SquadIssues {
-  return { answerMismatches: 0, unanswered: 0, emptyContexts: 0, questionsInEmptyContexts: 0, sentenceTextMismatches: 0, examples: [] };
+  return {
+    answerMismatches: 0,
+    unanswered: 0,
+    emptyContexts: 0,
+    questionsInEmptyContexts: 0,
+    sentenceTextMismatches: 0,
+    examples: [],
+  };
 }
 
 /** Sum `b` into `a` (examples prefixed with their file, capped). */
@@ -202,7 +221,8 @@ export function addIssues(a: SquadIssues, b: SquadIssues, file: string): void {
   a.emptyContexts += b.emptyContexts;
   a.questionsInEmptyContexts += b.questionsInEmptyContexts;
   a.sentenceTextMismatches += b.sentenceTextMismatches;
-  for (const e of b.examples) if (a.examples.length < MAX_EXAMPLES * 4) a.examples.push({ ...e, path: `${file}: ${e.path}` });
+  for (const e of b.examples)
+    if (a.examples.length < MAX_EXAMPLES * 4) a.examples.push({ ...e, path: `${file}: ${e.path}` });
 }
 
 function kind(v: unknown): string {

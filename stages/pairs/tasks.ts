@@ -130,7 +130,15 @@ export function qaTask(task: QaTask, text: string): QaResult {
       }
     });
   }
-  return { kind: 'qa', file: task.file, questions: doc.questions, issues: doc.issues, agreement: annotated ? agreement : null, straddling, columns: rows.pack() };
+  return {
+    kind: 'qa',
+    file: task.file,
+    questions: doc.questions,
+    issues: doc.issues,
+    agreement: annotated ? agreement : null,
+    straddling,
+    columns: rows.pack(),
+  };
 }
 
 export function evalTask(task: EvalTask, text: string): EvalResult {
@@ -145,15 +153,27 @@ export function evalTask(task: EvalTask, text: string): EvalResult {
       const sentences = para.sentences ?? [];
       if (para.context.trim() === '') return;
       addAgreement(agreement, breaks, splitSentences(para.context, task.lang));
-      // LAReQA's sentence text, not the context slice: they differ for 2 Turkish sentences and the text is the candidate.
-      breaks.forEach(([start, end], si) => cands.push({ text: sentences[si], title: article.title, article: ai, paragraph: pi, sentence: si, start, end }));
+      // LAReQA's sentence text, not the context slice: they differ for 2 Turkish sentences and the text is the
+      // candidate.
+      breaks.forEach(([start, end], si) =>
+        cands.push({ text: sentences[si], title: article.title, article: ai, paragraph: pi, sentence: si, start, end }),
+      );
       for (const qa of para.qas) {
         const answer = usableAnswer(para, qa);
         if (!answer || breaks.length === 0) continue;
         const si = sentenceAt(breaks, answer.answerStart);
         const inside = answer.answerStart >= breaks[si][0] && answer.answerStart + answer.text.length <= breaks[si][1];
         if (!inside) straddling++;
-        queries.push({ id: qa.id, question: qa.question, answer: answer.text, title: article.title, article: ai, paragraph: pi, sentence: si, answerInSentence: inside ? 1 : 0 });
+        queries.push({
+          id: qa.id,
+          question: qa.question,
+          answer: answer.text,
+          title: article.title,
+          article: ai,
+          paragraph: pi,
+          sentence: si,
+          answerInSentence: inside ? 1 : 0,
+        });
       }
     });
   });

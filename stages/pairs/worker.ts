@@ -7,7 +7,9 @@ import { runTask, type Task, type TaskResult } from './tasks.ts';
 export default async function work(task: Task): Promise<unknown> {
   const result = await runTask(task);
   // move() marks the wrapper so piscina posts `result` with the buffers in the transfer list (no copy).
-  return move({ [transferableSymbol]: transferablesOf(result), [valueSymbol]: result } as unknown as Parameters<typeof move>[0]);
+  return move({ [transferableSymbol]: transferablesOf(result), [valueSymbol]: result } as unknown as Parameters<
+    typeof move
+  >[0]);
 }
 
 export function transferablesOf(result: TaskResult): ArrayBuffer[] {

@@ -6,7 +6,11 @@ import type { Figure, Row } from './figures.ts';
 import type { ReportInputs } from './load.ts';
 import { QUERY_METRICS, SAMPLE_SET, type QueryMetric } from './per-query.ts';
 
-export const METRIC_LABEL: Record<QueryMetric, string> = { 'map@20': 'multilingual mAP@20', mono_r1: 'mono R@1', cross_r1: 'cross R@1' };
+export const METRIC_LABEL: Record<QueryMetric, string> = {
+  'map@20': 'multilingual mAP@20',
+  mono_r1: 'mono R@1',
+  cross_r1: 'cross R@1',
+};
 
 export interface AnswerContext {
   inputs: ReportInputs;
@@ -89,7 +93,9 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
       `${scheduleSentence(ctx)}Effects are differences of means with ${pct}% paired-bootstrap intervals that resample questions and training seeds; "not distinguishable" means an interval includes 0.`,
   );
   if (configs.length === 0) {
-    answer.push('No trained model is in this pipeline, so the question has no answer here: only the baselines were scored.');
+    answer.push(
+      'No trained model is in this pipeline, so the question has no answer here: only the baselines were scored.',
+    );
   }
   if (contrasts.length === 0 && configs.length > 0) {
     answer.push(
@@ -108,14 +114,16 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
       if (rows.length === 0) continue;
       const better = rows.filter((r) => r.distinguishable && r.estimate > 0);
       const worse = rows.filter((r) => r.distinguishable && r.estimate < 0);
-      const where = (rs: ContrastRow[]) => list(rs.map((r) => `${METRIC_LABEL[r.metric]} at B = ${r.batchSize} (${effect(r)})`));
+      const where = (rs: ContrastRow[]) =>
+        list(rs.map((r) => `${METRIC_LABEL[r.metric]} at B = ${r.batchSize} (${effect(r)})`));
       const largest = [...rows].sort((a, b) => Math.abs(b.estimate) - Math.abs(a.estimate))[0];
       let s = `**Hybrid vs ${rival}-only batches.** ${lead(prefix, 'of')} ${plural(rows.length, 'comparison')} (3 metrics × ${plural(new Set(rows.map((r) => r.batchSize)).size, 'batch size')}), hybrid is better in ${better.length}`;
       s += better.length > 0 ? ` (${where(better)})` : '';
       s += `, worse in ${worse.length}`;
       s += worse.length > 0 ? ` (${where(worse)})` : '';
       s += `, and not distinguishable in ${rows.length - better.length - worse.length}.`;
-      if (better.length + worse.length === 0) s += ` The largest difference, ${METRIC_LABEL[largest.metric]} at B = ${largest.batchSize}, is ${effect(largest)}.`;
+      if (better.length + worse.length === 0)
+        s += ` The largest difference, ${METRIC_LABEL[largest.metric]} at B = ${largest.batchSize}, is ${effect(largest)}.`;
       answer.push(s);
     }
     // Scaling the batch, per strategy.
@@ -126,47 +134,71 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
       const describe = (strategy: string): string | null => {
         const rs = scaling.filter((r) => r.strategy === strategy);
         if (rs.length === 0) return null;
-        return list(rs.map((r) => `${METRIC_LABEL[r.metric]} ${effect(r)}${r.distinguishable ? '' : ' (not distinguishable)'}`));
+        return list(
+          rs.map((r) => `${METRIC_LABEL[r.metric]} ${effect(r)}${r.distinguishable ? '' : ' (not distinguishable)'}`),
+        );
       };
       const hybrid = describe('hybrid');
       const others = ['mono', 'cross'].map((s) => [s, describe(s)] as const).filter(([, d]) => d !== null);
       let s = `**Scaling the batch from ${from} to ${to}.** `;
-      s += hybrid ? `${lead(prefix, 'hybrid')} batches change ${hybrid}.` : `${lead(prefix, 'there')} is no hybrid configuration at both batch sizes.`;
-      if (others.length > 0) s += ` For comparison, ${others.map(([name, d]) => `${name}-only batches: ${d}`).join('; ')}.`;
+      s += hybrid
+        ? `${lead(prefix, 'hybrid')} batches change ${hybrid}.`
+        : `${lead(prefix, 'there')} is no hybrid configuration at both batch sizes.`;
+      if (others.length > 0)
+        s += ` For comparison, ${others.map(([name, d]) => `${name}-only batches: ${d}`).join('; ')}.`;
       answer.push(s);
     }
     // Robustness: the change of the drop with the batch size, per recipe.
     const drops = of('drop-change');
     if (drops.length > 0) {
       const recipes = [...new Set(drops.map((r) => r.querySet))];
-      const parts = recipes.map((recipe) => {
-        const rs = drops.filter((r) => r.querySet === recipe && r.strategy === 'hybrid');
-        if (rs.length === 0) return null;
-        const pieces = rs.map((r) => {
-          const verdict = !r.distinguishable ? 'not distinguishable' : r.estimate < 0 ? 'smaller drop at the larger batch' : 'larger drop at the larger batch';
-          return `${METRIC_LABEL[r.metric]}: drop ${plain(r.meanB)} at B = ${r.batchFrom}, ${plain(r.meanA)} at B = ${r.batchTo}, change ${effect(r)} (${verdict})`;
-        });
-        return `under ${recipe} (drop = ${rs[0].referenceSet === SAMPLE_SET ? 'unperturbed' : 'clean'} − attacked, same queries), ${pieces.join('; ')}`;
-      }).filter((p): p is string => p !== null);
+      const parts = recipes
+        .map((recipe) => {
+          const rs = drops.filter((r) => r.querySet === recipe && r.strategy === 'hybrid');
+          if (rs.length === 0) return null;
+          const pieces = rs.map((r) => {
+            const verdict = !r.distinguishable
+              ? 'not distinguishable'
+              : r.estimate < 0
+                ? 'smaller drop at the larger batch'
+                : 'larger drop at the larger batch';
+            return `${METRIC_LABEL[r.metric]}: drop ${plain(r.meanB)} at B = ${r.batchFrom}, ${plain(r.meanA)} at B = ${r.batchTo}, change ${effect(r)} (${verdict})`;
+          });
+          return `under ${recipe} (drop = ${rs[0].referenceSet === SAMPLE_SET ? 'unperturbed' : 'clean'} − attacked, same queries), ${pieces.join('; ')}`;
+        })
+        .filter((p): p is string => p !== null);
       const all = drops.length;
       const changed = drops.filter((r) => r.distinguishable).length;
       const measured = QUERY_METRICS.filter((m) => drops.some((r) => r.metric === m));
       const unmeasured = QUERY_METRICS.filter((m) => !measured.includes(m)).map((m) => METRIC_LABEL[m]);
-      const note = unmeasured.length > 0 ? ` ${capitalise(list(unmeasured))} ${unmeasured.length === 1 ? 'has' : 'have'} no per-query attacked values (score ranks clean queries only), so ${unmeasured.length === 1 ? 'its' : 'their'} drops are in the figure without intervals.` : '';
-      if (parts.length > 0) answer.push(`**Robustness (hybrid).** ${lead(prefix, parts.map((p, i) => (i === 0 ? p : capitalise(p))).join('. '))}. Over every strategy, recipe and metric measured, ${changed} of ${all} drop changes are distinguishable from 0.${note}`);
+      const note =
+        unmeasured.length > 0
+          ? ` ${capitalise(list(unmeasured))} ${unmeasured.length === 1 ? 'has' : 'have'} no per-query attacked values (score ranks clean queries only), so ${unmeasured.length === 1 ? 'its' : 'their'} drops are in the figure without intervals.`
+          : '';
+      if (parts.length > 0)
+        answer.push(
+          `**Robustness (hybrid).** ${lead(prefix, parts.map((p, i) => (i === 0 ? p : capitalise(p))).join('. '))}. Over every strategy, recipe and metric measured, ${changed} of ${all} drop changes are distinguishable from 0.${note}`,
+        );
     }
   }
 
   const seedNoise = contrasts.filter((r) => r.distinguishableByQuestions && !r.distinguishable);
   if (seedNoise.length > 0) {
     answer.push(
-      `**Seed noise.** ${plural(seedNoise.length, 'contrast')} would look distinguishable from the choice of questions alone but not once the training seeds are resampled too (${seedNoise.slice(0, 4).map((r) => `${METRIC_LABEL[r.metric]}: ${r.sideA} vs ${r.sideB}`).join('; ')}${seedNoise.length > 4 ? '; …' : ''}): differences of that size are within run-to-run variation, and are counted above as not distinguishable.`,
+      `**Seed noise.** ${plural(seedNoise.length, 'contrast')} would look distinguishable from the choice of questions alone but not once the training seeds are resampled too (${seedNoise
+        .slice(0, 4)
+        .map((r) => `${METRIC_LABEL[r.metric]}: ${r.sideA} vs ${r.sideB}`)
+        .join(
+          '; ',
+        )}${seedNoise.length > 4 ? '; …' : ''}): differences of that size are within run-to-run variation, and are counted above as not distinguishable.`,
     );
   }
 
   const attackedSets = ctx.querySets.filter((s) => s !== 'clean' && s !== SAMPLE_SET);
   if (attackedSets.length === 0) {
-    answer.push('**Robustness to adversarial queries:** not in this pipeline (score has no attacked query set: no attack node), so this report does not answer that part of the question.');
+    answer.push(
+      '**Robustness to adversarial queries:** not in this pipeline (score has no attacked query set: no attack node), so this report does not answer that part of the question.',
+    );
   } else if (!contrasts.some((r) => r.contrast === 'drop-change')) {
     const drop = ctx.figures.find((f) => f.id === 'robustness-drop');
     answer.push(
@@ -186,7 +218,8 @@ export function writeAnswer(ctx: AnswerContext): WrittenAnswer {
 export function scheduleSentence(ctx: AnswerContext): string {
   const schedules = ctx.inputs.curves.map((c) => c.schedule);
   if (schedules.length === 0) return '';
-  const same = <K extends keyof (typeof schedules)[number]>(k: K) => (schedules.every((s) => s[k] !== null && s[k] === schedules[0][k]) ? schedules[0][k] : null);
+  const same = <K extends keyof (typeof schedules)[number]>(k: K) =>
+    schedules.every((s) => s[k] !== null && s[k] === schedules[0][k]) ? schedules[0][k] : null;
   const warmup = same('warmupEpochs');
   const epochs = same('epochs');
   if (warmup !== null && warmup > 0 && epochs !== null) {
@@ -199,15 +232,26 @@ export function scheduleSentence(ctx: AnswerContext): string {
 }
 
 function xnliSentence(ctx: AnswerContext): string {
-  if (ctx.inputs.classify === null) return '**XNLI under attack:** not in this pipeline (no classify node), so this report does not answer that part of the question.';
+  if (ctx.inputs.classify === null)
+    return '**XNLI under attack:** not in this pipeline (no classify node), so this report does not answer that part of the question.';
   const fig = ctx.figures.find((f) => f.id === 'xnli-accuracy');
   const rows = (fig?.table?.rows ?? []) as Row[];
   if (rows.length === 0) return '**XNLI under attack:** classify ran but reported no XNLI accuracy.';
   // Mean over languages, per configuration and recipe (equal weight per language).
-  const by = new Map<string, { config: string; strategy: unknown; batch: number; recipe: string; sum: number; n: number }>();
+  const by = new Map<
+    string,
+    { config: string; strategy: unknown; batch: number; recipe: string; sum: number; n: number }
+  >();
   for (const r of rows) {
     const key = `${r.config}\u0000${r.recipe}`;
-    const g = by.get(key) ?? { config: String(r.config), strategy: r.strategy, batch: Number(r.batch_size ?? 0), recipe: String(r.recipe), sum: 0, n: 0 };
+    const g = by.get(key) ?? {
+      config: String(r.config),
+      strategy: r.strategy,
+      batch: Number(r.batch_size ?? 0),
+      recipe: String(r.recipe),
+      sum: 0,
+      n: 0,
+    };
     g.sum += Number(r.mean);
     g.n += 1;
     by.set(key, g);
@@ -263,13 +307,21 @@ function limitations(ctx: AnswerContext, minSeeds: number): string {
       `Some configurations have ${plural(minSeeds, 'seed')}: ${minSeeds === 1 ? 'with one run there is no seed to resample, so' : 'with so few runs'} the intervals cover the choice of questions but hardly the randomness of training (initialisation, batch order), and a difference smaller than the seed-to-seed spread of a multi-seed run should not be trusted.`,
     );
   } else {
-    parts.push(`With ${minSeeds}${minSeeds === maxSeedsOf(ctx) ? '' : '+'} seeds per configuration, the seed-level part of the interval rests on few runs: a bootstrap over ${minSeeds} seeds understates their spread by about a factor √(${minSeeds}/${minSeeds - 1}) and sees at most ${binomial(2 * minSeeds - 1, minSeeds)} distinct seed draws.`);
+    parts.push(
+      `With ${minSeeds}${minSeeds === maxSeedsOf(ctx) ? '' : '+'} seeds per configuration, the seed-level part of the interval rests on few runs: a bootstrap over ${minSeeds} seeds understates their spread by about a factor √(${minSeeds}/${minSeeds - 1}) and sees at most ${binomial(2 * minSeeds - 1, minSeeds)} distinct seed draws.`,
+    );
   }
   const n = ctx.contrasts.length;
-  if (n > 1) parts.push(`The ${n} intervals are not adjusted for multiple comparisons: at ${Math.round(ctx.level * 100)}% about ${plain(n * (1 - ctx.level), 1)} of them would exclude 0 by chance alone if nothing differed.`);
+  if (n > 1)
+    parts.push(
+      `The ${n} intervals are not adjusted for multiple comparisons: at ${Math.round(ctx.level * 100)}% about ${plain(n * (1 - ctx.level), 1)} of them would exclude 0 by chance alone if nothing differed.`,
+    );
   parts.push(`Retrieval is measured on one evaluation set (${ctx.inputs.score.dataset}) with one candidate pool.`);
-  if (ctx.inputs.classify !== null) parts.push('XNLI accuracy is measured on the dev split, and without per-example results it has no interval.');
+  if (ctx.inputs.classify !== null)
+    parts.push('XNLI accuracy is measured on the dev split, and without per-example results it has no interval.');
   const backends = [...new Set(ctx.inputs.used.map((u) => u.backend).filter((b): b is string => b !== null))];
-  parts.push(`Everything ran on one machine${backends.length > 0 ? ` (TF.js backend ${list(backends)})` : ''}; another backend rounds differently and may move the last digits.`);
+  parts.push(
+    `Everything ran on one machine${backends.length > 0 ? ` (TF.js backend ${list(backends)})` : ''}; another backend rounds differently and may move the last digits.`,
+  );
   return parts.join(' ');
 }

@@ -40,9 +40,16 @@ export interface ResamplingPlan {
   readonly counts: Uint16Array;
 }
 
-export function resamplingPlan(clusters: number, resamples: number, seed: number, stream = 'report-bootstrap'): ResamplingPlan {
-  if (!Number.isInteger(clusters) || clusters < 1) throw new Error(`bootstrap: need at least one cluster (got ${clusters})`);
-  if (!Number.isInteger(resamples) || resamples < 1) throw new Error(`bootstrap: resamples must be a positive integer (got ${resamples})`);
+export function resamplingPlan(
+  clusters: number,
+  resamples: number,
+  seed: number,
+  stream = 'report-bootstrap',
+): ResamplingPlan {
+  if (!Number.isInteger(clusters) || clusters < 1)
+    throw new Error(`bootstrap: need at least one cluster (got ${clusters})`);
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new Error(`bootstrap: resamples must be a positive integer (got ${resamples})`);
   if (clusters > 65535 * 16) throw new Error(`bootstrap: ${clusters} clusters is more than this plan stores`);
   const rng = createRng(seed, stream);
   const counts = new Uint16Array(resamples * clusters);
@@ -73,8 +80,14 @@ export interface Interval {
  * clusters (a ratio of sums, so clusters of different sizes weigh by their size, as in the mean itself); the
  * interval is the percentile interval of the resampled statistics.
  */
-export function pairedBootstrap(plan: ResamplingPlan, cluster: ArrayLike<number>, diff: ArrayLike<number>, level = 0.95): Interval {
-  if (cluster.length !== diff.length) throw new Error(`bootstrap: ${cluster.length} cluster ids for ${diff.length} differences`);
+export function pairedBootstrap(
+  plan: ResamplingPlan,
+  cluster: ArrayLike<number>,
+  diff: ArrayLike<number>,
+  level = 0.95,
+): Interval {
+  if (cluster.length !== diff.length)
+    throw new Error(`bootstrap: ${cluster.length} cluster ids for ${diff.length} differences`);
   if (!(level > 0 && level < 1)) throw new Error(`bootstrap: level must be in (0, 1) (got ${level})`);
   const sum = new Float64Array(plan.clusters);
   const count = new Float64Array(plan.clusters);
@@ -83,7 +96,8 @@ export function pairedBootstrap(plan: ResamplingPlan, cluster: ArrayLike<number>
     const d = diff[i];
     if (!Number.isFinite(d)) continue;
     const c = cluster[i];
-    if (!(c >= 0 && c < plan.clusters)) throw new Error(`bootstrap: cluster ${c} of unit ${i} is outside the plan's ${plan.clusters}`);
+    if (!(c >= 0 && c < plan.clusters))
+      throw new Error(`bootstrap: cluster ${c} of unit ${i} is outside the plan's ${plan.clusters}`);
     sum[c] += d;
     count[c] += 1;
     queries++;
@@ -94,7 +108,16 @@ export function pairedBootstrap(plan: ResamplingPlan, cluster: ArrayLike<number>
     if (count[c] > 0) used++;
     totalSum += sum[c];
   }
-  if (queries === 0) return { estimate: Number.NaN, low: Number.NaN, high: Number.NaN, level, clusters: 0, queries: 0, distinguishable: false };
+  if (queries === 0)
+    return {
+      estimate: Number.NaN,
+      low: Number.NaN,
+      high: Number.NaN,
+      level,
+      clusters: 0,
+      queries: 0,
+      distinguishable: false,
+    };
   const stats = new Float64Array(plan.resamples);
   let kept = 0;
   for (let b = 0; b < plan.resamples; b++) {
@@ -114,10 +137,20 @@ export function pairedBootstrap(plan: ResamplingPlan, cluster: ArrayLike<number>
   const alpha = (1 - level) / 2;
   const low = quantileSorted(sorted, alpha);
   const high = quantileSorted(sorted, 1 - alpha);
-  return { estimate: totalSum / queries, low, high, level, clusters: used, queries, distinguishable: low > 0 || high < 0 };
+  return {
+    estimate: totalSum / queries,
+    low,
+    high,
+    level,
+    clusters: used,
+    queries,
+    distinguishable: low > 0 || high < 0,
+  };
 }
 
-/** One side of a seed-level contrast: per seed (a trained run), its per-query values, aligned with the paired queries. */
+/**
+ * One side of a seed-level contrast: per seed (a trained run), its per-query values, aligned with the paired queries.
+ */
 export interface SeedSide {
   /** values[s][i]: seed s's value of paired query i. */
   values: readonly Float64Array[];
@@ -130,7 +163,14 @@ export interface SeedSide {
  * "Application of the hierarchical bootstrap to multi-level data in neuroscience"). With one seed per side it equals
  * the question-level interval. `cluster[i]` is paired query i's question.
  */
-export function seedBootstrap(plan: ResamplingPlan, cluster: ArrayLike<number>, a: SeedSide, b: SeedSide, rng: Rng, level = 0.95): { low: number; high: number } {
+export function seedBootstrap(
+  plan: ResamplingPlan,
+  cluster: ArrayLike<number>,
+  a: SeedSide,
+  b: SeedSide,
+  rng: Rng,
+  level = 0.95,
+): { low: number; high: number } {
   const n = cluster.length;
   const sums = (side: SeedSide): Float64Array[] =>
     side.values.map((v) => {

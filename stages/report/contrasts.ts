@@ -9,7 +9,14 @@
 import { createRng } from '../common/random.ts';
 import { pairedBootstrap, resamplingPlan, seedBootstrap, type Interval } from './bootstrap.ts';
 import type { RetrieverIdentity } from './load.ts';
-import { QUERY_METRICS, questionOf, queryValuesKey, SAMPLE_SET, type QueryMetric, type QueryValues } from './per-query.ts';
+import {
+  QUERY_METRICS,
+  questionOf,
+  queryValuesKey,
+  SAMPLE_SET,
+  type QueryMetric,
+  type QueryValues,
+} from './per-query.ts';
 
 export type ContrastKind = 'hybrid-mono' | 'hybrid-cross' | 'batch-effect' | 'drop-change';
 
@@ -68,7 +75,12 @@ export function configurations(retrievers: readonly RetrieverIdentity[]): Config
     if (!c) byKey.set(key, (c = { strategy: r.strategy, batchSize: r.batchSize, loss, retrievers: [] }));
     c.retrievers.push(r.retriever);
   }
-  return [...byKey.values()].sort((a, b) => a.loss.localeCompare(b.loss) || STRATEGY_RANK(a.strategy) - STRATEGY_RANK(b.strategy) || a.batchSize - b.batchSize);
+  return [...byKey.values()].sort(
+    (a, b) =>
+      a.loss.localeCompare(b.loss) ||
+      STRATEGY_RANK(a.strategy) - STRATEGY_RANK(b.strategy) ||
+      a.batchSize - b.batchSize,
+  );
 }
 
 const STRATEGY_RANK = (s: string): number => {
@@ -103,9 +115,22 @@ export function computeContrasts(
 
   const rows: ContrastRow[] = [];
   const losses = [...new Set(configs.map((c) => c.loss))];
-  const find = (strategy: string, batchSize: number, loss: string) => configs.find((c) => c.strategy === strategy && c.batchSize === batchSize && c.loss === loss);
+  const find = (strategy: string, batchSize: number, loss: string) =>
+    configs.find((c) => c.strategy === strategy && c.batchSize === batchSize && c.loss === loss);
   const emit = (
-    fields: Pick<ContrastRow, 'contrast' | 'loss' | 'strategy' | 'batchSize' | 'batchFrom' | 'batchTo' | 'querySet' | 'referenceSet' | 'sideA' | 'sideB'>,
+    fields: Pick<
+      ContrastRow,
+      | 'contrast'
+      | 'loss'
+      | 'strategy'
+      | 'batchSize'
+      | 'batchFrom'
+      | 'batchTo'
+      | 'querySet'
+      | 'referenceSet'
+      | 'sideA'
+      | 'sideB'
+    >,
     a: { config: Configuration; sets: string[] },
     b: { config: Configuration; sets: string[] },
     f: (x: number[]) => number,
@@ -122,7 +147,10 @@ export function computeContrasts(
       const meanB = seedMean(side.b);
       const diff = meanA.map((x, i) => x - meanB[i]);
       const questions = pairedBootstrap(plan, cluster, diff, options.level);
-      const rng = createRng(options.seed, `report-seeds:${fields.contrast}:${fields.loss}:${fields.strategy}:${fields.batchSize}:${fields.querySet}:${metric}`);
+      const rng = createRng(
+        options.seed,
+        `report-seeds:${fields.contrast}:${fields.loss}:${fields.strategy}:${fields.batchSize}:${fields.querySet}:${metric}`,
+      );
       const withSeeds = seedBootstrap(plan, cluster, { values: side.a }, { values: side.b }, rng, options.level);
       rows.push({
         ...fields,
@@ -153,7 +181,18 @@ export function computeContrasts(
         const hybrid = find('hybrid', size, loss);
         const rival = find(other, size, loss);
         if (!hybrid || !rival) continue;
-        const fields = { contrast: `hybrid-${other}` as const, loss, strategy: null, batchSize: size, batchFrom: null, batchTo: null, querySet: 'clean', referenceSet: null, sideA: `hybrid, B=${size}`, sideB: `${other}, B=${size}` };
+        const fields = {
+          contrast: `hybrid-${other}` as const,
+          loss,
+          strategy: null,
+          batchSize: size,
+          batchFrom: null,
+          batchTo: null,
+          querySet: 'clean',
+          referenceSet: null,
+          sideA: `hybrid, B=${size}`,
+          sideB: `${other}, B=${size}`,
+        };
         emit(fields, { config: hybrid, sets: ['clean'] }, { config: rival, sets: ['clean'] }, value);
       }
     }
@@ -165,12 +204,31 @@ export function computeContrasts(
       const large = find(strategy, to, loss);
       if (!small || !large) continue;
       const scaling = { loss, strategy, batchSize: null, batchFrom: from, batchTo: to };
-      emit({ ...scaling, contrast: 'batch-effect', querySet: 'clean', referenceSet: null, sideA: `${strategy}, B=${to}`, sideB: `${strategy}, B=${from}` }, { config: large, sets: ['clean'] }, { config: small, sets: ['clean'] }, value);
+      emit(
+        {
+          ...scaling,
+          contrast: 'batch-effect',
+          querySet: 'clean',
+          referenceSet: null,
+          sideA: `${strategy}, B=${to}`,
+          sideB: `${strategy}, B=${from}`,
+        },
+        { config: large, sets: ['clean'] },
+        { config: small, sets: ['clean'] },
+        value,
+      );
       // Robustness: the drop unperturbed − attacked on the same queries (within each trained run), at the largest minus
       // the smallest batch size.
       for (const recipe of recipes) {
         emit(
-          { ...scaling, contrast: 'drop-change', querySet: recipe, referenceSet: reference, sideA: `${strategy}, B=${to}: ${reference} − ${recipe}`, sideB: `${strategy}, B=${from}: ${reference} − ${recipe}` },
+          {
+            ...scaling,
+            contrast: 'drop-change',
+            querySet: recipe,
+            referenceSet: reference,
+            sideA: `${strategy}, B=${to}: ${reference} − ${recipe}`,
+            sideB: `${strategy}, B=${from}: ${reference} − ${recipe}`,
+          },
           { config: large, sets: [reference, recipe] },
           { config: small, sets: [reference, recipe] },
           drop,
@@ -185,7 +243,12 @@ export function computeContrasts(
  * The queries every seed of both sides has (finite `metric` in every set), and per seed the value `f` combines
  * from its sets (the metric itself, or a drop between two sets of one run).
  */
-function pairSeeds(a: QueryValues[][], b: QueryValues[][], metric: QueryMetric, f: (x: number[]) => number): { ids: string[]; a: Float64Array[]; b: Float64Array[] } {
+function pairSeeds(
+  a: QueryValues[][],
+  b: QueryValues[][],
+  metric: QueryMetric,
+  f: (x: number[]) => number,
+): { ids: string[]; a: Float64Array[]; b: Float64Array[] } {
   const all = [...a, ...b].flat();
   const index = all.map((v) => new Map(v.ids.map((id, i) => [id, i])));
   const at = (k: number, id: string): number => {

@@ -39,12 +39,19 @@ export function seedsTable(quality: Figure | undefined): DocTable {
   const rows = (quality?.table?.rows ?? []) as Row[];
   const metrics = ['map@20', 'mono_r1', 'cross_r1'] as const;
   const byKey = new Map<string, { label: string[]; values: Record<string, string> }>();
-  const cell = (r: Row): string => (r.sd === null ? plain(Number(r.mean)) : `${plain(Number(r.mean))} ± ${plain(Number(r.sd))}`);
+  const cell = (r: Row): string =>
+    r.sd === null ? plain(Number(r.mean)) : `${plain(Number(r.mean))} ± ${plain(Number(r.sd))}`;
   for (const r of rows) {
-    const key = r.series === 'reference' ? `0\u0000${r.label}` : `1\u0000${r.loss}\u0000${r.strategy}\u0000${String(r.batch_size).padStart(6, '0')}`;
+    const key =
+      r.series === 'reference'
+        ? `0\u0000${r.label}`
+        : `1\u0000${r.loss}\u0000${r.strategy}\u0000${String(r.batch_size).padStart(6, '0')}`;
     let entry = byKey.get(key);
     if (!entry) {
-      const label = r.series === 'reference' ? [String(r.label), '—', '—', '—', '—'] : [`dual encoder`, String(r.strategy), String(r.batch_size), String(r.loss), String(r.seeds)];
+      const label =
+        r.series === 'reference'
+          ? [String(r.label), '—', '—', '—', '—']
+          : [`dual encoder`, String(r.strategy), String(r.batch_size), String(r.loss), String(r.seeds)];
       byKey.set(key, (entry = { label, values: {} }));
     }
     entry.values[String(r.metric)] = cell(r);
@@ -76,7 +83,22 @@ export function contrastsTable(rows: readonly ContrastRow[], level: number): Doc
   return {
     title: 'Contrasts (paired bootstrap over questions)',
     note: `Estimate with two ${Math.round(level * 100)}% percentile intervals: questions resampled (seed means fixed), and questions and seeds resampled. "—" in the verdict: an interval includes 0 (not distinguishable). All rows are in stats.parquet.`,
-    header: ['contrast', 'loss', 'query set', 'side a', 'side b', 'metric', 'a', 'b', 'a − b [questions]', '[questions + seeds]', 'verdict', 'seeds a/b', 'questions', 'queries'],
+    header: [
+      'contrast',
+      'loss',
+      'query set',
+      'side a',
+      'side b',
+      'metric',
+      'a',
+      'b',
+      'a − b [questions]',
+      '[questions + seeds]',
+      'verdict',
+      'seeds a/b',
+      'questions',
+      'queries',
+    ],
     rows: rows.map((r) => [
       CONTRAST_LABEL[r.contrast],
       r.loss ?? '—',

@@ -69,7 +69,12 @@ export class MetricIndex {
   }
 }
 
-const col = (name: string, type: ColumnSpec['type'], description: string, nullable = false): ColumnSpec => ({ name, type, description, nullable });
+const col = (name: string, type: ColumnSpec['type'], description: string, nullable = false): ColumnSpec => ({
+  name,
+  type,
+  description,
+  nullable,
+});
 
 const SERIES_COLUMNS: ColumnSpec[] = [
   col('query_set', 'utf8', '"clean", or the attack recipe whose queries were scored.'),
@@ -85,7 +90,11 @@ const SERIES_COLUMNS: ColumnSpec[] = [
   col('low', 'float64', 'mean − sd (error bar end).', true),
   col('high', 'float64', 'mean + sd (error bar end).', true),
   col('seeds', 'int32', 'Seeds averaged.'),
-  col('placement', 'utf8', 'Reference lines: "in" (drawn), "above" or "below" (far outside the models\' range: named at the panel\'s edge, so the models\' differences stay visible); "in" for models.'),
+  col(
+    'placement',
+    'utf8',
+    'Reference lines: "in" (drawn), "above" or "below" (far outside the models\' range: named at the panel\'s edge, so the models\' differences stay visible); "in" for models.',
+  ),
 ];
 
 function seriesSchema(name: string, description: string): TableSchema {
@@ -96,13 +105,40 @@ function modelRow(querySet: string, panel: string, metric: string, c: Configurat
   const s = meanSd(values);
   const sd = Number.isFinite(s.sd) ? s.sd : null;
   return {
-    query_set: querySet, panel, metric, series: 'model', label: null, strategy: c.strategy, loss: c.loss, batch_size: c.batchSize,
-    mean: s.mean, sd, low: sd === null ? null : s.mean - sd, high: sd === null ? null : s.mean + sd, seeds: s.n, placement: 'in',
+    query_set: querySet,
+    panel,
+    metric,
+    series: 'model',
+    label: null,
+    strategy: c.strategy,
+    loss: c.loss,
+    batch_size: c.batchSize,
+    mean: s.mean,
+    sd,
+    low: sd === null ? null : s.mean - sd,
+    high: sd === null ? null : s.mean + sd,
+    seeds: s.n,
+    placement: 'in',
   };
 }
 
 function referenceRow(querySet: string, panel: string, metric: string, label: string, value: number): Row {
-  return { query_set: querySet, panel, metric, series: 'reference', label, strategy: null, loss: null, batch_size: null, mean: value, sd: null, low: null, high: null, seeds: 1, placement: 'in' };
+  return {
+    query_set: querySet,
+    panel,
+    metric,
+    series: 'reference',
+    label,
+    strategy: null,
+    loss: null,
+    batch_size: null,
+    mean: value,
+    sd: null,
+    low: null,
+    high: null,
+    seeds: 1,
+    placement: 'in',
+  };
 }
 
 /**
@@ -130,11 +166,23 @@ export function placeReferences(rows: Row[]): Row[] {
 }
 
 /** Rows of "metric vs batch size" figures: configurations (mean ± sd over seeds) and baselines, per query set. */
-function headlineRows(score: ScoreData, index: MetricIndex, configs: readonly Configuration[], sets: readonly string[], value: (set: string, retriever: string, m: (typeof HEADLINE_METRICS)[number]) => number): Row[] {
+function headlineRows(
+  score: ScoreData,
+  index: MetricIndex,
+  configs: readonly Configuration[],
+  sets: readonly string[],
+  value: (set: string, retriever: string, m: (typeof HEADLINE_METRICS)[number]) => number,
+): Row[] {
   return placeReferences(headlineRowsAll(score, index, configs, sets, value));
 }
 
-function headlineRowsAll(score: ScoreData, index: MetricIndex, configs: readonly Configuration[], sets: readonly string[], value: (set: string, retriever: string, m: (typeof HEADLINE_METRICS)[number]) => number): Row[] {
+function headlineRowsAll(
+  score: ScoreData,
+  index: MetricIndex,
+  configs: readonly Configuration[],
+  sets: readonly string[],
+  value: (set: string, retriever: string, m: (typeof HEADLINE_METRICS)[number]) => number,
+): Row[] {
   const rows: Row[] = [];
   const baselines = score.retrievers.filter((r) => r.kind !== 'model');
   for (const set of sets) {
@@ -166,7 +214,8 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
   const attackedSets = index.querySets.filter((s) => s !== 'clean' && s !== SAMPLE_SET);
   const reference = index.querySets.includes(SAMPLE_SET) ? SAMPLE_SET : 'clean';
   const shownSets = reference === SAMPLE_SET ? [SAMPLE_SET, ...attackedSets] : attackedSets;
-  const headline = (set: string, r: string, m: (typeof HEADLINE_METRICS)[number]): number => index.get(set, r, m.setting, m.aggregate, m.metric);
+  const headline = (set: string, r: string, m: (typeof HEADLINE_METRICS)[number]): number =>
+    index.get(set, r, m.setting, m.aggregate, m.metric);
   const figures: Figure[] = [];
 
   figures.push({
@@ -174,13 +223,25 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
     title: 'Zero-shot retrieval quality vs batch size (clean queries)',
     caption:
       `Multilingual mAP@20 (one pool of all ${score.languages.length} languages), mono R@1 (X → X) and cross R@1 (X → Y ≠ X, macro over directions) on ${score.dataset}. ` +
-      'Points: mean over seeds; bars: ± one sample sd over seeds (none with one seed). Dotted lines: BM25 and the untrained encoder; one far above or below the models is named at the panel\'s edge with its value (↑/↓) so the models\' differences stay visible. The x axis is log₂.',
-    spec: lineVsBatchSpec({ title: 'Retrieval quality vs batch size (clean)', column: 'panel', columnOrder: HEADLINE_ORDER, yTitle: 'value' }),
+      "Points: mean over seeds; bars: ± one sample sd over seeds (none with one seed). Dotted lines: BM25 and the untrained encoder; one far above or below the models is named at the panel's edge with its value (↑/↓) so the models' differences stay visible. The x axis is log₂.",
+    spec: lineVsBatchSpec({
+      title: 'Retrieval quality vs batch size (clean)',
+      column: 'panel',
+      columnOrder: HEADLINE_ORDER,
+      yTitle: 'value',
+    }),
     absent: configs.length === 0 ? 'no trained model in this pipeline' : null,
-    table: { schema: seriesSchema('quality-clean', 'Clean retrieval metrics per configuration (mean ± sd over seeds) and baselines.'), rows: headlineRows(score, index, configs, ['clean'], headline) },
+    table: {
+      schema: seriesSchema(
+        'quality-clean',
+        'Clean retrieval metrics per configuration (mean ± sd over seeds) and baselines.',
+      ),
+      rows: headlineRows(score, index, configs, ['clean'], headline),
+    },
   });
 
-  const noAttack = 'not in this pipeline: score has no attacked query set (the pipeline has no attack node, or score predates it)';
+  const noAttack =
+    'not in this pipeline: score has no attacked query set (the pipeline has no attack node, or score predates it)';
   figures.push(
     attackedSets.length === 0
       ? absentFigure('quality-attacked', 'Retrieval quality under attack vs batch size', noAttack)
@@ -191,9 +252,22 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
             'The same metrics as above with the attacked queries of each recipe (one row per recipe' +
             (reference === SAMPLE_SET ? '; the first row, "sample", is the same queries unperturbed' : '') +
             '); dotted lines: the baselines under the same attack.',
-          spec: lineVsBatchSpec({ title: 'Retrieval quality under attack', column: 'panel', columnOrder: HEADLINE_ORDER, row: 'query_set', rowOrder: shownSets, yTitle: 'value' }),
+          spec: lineVsBatchSpec({
+            title: 'Retrieval quality under attack',
+            column: 'panel',
+            columnOrder: HEADLINE_ORDER,
+            row: 'query_set',
+            rowOrder: shownSets,
+            yTitle: 'value',
+          }),
           absent: null,
-          table: { schema: seriesSchema('quality-attacked', 'Retrieval metrics with attacked queries, per recipe (and the unperturbed sample).'), rows: headlineRows(score, index, configs, shownSets, headline) },
+          table: {
+            schema: seriesSchema(
+              'quality-attacked',
+              'Retrieval metrics with attacked queries, per recipe (and the unperturbed sample).',
+            ),
+            rows: headlineRows(score, index, configs, shownSets, headline),
+          },
         },
   );
   figures.push(
@@ -202,12 +276,29 @@ export function buildFigures(inputs: ReportInputs, options: FigureOptions): Figu
       : {
           id: 'robustness-drop',
           title: `Robustness drop (${reference} − attacked) vs batch size`,
-          caption: `Per retriever, the metric on the ${reference === SAMPLE_SET ? 'attacked queries unperturbed (attack\'s sample)' : 'clean queries'} minus on the attacked ones (higher: less robust), then mean ± sd over seeds. The line at 0: no drop.`,
-          spec: lineVsBatchSpec({ title: 'Robustness drop (clean − attacked)', column: 'panel', columnOrder: HEADLINE_ORDER, row: 'query_set', rowOrder: attackedSets, yTitle: 'drop', zero: true }),
+          caption: `Per retriever, the metric on the ${reference === SAMPLE_SET ? "attacked queries unperturbed (attack's sample)" : 'clean queries'} minus on the attacked ones (higher: less robust), then mean ± sd over seeds. The line at 0: no drop.`,
+          spec: lineVsBatchSpec({
+            title: 'Robustness drop (clean − attacked)',
+            column: 'panel',
+            columnOrder: HEADLINE_ORDER,
+            row: 'query_set',
+            rowOrder: attackedSets,
+            yTitle: 'drop',
+            zero: true,
+          }),
           absent: null,
           table: {
-            schema: seriesSchema('robustness-drop', 'Per configuration and recipe: clean minus attacked metric (mean ± sd over seeds); baselines as references.'),
-            rows: headlineRows(score, index, configs, attackedSets, (set, r, m) => headline(reference, r, m) - headline(set, r, m)),
+            schema: seriesSchema(
+              'robustness-drop',
+              'Per configuration and recipe: clean minus attacked metric (mean ± sd over seeds); baselines as references.',
+            ),
+            rows: headlineRows(
+              score,
+              index,
+              configs,
+              attackedSets,
+              (set, r, m) => headline(reference, r, m) - headline(set, r, m),
+            ),
           },
         },
   );
@@ -230,10 +321,13 @@ function biasFigure(score: ScoreData, index: MetricIndex, configs: readonly Conf
   for (const m of BIAS_METRICS) {
     for (const b of baselines) {
       const v = index.get('clean', b.retriever, 'bias', 'micro', m.key);
-      if (Number.isFinite(v)) rows.push(referenceRow('clean', m.label, m.key, BASELINE_LABEL[b.kind] ?? b.retriever, v));
+      if (Number.isFinite(v))
+        rows.push(referenceRow('clean', m.label, m.key, BASELINE_LABEL[b.kind] ?? b.retriever, v));
     }
     if (m.key === 'own_language_first') {
-      const any = score.retrievers.map((r) => index.get('clean', r.retriever, 'bias', 'micro', 'own_language_chance')).find(Number.isFinite);
+      const any = score.retrievers
+        .map((r) => index.get('clean', r.retriever, 'bias', 'micro', 'own_language_chance'))
+        .find(Number.isFinite);
       if (any !== undefined) rows.push(referenceRow('clean', m.label, m.key, 'chance (language-blind)', any));
     }
     for (const c of configs) {
@@ -245,10 +339,21 @@ function biasFigure(score: ScoreData, index: MetricIndex, configs: readonly Conf
     id: 'language-bias',
     title: 'Language bias vs batch size',
     caption:
-      'In the multilingual pool: rank distance (worst minus best rank among a question\'s answers in the different languages; lower: the translations of the answer sit closer) and the share of questions whose best-ranked answer is in their own language (chance: what a language-blind retriever gives).',
-    spec: lineVsBatchSpec({ title: 'Language bias vs batch size', column: 'panel', columnOrder: BIAS_METRICS.map((m) => m.label), yTitle: 'value' }),
+      "In the multilingual pool: rank distance (worst minus best rank among a question's answers in the different languages; lower: the translations of the answer sit closer) and the share of questions whose best-ranked answer is in their own language (chance: what a language-blind retriever gives).",
+    spec: lineVsBatchSpec({
+      title: 'Language bias vs batch size',
+      column: 'panel',
+      columnOrder: BIAS_METRICS.map((m) => m.label),
+      yTitle: 'value',
+    }),
     absent: rows.length === 0 ? 'score has no language-bias rows' : null,
-    table: { schema: seriesSchema('language-bias', 'Language-bias measures per configuration (mean ± sd over seeds) and baselines.'), rows: placeReferences(rows) },
+    table: {
+      schema: seriesSchema(
+        'language-bias',
+        'Language-bias measures per configuration (mean ± sd over seeds) and baselines.',
+      ),
+      rows: placeReferences(rows),
+    },
   };
 }
 
@@ -256,12 +361,20 @@ function biasFigure(score: ScoreData, index: MetricIndex, configs: readonly Conf
 export function chooseModel(retrievers: readonly RetrieverIdentity[], wanted: string): RetrieverIdentity | null {
   if (wanted !== 'auto') {
     const found = retrievers.find((r) => r.retriever === wanted);
-    if (!found) throw new Error(`report: param heatmapModel "${wanted}" is not a retriever of the score artifact (it has: ${retrievers.map((r) => r.retriever).join(', ')})`);
+    if (!found)
+      throw new Error(
+        `report: param heatmapModel "${wanted}" is not a retriever of the score artifact (it has: ${retrievers.map((r) => r.retriever).join(', ')})`,
+      );
     return found;
   }
   const models = retrievers.filter((r) => r.kind === 'model');
   if (models.length === 0) return null;
-  const rank = (r: RetrieverIdentity): number[] => [r.strategy === 'hybrid' ? 0 : 1, -(r.batchSize ?? 0), r.loss === 'infonce' ? 0 : 1, r.seed ?? 0];
+  const rank = (r: RetrieverIdentity): number[] => [
+    r.strategy === 'hybrid' ? 0 : 1,
+    -(r.batchSize ?? 0),
+    r.loss === 'infonce' ? 0 : 1,
+    r.seed ?? 0,
+  ];
   return [...models].sort((a, b) => {
     const x = rank(a);
     const y = rank(b);
@@ -279,12 +392,24 @@ export function describeRetriever(r: RetrieverIdentity): string {
 }
 
 function heatmapFigure(score: ScoreData, index: MetricIndex, model: RetrieverIdentity | null): Figure {
-  if (!model) return absentFigure('direction-heatmap', 'R@1 per language direction', 'no trained model in this pipeline');
+  if (!model)
+    return absentFigure('direction-heatmap', 'R@1 per language direction', 'no trained model in this pipeline');
   const order = new Map(score.languages.map((l, i) => [l, i]));
   const rows: Row[] = score.metrics
-    .filter((m) => m.retriever === model.retriever && m.aggregate === 'language' && (m.setting === 'mono' || m.setting === 'cross') && m.metric === 'recall@1')
+    .filter(
+      (m) =>
+        m.retriever === model.retriever &&
+        m.aggregate === 'language' &&
+        (m.setting === 'mono' || m.setting === 'cross') &&
+        m.metric === 'recall@1',
+    )
     .map((m) => ({ query_set: m.querySet, query_lang: m.queryLang, pool_lang: m.poolLang, r1: m.value }))
-    .sort((a, b) => index.querySets.indexOf(a.query_set) - index.querySets.indexOf(b.query_set) || (order.get(a.query_lang) ?? 99) - (order.get(b.query_lang) ?? 99) || (order.get(a.pool_lang) ?? 99) - (order.get(b.pool_lang) ?? 99));
+    .sort(
+      (a, b) =>
+        index.querySets.indexOf(a.query_set) - index.querySets.indexOf(b.query_set) ||
+        (order.get(a.query_lang) ?? 99) - (order.get(b.query_lang) ?? 99) ||
+        (order.get(a.pool_lang) ?? 99) - (order.get(b.pool_lang) ?? 99),
+    );
   const n = score.languages.length;
   const sets = new Set(rows.map((r) => r.query_set));
   return {
@@ -292,9 +417,21 @@ function heatmapFigure(score: ScoreData, index: MetricIndex, model: RetrieverIde
     title: `R@1 per language direction: ${describeRetriever(model)}`,
     caption:
       `${n} × ${n} directions (query language → pool language) of ${model.retriever}; the diagonal is mono R@1. ` +
-      (sets.size > 1 ? 'One panel per query set (clean, then each attack recipe).' : 'Clean queries only: score has no attacked query set in this pipeline.') +
+      (sets.size > 1
+        ? 'One panel per query set (clean, then each attack recipe).'
+        : 'Clean queries only: score has no attacked query set in this pipeline.') +
       ' Choose the model with the report param heatmapModel.',
-    spec: heatmapSpec({ title: `R@1 per direction: ${describeRetriever(model)}`, x: 'pool_lang', y: 'query_lang', xTitle: 'pool language', yTitle: 'query language', value: 'r1', valueTitle: 'R@1', column: sets.size > 1 ? 'query_set' : undefined, columnOrder: index.querySets }),
+    spec: heatmapSpec({
+      title: `R@1 per direction: ${describeRetriever(model)}`,
+      x: 'pool_lang',
+      y: 'query_lang',
+      xTitle: 'pool language',
+      yTitle: 'query language',
+      value: 'r1',
+      valueTitle: 'R@1',
+      column: sets.size > 1 ? 'query_set' : undefined,
+      columnOrder: index.querySets,
+    }),
     absent: rows.length === 0 ? `score has no per-direction rows for ${model.retriever}` : null,
     table: {
       schema: {
@@ -313,7 +450,8 @@ function heatmapFigure(score: ScoreData, index: MetricIndex, model: RetrieverIde
 }
 
 function transferFigure(transfer: TransferRow[] | null, retrievers: readonly RetrieverIdentity[]): Figure {
-  if (transfer === null) return absentFigure('transfer-matrix', 'Attack transfer matrix', 'not in this pipeline: it has no attack node');
+  if (transfer === null)
+    return absentFigure('transfer-matrix', 'Attack transfer matrix', 'not in this pipeline: it has no attack node');
   const metrics = [...new Set(transfer.map((t) => t.metric))];
   // The setting the attack targets (mono R@1) when attack reports it.
   const metric = ['mono_recall@1', 'recall@1'].find((m) => metrics.includes(m)) ?? metrics[0];
@@ -323,19 +461,45 @@ function transferFigure(transfer: TransferRow[] | null, retrievers: readonly Ret
   };
   const rows: Row[] = transfer
     .filter((t) => t.metric === metric)
-    .map((t) => ({ recipe: t.recipe, source: label(t.source), target: label(t.target), source_retriever: t.source, target_retriever: t.target, metric: t.metric, value: t.value }))
-    .sort((a, b) => String(a.recipe).localeCompare(String(b.recipe)) || String(a.source_retriever).localeCompare(String(b.source_retriever)) || String(a.target_retriever).localeCompare(String(b.target_retriever)));
+    .map((t) => ({
+      recipe: t.recipe,
+      source: label(t.source),
+      target: label(t.target),
+      source_retriever: t.source,
+      target_retriever: t.target,
+      metric: t.metric,
+      value: t.value,
+    }))
+    .sort(
+      (a, b) =>
+        String(a.recipe).localeCompare(String(b.recipe)) ||
+        String(a.source_retriever).localeCompare(String(b.source_retriever)) ||
+        String(a.target_retriever).localeCompare(String(b.target_retriever)),
+    );
   const recipes = new Set(rows.map((r) => String(r.recipe)));
   return {
     id: 'transfer-matrix',
     title: 'Attack transfer between models',
     caption: `${metric} of the target model (columns) on queries attacked against the source model (rows); the diagonal is the white-box attack. Lower: the attack transfers.${recipes.has('clean') ? ' The "clean" panel: the same queries unperturbed.' : ''}`,
-    spec: heatmapSpec({ title: `Attack transfer (${metric} of the target)`, x: 'target', y: 'source', xTitle: recipes.size > 1 ? null : 'target model', yTitle: 'source model (attacked against)', value: 'value', valueTitle: metric, column: recipes.size > 1 ? 'recipe' : undefined, columnOrder: sortQuerySets([...recipes]), labels: rows.length <= 400, cell: 24, xLabelAngle: -40 }),
-    absent: rows.length === 0 ? 'attack\'s transfer table is empty' : null,
+    spec: heatmapSpec({
+      title: `Attack transfer (${metric} of the target)`,
+      x: 'target',
+      y: 'source',
+      xTitle: recipes.size > 1 ? null : 'target model',
+      yTitle: 'source model (attacked against)',
+      value: 'value',
+      valueTitle: metric,
+      column: recipes.size > 1 ? 'recipe' : undefined,
+      columnOrder: sortQuerySets([...recipes]),
+      labels: rows.length <= 400,
+      cell: 24,
+      xLabelAngle: -40,
+    }),
+    absent: rows.length === 0 ? "attack's transfer table is empty" : null,
     table: {
       schema: {
         name: 'transfer_matrix',
-        description: 'Attack transfer: the target\'s metric on queries attacked against the source.',
+        description: "Attack transfer: the target's metric on queries attacked against the source.",
         columns: [
           col('recipe', 'utf8', 'Attack recipe.'),
           col('source', 'utf8', 'Source model, as labelled.'),
@@ -352,7 +516,8 @@ function transferFigure(transfer: TransferRow[] | null, retrievers: readonly Ret
 }
 
 function xnliFigure(classify: ClassifyRow[] | null): Figure {
-  if (classify === null) return absentFigure('xnli-accuracy', 'XNLI accuracy per language', 'not in this pipeline: it has no classify node');
+  if (classify === null)
+    return absentFigure('xnli-accuracy', 'XNLI accuracy per language', 'not in this pipeline: it has no classify node');
   // Per-language rows only: classify also writes aggregates (macro, seen, zero-shot, …) under `language`.
   const aggregates = new Set(['all', 'macro', 'micro', 'seen', 'unseen', 'zero-shot']);
   const xnli = classify.filter((r) => r.dataset === 'xnli' && r.metric === 'accuracy' && !aggregates.has(r.language));
@@ -363,20 +528,53 @@ function xnliFigure(classify: ClassifyRow[] | null): Figure {
     if (g) g.values.push(r.value);
     else groups.set(key, { r, values: [r.value] });
   }
-  const recipes = [...new Set(xnli.map((r) => r.recipe))].sort((a, b) => (a === 'clean' ? -1 : b === 'clean' ? 1 : a.localeCompare(b)));
+  const recipes = [...new Set(xnli.map((r) => r.recipe))].sort((a, b) =>
+    a === 'clean' ? -1 : b === 'clean' ? 1 : a.localeCompare(b),
+  );
   const rows: Row[] = [...groups.values()]
     .map(({ r, values }) => {
       const s = meanSd(values);
       const sd = Number.isFinite(s.sd) ? s.sd : null;
-      const config = r.kind === 'model' ? `${r.strategy}, B=${r.batchSize}${r.loss ? `, ${r.loss}` : ''}` : (BASELINE_LABEL[r.kind] ?? r.retriever);
-      return { config, strategy: r.strategy, batch_size: r.batchSize, loss: r.loss, language: r.language, recipe: r.recipe, mean: s.mean, sd, low: sd === null ? null : s.mean - sd, high: sd === null ? null : s.mean + sd, seeds: s.n };
+      const config =
+        r.kind === 'model'
+          ? `${r.strategy}, B=${r.batchSize}${r.loss ? `, ${r.loss}` : ''}`
+          : (BASELINE_LABEL[r.kind] ?? r.retriever);
+      return {
+        config,
+        strategy: r.strategy,
+        batch_size: r.batchSize,
+        loss: r.loss,
+        language: r.language,
+        recipe: r.recipe,
+        mean: s.mean,
+        sd,
+        low: sd === null ? null : s.mean - sd,
+        high: sd === null ? null : s.mean + sd,
+        seeds: s.n,
+      };
     })
-    .sort((a, b) => String(a.loss).localeCompare(String(b.loss)) || String(a.strategy).localeCompare(String(b.strategy)) || (a.batch_size ?? 0) - (b.batch_size ?? 0) || a.language.localeCompare(b.language) || recipes.indexOf(a.recipe) - recipes.indexOf(b.recipe));
+    .sort(
+      (a, b) =>
+        String(a.loss).localeCompare(String(b.loss)) ||
+        String(a.strategy).localeCompare(String(b.strategy)) ||
+        (a.batch_size ?? 0) - (b.batch_size ?? 0) ||
+        a.language.localeCompare(b.language) ||
+        recipes.indexOf(a.recipe) - recipes.indexOf(b.recipe),
+    );
   return {
     id: 'xnli-accuracy',
     title: 'XNLI accuracy per language, clean and attacked',
-    caption: 'Accuracy of a classifier on each model\'s sentence vectors (classify stage), per XNLI language, on clean and attacked inputs; mean ± sd over seeds. One row per configuration.',
-    spec: groupedPointsSpec({ title: 'XNLI accuracy per language', x: 'language', xTitle: 'language', yTitle: 'accuracy', color: 'recipe', colorTitle: 'inputs', row: 'config' }),
+    caption:
+      "Accuracy of a classifier on each model's sentence vectors (classify stage), per XNLI language, on clean and attacked inputs; mean ± sd over seeds. One row per configuration.",
+    spec: groupedPointsSpec({
+      title: 'XNLI accuracy per language',
+      x: 'language',
+      xTitle: 'language',
+      yTitle: 'accuracy',
+      color: 'recipe',
+      colorTitle: 'inputs',
+      row: 'config',
+    }),
     absent: rows.length === 0 ? 'classify has no XNLI accuracy rows' : null,
     table: {
       schema: {
@@ -403,9 +601,17 @@ function xnliFigure(classify: ClassifyRow[] | null): Figure {
 
 /** Training curves, each reduced to at most `points` bucket means (a 1,300-step curve is noise at plot size). */
 function curvesFigure(curves: Curve[], points: number): Figure {
-  if (curves.length === 0) return absentFigure('training-curves', 'Training curves', 'no train artifact with a curve in this pipeline');
+  if (curves.length === 0)
+    return absentFigure('training-curves', 'Training curves', 'no train artifact with a curve in this pipeline');
   const rows: Row[] = [];
-  const sorted = [...curves].sort((a, b) => (a.identity.loss ?? '').localeCompare(b.identity.loss ?? '') || (a.identity.batchSize ?? 0) - (b.identity.batchSize ?? 0) || (a.identity.strategy ?? '').localeCompare(b.identity.strategy ?? '') || (a.identity.seed ?? 0) - (b.identity.seed ?? 0) || a.node.localeCompare(b.node));
+  const sorted = [...curves].sort(
+    (a, b) =>
+      (a.identity.loss ?? '').localeCompare(b.identity.loss ?? '') ||
+      (a.identity.batchSize ?? 0) - (b.identity.batchSize ?? 0) ||
+      (a.identity.strategy ?? '').localeCompare(b.identity.strategy ?? '') ||
+      (a.identity.seed ?? 0) - (b.identity.seed ?? 0) ||
+      a.node.localeCompare(b.node),
+  );
   for (const c of sorted) {
     const n = c.step.length;
     const buckets = Math.min(points, n);
@@ -431,12 +637,17 @@ function curvesFigure(curves: Curve[], points: number): Figure {
     id: 'training-curves',
     title: 'Training curves',
     caption: `Training loss vs optimizer step, one line per run (seeds drawn separately), each curve averaged over at most ${points} equal runs of steps. The loss is on the in-batch task, so its level depends on the batch size (more negatives): compare shapes, not levels, across panels. Hybrid runs interleave mono and cross batches, whose losses differ, so their curves zigzag.`,
-    spec: curvesSpec({ title: 'Training loss vs step', column: 'batch', columnOrder: [...new Set(rows.map((r) => String(r.batch)))], row: objectives.size > 1 ? 'objective' : undefined }),
+    spec: curvesSpec({
+      title: 'Training loss vs step',
+      column: 'batch',
+      columnOrder: [...new Set(rows.map((r) => String(r.batch)))],
+      row: objectives.size > 1 ? 'objective' : undefined,
+    }),
     absent: null,
     table: {
       schema: {
         name: 'training_curves',
-        description: 'Training loss vs step per run, as bucket means of the train artifacts\' curve.parquet.',
+        description: "Training loss vs step per run, as bucket means of the train artifacts' curve.parquet.",
         columns: [
           col('retriever', 'utf8', 'Train node of the run.'),
           col('strategy', 'utf8', 'Batch strategy.', true),

@@ -6,12 +6,32 @@ import { CLASSIFY_OUTPUTS } from '../classify/index.ts';
 import { STATS_SCHEMA } from './schema.ts';
 
 export const REPORT_OUTPUTS = declareOutputs('report', {
-  html: { path: 'report.html', kind: 'html', description: 'The report as one self-contained page: inline SVG figures, no script, no request.' },
-  markdown: { path: 'report.md', kind: 'markdown', description: 'The same report in Markdown; its figures are figures/<id>.svg beside it.' },
-  summary: { path: 'summary.md', kind: 'markdown', description: 'The written answer and where the full report is: what `npm run pipeline` prints at the end.' },
+  html: {
+    path: 'report.html',
+    kind: 'html',
+    description: 'The report as one self-contained page: inline SVG figures, no script, no request.',
+  },
+  markdown: {
+    path: 'report.md',
+    kind: 'markdown',
+    description: 'The same report in Markdown; its figures are figures/<id>.svg beside it.',
+  },
+  summary: {
+    path: 'summary.md',
+    kind: 'markdown',
+    description: 'The written answer and where the full report is: what `npm run pipeline` prints at the end.',
+  },
   stats: { path: 'stats.parquet', kind: 'parquet', schema: STATS_SCHEMA, description: STATS_SCHEMA.description },
-  figures: { path: 'figures', kind: 'folder', description: 'Each rendered figure as <id>.svg and its plotted rows as <id>.parquet.' },
-  provenance: { path: 'provenance.json', kind: 'json', description: 'Every upstream file read (stage, node, fingerprint, sha256), backends, the report params.' },
+  figures: {
+    path: 'figures',
+    kind: 'folder',
+    description: 'Each rendered figure as <id>.svg and its plotted rows as <id>.parquet.',
+  },
+  provenance: {
+    path: 'provenance.json',
+    kind: 'json',
+    description: 'Every upstream file read (stage, node, fingerprint, sha256), backends, the report params.',
+  },
 });
 
 /** The output file names (for readers that want a name, e.g. the pipeline's summary links). */
@@ -24,7 +44,9 @@ export const REPORT_FILES = {
   provenance: REPORT_OUTPUTS.provenance.path,
 } as const;
 
-/** attack's outputs the report reads: per attacked query its positive's rank before and after, and the transfer matrix. */
+/**
+ * attack's outputs the report reads: per attacked query its positive's rank before and after, and the transfer matrix.
+ */
 export const ATTACK_READS = { attacks: ATTACK_OUTPUTS.attacks, transfer: ATTACK_OUTPUTS.transfer } as const;
 
 /** classify's output the report reads: accuracy per retriever, dataset, language and recipe. */

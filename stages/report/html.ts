@@ -33,19 +33,33 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 
 export function reportHtml(doc: ReportDocument): string {
   const parts: string[] = [];
-  parts.push('<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', `<title>${escapeHtml(doc.title)}</title>`);
+  parts.push(
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<title>${escapeHtml(doc.title)}</title>`,
+  );
   // No network: a content security policy that allows nothing from outside the page.
-  parts.push(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+  parts.push(
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+  );
   parts.push(`<style>${STYLE}</style>`, '</head>', '<body>');
   parts.push(`<h1>${escapeHtml(doc.title)}</h1>`, `<blockquote>${escapeHtml(doc.question)}</blockquote>`);
   parts.push('<h2 id="answer">Answer</h2>');
   for (const p of doc.written.answer) parts.push(`<p>${inlineMarkdown(p)}</p>`);
   parts.push('<h2 id="figures">Figures</h2>');
   for (const f of doc.figures) {
-    parts.push(`<section class="figure" data-figure="${escapeHtml(f.id)}" data-status="${f.svg === null ? 'absent' : 'rendered'}">`);
+    parts.push(
+      `<section class="figure" data-figure="${escapeHtml(f.id)}" data-status="${f.svg === null ? 'absent' : 'rendered'}">`,
+    );
     parts.push(`<h3>${escapeHtml(f.title)}</h3>`);
-    if (f.svg === null) parts.push(`<p class="absent"><strong>${escapeHtml(f.absent ?? 'Not available.')}</strong></p>`);
-    else parts.push(`<figure>${f.svg}<figcaption>${inlineMarkdown(f.caption)} Data: <code>figures/${escapeHtml(f.id)}.parquet</code>.</figcaption></figure>`);
+    if (f.svg === null)
+      parts.push(`<p class="absent"><strong>${escapeHtml(f.absent ?? 'Not available.')}</strong></p>`);
+    else
+      parts.push(
+        `<figure>${f.svg}<figcaption>${inlineMarkdown(f.caption)} Data: <code>figures/${escapeHtml(f.id)}.parquet</code>.</figcaption></figure>`,
+      );
     parts.push('</section>');
   }
   for (const t of doc.tables) {

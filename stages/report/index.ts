@@ -26,11 +26,27 @@ import { STATS_SCHEMA, statsColumns } from './schema.ts';
 export { REPORT_FILES, REPORT_OUTPUTS } from './files.ts';
 
 const params = z.object({
-  resamples: z.number().int().min(1000, 'report.resamples: at least 1,000 bootstrap resamples (percentile intervals need them)').max(100_000).default(2000).describe('bootstrap resamples per contrast'),
+  resamples: z
+    .number()
+    .int()
+    .min(1000, 'report.resamples: at least 1,000 bootstrap resamples (percentile intervals need them)')
+    .max(100_000)
+    .default(2000)
+    .describe('bootstrap resamples per contrast'),
   level: z.number().gt(0.5).lt(1).default(0.95).describe('confidence level of the intervals'),
   seed: z.number().int().default(0).describe('seed of the bootstrap resampling stream'),
-  heatmapModel: z.string().min(1).default('auto').describe('retriever of the direction heatmap (a train node id), or "auto": hybrid at the largest batch size'),
-  curvePoints: z.number().int().min(10).max(5000).default(200).describe('points per training curve in the figure (bucket means)'),
+  heatmapModel: z
+    .string()
+    .min(1)
+    .default('auto')
+    .describe('retriever of the direction heatmap (a train node id), or "auto": hybrid at the largest batch size'),
+  curvePoints: z
+    .number()
+    .int()
+    .min(10)
+    .max(5000)
+    .default(200)
+    .describe('points per training curve in the figure (bucket means)'),
 });
 
 export type ReportParams = z.output<typeof params>;
@@ -46,9 +62,13 @@ export interface ReportSummary {
 export const reportStage = defineStage({
   name: 'report',
   version: 1,
-  description: 'The answer to the study\'s question: figures (Vega-Lite → SVG), paired bootstrap intervals, a written answer, report.html and report.md',
+  description:
+    "The answer to the study's question: figures (Vega-Lite → SVG), paired bootstrap intervals, a written answer, report.html and report.md",
   params,
-  inputs: { score: [SCORE_OUTPUTS.metrics, SCORE_OUTPUTS.metricsJson], models: [TRAIN_OUTPUTS.curve, TRAIN_OUTPUTS.model] },
+  inputs: {
+    score: [SCORE_OUTPUTS.metrics, SCORE_OUTPUTS.metricsJson],
+    models: [TRAIN_OUTPUTS.curve, TRAIN_OUTPUTS.model],
+  },
   // A pipeline without attacks or XNLI still gets a report; the sections say what is not in it.
   optionalInputs: { attack: [ATTACK_READS.attacks, ATTACK_READS.transfer], classify: [CLASSIFY_READS.metrics] },
   outputs: REPORT_OUTPUTS,
@@ -59,22 +79,39 @@ export const reportStage = defineStage({
     const p = ctx.params;
     const attack = ctx.inputs('attack');
     const classify = ctx.inputs('classify');
-    const inputs = await loadInputs({ score: ctx.input('score'), models: ctx.inputs('models'), attack: attack[0] ?? null, classify: classify[0] ?? null });
+    const inputs = await loadInputs({
+      score: ctx.input('score'),
+      models: ctx.inputs('models'),
+      attack: attack[0] ?? null,
+      classify: classify[0] ?? null,
+    });
     const { score } = inputs;
-    ctx.log.info(`${score.dataset}: ${score.retrievers.length} retrievers, ${inputs.curves.length} curves; attack ${inputs.transfer ? 'in' : 'not in'} the pipeline, classify ${inputs.classify ? 'in' : 'not in'} it`);
+    ctx.log.info(
+      `${score.dataset}: ${score.retrievers.length} retrievers, ${inputs.curves.length} curves; attack ${inputs.transfer ? 'in' : 'not in'} the pipeline, classify ${inputs.classify ? 'in' : 'not in'} it`,
+    );
     ctx.progress(1, 5, 'statistics');
 
     const configs = configurations(score.retrievers);
     const perQuery: Map<string, QueryValues> = score.ranks ? perQueryValues(score.ranks) : new Map();
     // Score keeps ranks of clean queries; attacked queries' per-query values (mono R@1) come from attack.
-    if (inputs.attacks) for (const [key, v] of attackQueryValues(inputs.attacks)) if (!perQuery.has(key)) perQuery.set(key, v);
-    const { rows: contrasts, questions, querySets: measured } = computeContrasts(perQuery, configs, { resamples: p.resamples, seed: p.seed, level: p.level });
+    if (inputs.attacks)
+      for (const [key, v] of attackQueryValues(inputs.attacks)) if (!perQuery.has(key)) perQuery.set(key, v);
+    const {
+      rows: contrasts,
+      questions,
+      querySets: measured,
+    } = computeContrasts(perQuery, configs, { resamples: p.resamples, seed: p.seed, level: p.level });
     // Every query set of the run: those with per-query values and those score aggregated.
     const querySets = sortQuerySets([...new Set([...measured, ...score.metrics.map((m) => m.querySet)])]);
-    const queries = new Set(score.retrievers.flatMap((r) => perQuery.get(queryValuesKey('clean', r.retriever))?.ids ?? [])).size;
+    const queries = new Set(
+      score.retrievers.flatMap((r) => perQuery.get(queryValuesKey('clean', r.retriever))?.ids ?? []),
+    ).size;
     ctx.progress(2, 5, 'figures');
 
-    const figures = buildFigures(inputs, { heatmapModel: chooseModel(score.retrievers, p.heatmapModel), curvePoints: p.curvePoints });
+    const figures = buildFigures(inputs, {
+      heatmapModel: chooseModel(score.retrievers, p.heatmapModel),
+      curvePoints: p.curvePoints,
+    });
     const figuresDir = join(ctx.outDir, REPORT_FILES.figures);
     await mkdir(figuresDir, { recursive: true });
     const rendered = [];
@@ -95,7 +132,17 @@ export const reportStage = defineStage({
     const prov = provenance(inputs.used, fingerprinted);
     await writeTextAtomic(join(ctx.outDir, REPORT_FILES.provenance), `${JSON.stringify(prov, null, 2)}\n`);
 
-    const written = writeAnswer({ inputs, configs, contrasts, figures, questions, queries, querySets, resamples: p.resamples, level: p.level });
+    const written = writeAnswer({
+      inputs,
+      configs,
+      contrasts,
+      figures,
+      questions,
+      queries,
+      querySets,
+      resamples: p.resamples,
+      level: p.level,
+    });
     const doc: ReportDocument = {
       title: REPORT_TITLE,
       question: QUESTION,
@@ -108,10 +155,18 @@ export const reportStage = defineStage({
     ctx.progress(4, 5, 'documents');
     await writeTextAtomic(join(ctx.outDir, REPORT_FILES.markdown), reportMarkdown(doc, REPORT_FILES.figures));
     await writeTextAtomic(join(ctx.outDir, REPORT_FILES.html), reportHtml(doc));
-    await writeTextAtomic(join(ctx.outDir, REPORT_FILES.summary), summaryMarkdown(doc, { html: REPORT_FILES.html, markdown: REPORT_FILES.markdown }));
+    await writeTextAtomic(
+      join(ctx.outDir, REPORT_FILES.summary),
+      summaryMarkdown(doc, { html: REPORT_FILES.html, markdown: REPORT_FILES.markdown }),
+    );
     ctx.progress(5, 5, 'done');
     return {
-      rows: { stats: contrasts.length, ...Object.fromEntries(figures.filter((f) => f.table && !f.absent).map((f) => [`figures/${f.id}`, f.table!.rows.length])) },
+      rows: {
+        stats: contrasts.length,
+        ...Object.fromEntries(
+          figures.filter((f) => f.table && !f.absent).map((f) => [`figures/${f.id}`, f.table!.rows.length]),
+        ),
+      },
       figures: rendered.map((f) => ({ id: f.id, status: f.svg === null ? 'absent' : 'rendered' })),
       contrasts: contrasts.length,
       distinguishable: contrasts.filter((c) => c.distinguishable).length,

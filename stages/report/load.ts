@@ -118,11 +118,22 @@ export async function loadInputs(refs: InputRefs): Promise<ReportInputs> {
       if (!entry) throw new Error(`report: ${ref.node} (${ref.stage}/${ref.fingerprint}) has no ${path}`);
       return { path, sha256: entry.sha256 };
     });
-    used.push({ input, node: ref.node, stage: ref.stage, fingerprint: ref.fingerprint, files: digests, backend: backendOf(ref) });
+    used.push({
+      input,
+      node: ref.node,
+      stage: ref.stage,
+      fingerprint: ref.fingerprint,
+      files: digests,
+      backend: backendOf(ref),
+    });
   };
 
   const score = await loadScore(refs.score);
-  track('score', refs.score, [SCORE_OUTPUTS.metricsJson, SCORE_OUTPUTS.metrics, ...(score.ranks ? [SCORE_OUTPUTS.ranks] : [])]);
+  track('score', refs.score, [
+    SCORE_OUTPUTS.metricsJson,
+    SCORE_OUTPUTS.metrics,
+    ...(score.ranks ? [SCORE_OUTPUTS.ranks] : []),
+  ]);
 
   const curves: Curve[] = [];
   for (const ref of refs.models) {
@@ -160,11 +171,13 @@ function backendOf(ref: ArtifactRef): string | null {
 
 const str = (c: ArrayLike<unknown>, i: number): string => c[i] as string;
 const strOrNull = (c: ArrayLike<unknown>, i: number): string | null => (c[i] ?? null) as string | null;
-const numOrNull = (c: ArrayLike<unknown>, i: number): number | null => (c[i] === null || c[i] === undefined ? null : Number(c[i]));
+const numOrNull = (c: ArrayLike<unknown>, i: number): number | null =>
+  c[i] === null || c[i] === undefined ? null : Number(c[i]);
 
 function need(columns: Columns, names: readonly string[], file: string): void {
   const missing = names.filter((n) => !(n in columns));
-  if (missing.length > 0) throw new Error(`report: ${file} lacks column(s) ${missing.join(', ')} (has ${Object.keys(columns).join(', ')})`);
+  if (missing.length > 0)
+    throw new Error(`report: ${file} lacks column(s) ${missing.join(', ')} (has ${Object.keys(columns).join(', ')})`);
 }
 
 const IDENTITY = ['retriever', 'kind', 'strategy', 'batch_size', 'loss', 'seed'] as const;
@@ -209,7 +222,11 @@ async function loadScore(ref: ArtifactRef): Promise<ScoreData> {
   if (ref.has(SCORE_OUTPUTS.ranks)) {
     const ranksFile = ref.output(SCORE_OUTPUTS.ranks);
     const r = await readParquet(ranksFile);
-    need(r.columns, ['retriever', 'query_id', 'query_lang', 'candidate_lang', 'rank_all', 'rank_in_language'], ranksFile);
+    need(
+      r.columns,
+      ['retriever', 'query_id', 'query_lang', 'candidate_lang', 'rank_all', 'rank_in_language'],
+      ranksFile,
+    );
     ranks = r.columns as unknown as RankColumns;
   }
   return {
@@ -226,7 +243,9 @@ async function loadScore(ref: ArtifactRef): Promise<ScoreData> {
 /** A train artifact's curve, labelled from its model.json metadata (as score labels it), or null without a curve. */
 async function loadCurve(ref: ArtifactRef, scored: readonly RetrieverIdentity[]): Promise<Curve | null> {
   if (!ref.has(TRAIN_OUTPUTS.curve)) return null;
-  const model = JSON.parse(await readFile(ref.file(TRAIN_OUTPUTS.model, MODEL_FILE), 'utf8')) as { userDefinedMetadata?: Record<string, unknown> };
+  const model = JSON.parse(await readFile(ref.file(TRAIN_OUTPUTS.model, MODEL_FILE), 'utf8')) as {
+    userDefinedMetadata?: Record<string, unknown>;
+  };
   const meta = model.userDefinedMetadata ?? {};
   const batches = (meta.batches ?? {}) as Record<string, unknown>;
   const known = scored.find((r) => r.retriever === ref.node);
@@ -242,8 +261,18 @@ async function loadCurve(ref: ArtifactRef, scored: readonly RetrieverIdentity[])
   const { columns } = await readParquet(file);
   need(columns, ['step', 'loss'], file);
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
-  const schedule = { epochs: num(batches.epochs), warmupEpochs: num(batches.warmupEpochs), dictionaryRows: num(batches.dictionaryRows) };
-  return { node: ref.node, identity, schedule, step: Int32Array.from(columns.step as ArrayLike<number>), loss: Float64Array.from(columns.loss as ArrayLike<number>) };
+  const schedule = {
+    epochs: num(batches.epochs),
+    warmupEpochs: num(batches.warmupEpochs),
+    dictionaryRows: num(batches.dictionaryRows),
+  };
+  return {
+    node: ref.node,
+    identity,
+    schedule,
+    step: Int32Array.from(columns.step as ArrayLike<number>),
+    loss: Float64Array.from(columns.loss as ArrayLike<number>),
+  };
 }
 
 async function loadTransfer(ref: ArtifactRef): Promise<TransferRow[]> {

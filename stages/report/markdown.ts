@@ -39,7 +39,9 @@ export function reportMarkdown(doc: ReportDocument, figuresDir: string): string 
   out.push('## Limitations\n');
   out.push(`${doc.written.limitations}\n`);
   out.push('## Provenance\n');
-  out.push(`Generated ${doc.run.date} by \`${doc.run.command}\` (Node ${doc.run.node}, ${doc.run.platform}); backends: ${doc.provenance.backends.join(', ') || 'not recorded'}.\n`);
+  out.push(
+    `Generated ${doc.run.date} by \`${doc.run.command}\` (Node ${doc.run.node}, ${doc.run.platform}); backends: ${doc.provenance.backends.join(', ') || 'not recorded'}.\n`,
+  );
   const files = provenanceTable(doc.provenance);
   out.push(`${files.note}\n`);
   out.push(markdownTable(files));
@@ -48,6 +50,13 @@ export function reportMarkdown(doc: ReportDocument, figuresDir: string): string 
 
 /** What the pipeline prints at the end of a run: the answer, and where the full report is. */
 export function summaryMarkdown(doc: ReportDocument, files: { html: string; markdown: string }): string {
-  const out = [`# ${doc.title}`, '', `> ${doc.question}`, '', ...doc.written.answer.flatMap((p) => [p, '']), `Full report with figures, tables, method and limitations: ${files.html} (self-contained) and ${files.markdown}, in this artifact's folder.`];
+  const out = [
+    `# ${doc.title}`,
+    '',
+    `> ${doc.question}`,
+    '',
+    ...doc.written.answer.flatMap((p) => [p, '']),
+    `Full report with figures, tables, method and limitations: ${files.html} (self-contained) and ${files.markdown}, in this artifact's folder.`,
+  ];
   return `${out.join('\n').trimEnd()}\n`;
 }

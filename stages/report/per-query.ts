@@ -3,7 +3,9 @@
 // metrics.ts); on XQuAD-R, where every question exists in every language, the mean over queries equals score's macro
 // mono and cross R@1 and its micro mAP@20, which test/report/stage.test.ts checks against metrics.parquet.
 
-/** ranks.parquet's columns the report reads; `query_set` is "clean" when the column is absent (score before attacks). */
+/**
+ * ranks.parquet's columns the report reads; `query_set` is "clean" when the column is absent (score before attacks).
+ */
 export interface RankColumns {
   retriever: ArrayLike<string>;
   query_id: ArrayLike<string>;
@@ -112,7 +114,10 @@ export function attackQueryValues(rows: {
     const byQuery = groups.get(key)!;
     const ids = [...byQuery.keys()].sort();
     const nan = () => new Float64Array(ids.length).fill(Number.NaN);
-    out.set(key, { ids, values: { 'map@20': nan(), mono_r1: Float64Array.from(ids, (id) => byQuery.get(id)!), cross_r1: nan() } });
+    out.set(key, {
+      ids,
+      values: { 'map@20': nan(), mono_r1: Float64Array.from(ids, (id) => byQuery.get(id)!), cross_r1: nan() },
+    });
   }
   return out;
 }

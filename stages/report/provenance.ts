@@ -25,7 +25,12 @@ export function provenance(used: readonly ArtifactUse[], params: Record<string, 
 }
 
 export function runFacts(now: Date = new Date(), argv: readonly string[] = process.argv): RunFacts {
-  return { date: now.toISOString(), command: commandLine(argv), node: process.version, platform: `${process.platform}-${process.arch}` };
+  return {
+    date: now.toISOString(),
+    command: commandLine(argv),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
 }
 
 /** The command as the user typed it: `npm run pipeline -- …` when run through the project's CLI. */
@@ -42,5 +47,7 @@ function quote(arg: string): string {
 
 /** Rows of the provenance table: one per file read. */
 export function provenanceRows(p: Provenance): string[][] {
-  return p.artifacts.flatMap((a) => a.files.map((f) => [a.input, a.node, `${a.stage}/${a.fingerprint}`, f.path, f.sha256.slice(0, 16)]));
+  return p.artifacts.flatMap((a) =>
+    a.files.map((f) => [a.input, a.node, `${a.stage}/${a.fingerprint}`, f.path, f.sha256.slice(0, 16)]),
+  );
 }

@@ -38,14 +38,38 @@ export interface LineVsBatchOptions {
  */
 export function lineVsBatchSpec(o: LineVsBatchOptions): TopLevelSpec {
   const width = o.width ?? 210;
-  const x = { field: 'batch_size', type: 'quantitative', title: 'batch size', scale: { type: 'log', base: 2, nice: false, padding: 12 }, axis: { values: [16, 32, 64, 128, 256, 512, 1024], format: 'd' } };
-  const color = { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: STRATEGY_DOMAIN, range: STRATEGY_RANGE } };
+  const x = {
+    field: 'batch_size',
+    type: 'quantitative',
+    title: 'batch size',
+    scale: { type: 'log', base: 2, nice: false, padding: 12 },
+    axis: { values: [16, 32, 64, 128, 256, 512, 1024], format: 'd' },
+  };
+  const color = {
+    field: 'strategy',
+    type: 'nominal',
+    title: 'strategy',
+    scale: { domain: STRATEGY_DOMAIN, range: STRATEGY_RANGE },
+  };
   const models = { filter: "datum.series === 'model'" };
   const references = { filter: "datum.series === 'reference' && datum.placement === 'in'" };
   const edge = (placement: 'above' | 'below', y: number, baseline: string, arrow: string): object => ({
-    transform: [{ filter: `datum.series === 'reference' && datum.placement === '${placement}'` }, { calculate: `datum.label + ' ' + format(datum.mean, '.3~f') + ' ${arrow}'`, as: 'edge_label' }],
+    transform: [
+      { filter: `datum.series === 'reference' && datum.placement === '${placement}'` },
+      { calculate: `datum.label + ' ' + format(datum.mean, '.3~f') + ' ${arrow}'`, as: 'edge_label' },
+    ],
     mark: { type: 'text', align: 'right', baseline, fontSize: 9, color: '#555' },
-    encoding: { x: { value: width - 3 }, y: { value: y }, text: { field: 'edge_label' }, yOffset: { field: 'label', type: 'nominal', scale: { range: [0, placement === 'above' ? 11 : -11] }, legend: null } },
+    encoding: {
+      x: { value: width - 3 },
+      y: { value: y },
+      text: { field: 'edge_label' },
+      yOffset: {
+        field: 'label',
+        type: 'nominal',
+        scale: { range: [0, placement === 'above' ? 11 : -11] },
+        legend: null,
+      },
+    },
   });
   const layers: object[] = [
     edge('above', 2, 'top', '↑'),
@@ -64,7 +88,13 @@ export function lineVsBatchSpec(o: LineVsBatchOptions): TopLevelSpec {
     {
       transform: [models],
       mark: { type: 'line', point: { size: 30 }, strokeWidth: 1.6 },
-      encoding: { x, y: { field: 'mean', type: 'quantitative', title: o.yTitle, scale: { zero: false } }, color, strokeDash: { field: 'loss', type: 'nominal', title: 'loss' }, detail: { field: 'loss' } },
+      encoding: {
+        x,
+        y: { field: 'mean', type: 'quantitative', title: o.yTitle, scale: { zero: false } },
+        color,
+        strokeDash: { field: 'loss', type: 'nominal', title: 'loss' },
+        detail: { field: 'loss' },
+      },
     },
     {
       transform: [models, { filter: 'isValid(datum.sd)' }],
@@ -72,8 +102,11 @@ export function lineVsBatchSpec(o: LineVsBatchOptions): TopLevelSpec {
       encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color },
     },
   ];
-  if (o.zero) layers.unshift({ mark: { type: 'rule', color: '#000', strokeWidth: 0.8 }, encoding: { y: { datum: 0 } } });
-  const facet: Record<string, object> = { column: { field: o.column, type: 'nominal', title: null, sort: o.columnOrder ?? null } };
+  if (o.zero)
+    layers.unshift({ mark: { type: 'rule', color: '#000', strokeWidth: 0.8 }, encoding: { y: { datum: 0 } } });
+  const facet: Record<string, object> = {
+    column: { field: o.column, type: 'nominal', title: null, sort: o.columnOrder ?? null },
+  };
   if (o.row) facet.row = { field: o.row, type: 'nominal', title: null, sort: o.rowOrder ?? null };
   return {
     $schema: SCHEMA,
@@ -109,7 +142,13 @@ export function heatmapSpec(o: HeatmapOptions): TopLevelSpec {
     {
       mark: { type: 'rect' },
       encoding: {
-        x: { field: o.x, type: 'ordinal', title: o.xTitle, sort: null, axis: { grid: false, labelAngle: o.xLabelAngle ?? 0, labelLimit: 240 } },
+        x: {
+          field: o.x,
+          type: 'ordinal',
+          title: o.xTitle,
+          sort: null,
+          axis: { grid: false, labelAngle: o.xLabelAngle ?? 0, labelLimit: 240 },
+        },
         y: { field: o.y, type: 'ordinal', title: o.yTitle, sort: null, axis: { grid: false, labelLimit: 240 } },
         color: { field: o.value, type: 'quantitative', title: o.valueTitle, scale: { scheme: o.scheme ?? 'viridis' } },
       },
@@ -161,13 +200,32 @@ export function groupedPointsSpec(o: GroupedPointsOptions): TopLevelSpec {
     width: 760,
     height: 110,
     layer: [
-      { mark: { type: 'point', filled: true, size: 28 }, encoding: { x, xOffset, y: { field: 'mean', type: 'quantitative', title: o.yTitle, scale: { zero: false } }, color } },
-      { transform: [{ filter: 'isValid(datum.sd)' }], mark: { type: 'rule' }, encoding: { x, xOffset, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color } },
+      {
+        mark: { type: 'point', filled: true, size: 28 },
+        encoding: {
+          x,
+          xOffset,
+          y: { field: 'mean', type: 'quantitative', title: o.yTitle, scale: { zero: false } },
+          color,
+        },
+      },
+      {
+        transform: [{ filter: 'isValid(datum.sd)' }],
+        mark: { type: 'rule' },
+        encoding: { x, xOffset, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color },
+      },
     ],
   };
   const facet: Record<string, object> = {};
   if (o.column) facet.column = { field: o.column, type: 'nominal', title: null, sort: o.columnOrder ?? null };
-  if (o.row) facet.row = { field: o.row, type: 'nominal', title: null, sort: o.rowOrder ?? null, header: { labelAngle: 0, labelAlign: 'left' } };
+  if (o.row)
+    facet.row = {
+      field: o.row,
+      type: 'nominal',
+      title: null,
+      sort: o.rowOrder ?? null,
+      header: { labelAngle: 0, labelAlign: 'left' },
+    };
   if (Object.keys(facet).length === 0) return { $schema: SCHEMA, ...inner, config } as unknown as TopLevelSpec;
   return { $schema: SCHEMA, facet, spec: inner, config } as unknown as TopLevelSpec;
 }
@@ -181,7 +239,9 @@ export interface CurvesOptions {
 
 /** Training loss vs step, one line per run (coloured by strategy), faceted by batch size (and loss). */
 export function curvesSpec(o: CurvesOptions): TopLevelSpec {
-  const facet: Record<string, object> = { column: { field: o.column, type: 'nominal', title: null, sort: o.columnOrder ?? null } };
+  const facet: Record<string, object> = {
+    column: { field: o.column, type: 'nominal', title: null, sort: o.columnOrder ?? null },
+  };
   if (o.row) facet.row = { field: o.row, type: 'nominal', title: null, sort: null };
   return {
     $schema: SCHEMA,
@@ -193,7 +253,12 @@ export function curvesSpec(o: CurvesOptions): TopLevelSpec {
       encoding: {
         x: { field: 'step', type: 'quantitative', title: 'step' },
         y: { field: 'loss', type: 'quantitative', title: 'training loss', scale: { zero: false } },
-        color: { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain: STRATEGY_DOMAIN, range: STRATEGY_RANGE } },
+        color: {
+          field: 'strategy',
+          type: 'nominal',
+          title: 'strategy',
+          scale: { domain: STRATEGY_DOMAIN, range: STRATEGY_RANGE },
+        },
         detail: { field: 'retriever' },
       },
     },

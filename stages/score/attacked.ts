@@ -12,8 +12,18 @@ export const QUERY_SETS_SCHEMA = {
     'The query sets an attack made, for score: the sampled queries unperturbed (query_set "sample") and each recipe\'s attacked texts, ' +
     'per target model for the model-dependent recipes (greedy; codemix when adversarial).',
   columns: [
-    { name: 'query_set', type: 'utf8', description: '"sample" (unperturbed, the reference of the drops) or the recipe: "char", "homoglyph", "codemix", "greedy".' },
-    { name: 'retriever', type: 'utf8', nullable: true, description: 'The model the texts were made against (train node id); null: the same texts for every retriever.' },
+    {
+      name: 'query_set',
+      type: 'utf8',
+      description:
+        '"sample" (unperturbed, the reference of the drops) or the recipe: "char", "homoglyph", "codemix", "greedy".',
+    },
+    {
+      name: 'retriever',
+      type: 'utf8',
+      nullable: true,
+      description: 'The model the texts were made against (train node id); null: the same texts for every retriever.',
+    },
     { name: 'query_id', type: 'utf8', description: 'queries.query_id of the pairs artifact.' },
     { name: 'text', type: 'utf8', description: 'The query text of this set.' },
   ],
@@ -24,7 +34,12 @@ export const QUERY_SETS_SCHEMA = {
  * stage in its outputs: a wrong wiring fails when the pipeline is planned.
  */
 export const ATTACK_QUERY_SETS = declareOutputs('attack', {
-  querySets: { path: 'query-sets.arrow', kind: 'arrow', schema: QUERY_SETS_SCHEMA, description: QUERY_SETS_SCHEMA.description },
+  querySets: {
+    path: 'query-sets.arrow',
+    kind: 'arrow',
+    schema: QUERY_SETS_SCHEMA,
+    description: QUERY_SETS_SCHEMA.description,
+  },
 });
 
 export interface AttackedQuerySet {
@@ -36,7 +51,10 @@ export interface AttackedQuerySet {
   texts: string[];
 }
 
-/** The query sets of an attack artifact, in file order: "sample" first, then each recipe (per model where it depends on one). */
+/**
+ * The query sets of an attack artifact, in file order: "sample" first, then each recipe (per model where it depends on
+ * one).
+ */
 export async function loadAttackedQueries(ref: ArtifactRef): Promise<AttackedQuerySet[]> {
   const { columns } = await readArrow(ref.output(ATTACK_QUERY_SETS.querySets), QUERY_SETS_SCHEMA);
   const name = columns.query_set as string[];
@@ -62,7 +80,8 @@ export function querySubset(data: EvalSet, queryIds: readonly string[], texts: r
   const index = new Map(data.queries.ids.map((id, i) => [id, i]));
   const rows = queryIds.map((id) => {
     const q = index.get(id);
-    if (q === undefined) throw new Error(`attacked query "${id}" is not a query of the evaluation set (${data.dataset})`);
+    if (q === undefined)
+      throw new Error(`attacked query "${id}" is not a query of the evaluation set (${data.dataset})`);
     return q;
   });
   return {

@@ -28,7 +28,10 @@ export class Bm25Index {
   private readonly segmenter = new Intl.Segmenter('und', { granularity: 'word' });
   readonly size: number;
 
-  constructor(texts: readonly string[], readonly params: Bm25Params) {
+  constructor(
+    texts: readonly string[],
+    readonly params: Bm25Params,
+  ) {
     this.size = texts.length;
     this.docLen = new Int32Array(texts.length);
     const perDoc: Map<number, number>[] = [];
@@ -75,7 +78,8 @@ export class Bm25Index {
    * a question repeating a word does not double its weight. Terms absent from the pool add nothing.
    */
   score(query: string, out: Float32Array): Float32Array {
-    if (out.length !== this.size) throw new RangeError(`Bm25Index.score: out has ${out.length} slots for ${this.size} candidates`);
+    if (out.length !== this.size)
+      throw new RangeError(`Bm25Index.score: out has ${out.length} slots for ${this.size} candidates`);
     out.fill(0);
     const { k1, b } = this.params;
     const seen = new Set<number>();

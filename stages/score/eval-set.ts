@@ -9,7 +9,11 @@ import type { EvalSet } from './evaluate.ts';
  * stage's report.json, whose params name the training languages (the rest of the pool's are zero-shot); absent
  * (null), the split is unknown.
  */
-export async function loadEvalSet(candidatesPath: string, queriesPath: string, report: PairsReportFile | null = null): Promise<EvalSet> {
+export async function loadEvalSet(
+  candidatesPath: string,
+  queriesPath: string,
+  report: PairsReportFile | null = null,
+): Promise<EvalSet> {
   const cand = (await readArrow(candidatesPath, CANDIDATES_SCHEMA)).columns;
   const qs = (await readArrow(queriesPath, QUERIES_SCHEMA)).columns;
   const candIds = cand.candidate_id as string[];
@@ -31,7 +35,8 @@ export async function loadEvalSet(candidatesPath: string, queriesPath: string, r
   });
   const position = new Map<string, number>();
   candIds.forEach((id, i) => {
-    if (position.has(id)) throw new Error(`${candidatesPath}: candidate_id "${id}" appears twice (rows ${position.get(id)} and ${i})`);
+    if (position.has(id))
+      throw new Error(`${candidatesPath}: candidate_id "${id}" appears twice (rows ${position.get(id)} and ${i})`);
     position.set(id, i);
   });
 
@@ -41,13 +46,19 @@ export async function loadEvalSet(candidatesPath: string, queriesPath: string, r
   const qLang = new Uint8Array(queryIds.length);
   const relevant = relevantIds.map((ids, q) => {
     const li = langIndex.get(queryLangs[q]);
-    if (li === undefined) throw new Error(`${queriesPath}: query "${queryIds[q]}" is in language "${queryLangs[q]}", which has no candidate in ${candidatesPath}`);
+    if (li === undefined)
+      throw new Error(
+        `${queriesPath}: query "${queryIds[q]}" is in language "${queryLangs[q]}", which has no candidate in ${candidatesPath}`,
+      );
     qLang[q] = li;
     const out = new Int32Array(new Set(ids).size);
     let k = 0;
     for (const id of new Set(ids)) {
       const at = position.get(id);
-      if (at === undefined) throw new Error(`${queriesPath}: query "${queryIds[q]}" lists relevant_ids "${id}", which is not in ${candidatesPath}`);
+      if (at === undefined)
+        throw new Error(
+          `${queriesPath}: query "${queryIds[q]}" lists relevant_ids "${id}", which is not in ${candidatesPath}`,
+        );
       out[k++] = at;
     }
     return out;

@@ -82,7 +82,12 @@ class BiasSums {
     const q = this.queries;
     return q === 0
       ? { rankDistance: Number.NaN, ownLanguageFirst: Number.NaN, ownLanguageChance: Number.NaN, queries: 0 }
-      : { rankDistance: this.distance / q, ownLanguageFirst: this.own / q, ownLanguageChance: this.chance / q, queries: q };
+      : {
+          rankDistance: this.distance / q,
+          ownLanguageFirst: this.own / q,
+          ownLanguageChance: this.chance / q,
+          queries: q,
+        };
   }
 }
 
@@ -94,7 +99,11 @@ export interface EvaluateOptions {
 }
 
 /** Ranks every query of `data` with `score` and returns all settings' metrics, plus the ranks they came from. */
-export async function evaluate(data: EvalSet, score: ScoreBlock, options: EvaluateOptions): Promise<{ metrics: RetrieverMetrics; ranks: RankRows }> {
+export async function evaluate(
+  data: EvalSet,
+  score: ScoreBlock,
+  options: EvaluateOptions,
+): Promise<{ metrics: RetrieverMetrics; ranks: RankRows }> {
   const nLang = data.languages.length;
   const nCand = data.candidates.ids.length;
   const nQuery = data.queries.ids.length;
@@ -163,9 +172,16 @@ export async function evaluate(data: EvalSet, score: ScoreBlock, options: Evalua
   const withQueries = (list: Aggregate[]): MetricValues[] => list.filter((a) => a.queries > 0).map((a) => a.values);
   return {
     metrics: {
-      multilingual: { byLanguage: multilingualBy, macro: macroMean(withQueries(Object.values(multilingualBy))), micro: aggregate(multiAll) },
+      multilingual: {
+        byLanguage: multilingualBy,
+        macro: macroMean(withQueries(Object.values(multilingualBy))),
+        micro: aggregate(multiAll),
+      },
       mono: { byLanguage: monoBy, macro: macroMean(withQueries(Object.values(monoBy))) },
-      cross: { byDirection: crossBy, macro: macroMean(withQueries(Object.values(crossBy).flatMap((row) => Object.values(row)))) },
+      cross: {
+        byDirection: crossBy,
+        macro: macroMean(withQueries(Object.values(crossBy).flatMap((row) => Object.values(row)))),
+      },
       bias: { byLanguage: biasBy, all: biasAll.values() },
     },
     ranks,
@@ -175,4 +191,3 @@ export async function evaluate(data: EvalSet, score: ScoreBlock, options: Evalua
 function sortedCopy(values: Int32Array): Int32Array {
   return values.slice().sort();
 }
-

@@ -28,17 +28,36 @@ import { ATTACK_QUERY_SETS, loadAttackedQueries, querySubset } from './attacked.
 import { metricsColumns, metricsJson, ranksColumns, type ScoredRetriever } from './outputs.ts';
 import { bm25Pool, densePool } from './retrievers.ts';
 import { METRICS_SCHEMA, RANKS_SCHEMA } from './schema.ts';
-import { headline, robustnessMarkdown, robustnessRows, summaryMarkdown, summaryRows, type Headline, type RetrieverInfo } from './summary.ts';
-
+import {
+  headline,
+  robustnessMarkdown,
+  robustnessRows,
+  summaryMarkdown,
+  summaryRows,
+  type Headline,
+  type RetrieverInfo,
+} from './summary.ts';
 
 const params = z.object({
-  backend: z.enum(BACKEND_CHOICES).default('auto').describe('TF.js backend for embedding and scoring: auto tries node-gpu → node → wasm → cpu'),
-  baselines: z.array(z.enum(['bm25', 'random'])).default(['bm25', 'random']).describe('baselines scored next to the models'),
+  backend: z
+    .enum(BACKEND_CHOICES)
+    .default('auto')
+    .describe('TF.js backend for embedding and scoring: auto tries node-gpu → node → wasm → cpu'),
+  baselines: z
+    .array(z.enum(['bm25', 'random']))
+    .default(['bm25', 'random'])
+    .describe('baselines scored next to the models'),
   bm25K1: z.number().min(0).max(10).default(1.2),
   bm25B: z.number().min(0).max(1).default(0.75),
   seed: z.number().int().default(0).describe('initialisation of the untrained-encoder baseline'),
-  ranks: z.boolean().default(true).describe('write ranks.parquet (every relevant candidate\'s rank, per retriever)'),
-  block: z.number().int().min(1).max(1 << 16).default(256).describe('queries scored per matrix product (memory: block × pool floats)'),
+  ranks: z.boolean().default(true).describe("write ranks.parquet (every relevant candidate's rank, per retriever)"),
+  block: z
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 16)
+    .default(256)
+    .describe('queries scored per matrix product (memory: block × pool floats)'),
 });
 
 export type ScoreParams = z.output<typeof params>;
@@ -55,46 +74,76 @@ export interface ScoreSummary {
 export const scoreStage = defineStage({
   name: 'score',
   version: 1,
-  description: 'Zero-shot retrieval metrics (LAReQA: multilingual mAP@20, mono and cross R@k, MRR, nDCG, language bias) for every model and two baselines',
+  description:
+    'Zero-shot retrieval metrics (LAReQA: multilingual mAP@20, mono and cross R@k, MRR, nDCG, language bias) for every model and two baselines',
   params,
-  inputs: { models: [TRAIN_OUTPUTS.model], eval: [PAIRS_OUTPUTS.candidates, PAIRS_OUTPUTS.queries], attacks: [ATTACK_QUERY_SETS.querySets] },
+  inputs: {
+    models: [TRAIN_OUTPUTS.model],
+    eval: [PAIRS_OUTPUTS.candidates, PAIRS_OUTPUTS.queries],
+    attacks: [ATTACK_QUERY_SETS.querySets],
+  },
   outputs: SCORE_OUTPUTS,
   // The block size changes how much is scored at once, never a score.
   runtimeParams: ['block'],
   env: (p) => ({ ...backendEnv(p.backend), ...tablesEnv() }),
   sourceDir: new URL('.', import.meta.url),
-  extraSources: [new URL('../train/', import.meta.url), ...TABLES_SOURCES, new URL('../common/random.ts', import.meta.url)],
+  extraSources: [
+    new URL('../train/', import.meta.url),
+    ...TABLES_SOURCES,
+    new URL('../common/random.ts', import.meta.url),
+  ],
   async run(ctx): Promise<ScoreSummary> {
     const p = ctx.params;
     const backend = checkPlannedBackend(ctx.env, await initBackend(p.backend), 'score.backend');
     const evalRef = ctx.input('eval');
     const report = evalRef.has(PAIRS_OUTPUTS.report) ? await readPairsReport(evalRef) : null;
-    const data = await loadEvalSet(evalRef.output(PAIRS_OUTPUTS.candidates), evalRef.output(PAIRS_OUTPUTS.queries), report);
+    const data = await loadEvalSet(
+      evalRef.output(PAIRS_OUTPUTS.candidates),
+      evalRef.output(PAIRS_OUTPUTS.queries),
+      report,
+    );
     const models = ctx.inputs('models');
-    ctx.log.info(`${data.dataset}: ${data.queries.ids.length} queries, ${data.candidates.ids.length} candidates, ${data.languages.length} languages; ${models.length} models`);
+    ctx.log.info(
+      `${data.dataset}: ${data.queries.ids.length} queries, ${data.candidates.ids.length} candidates, ${data.languages.length} languages; ${models.length} models`,
+    );
 
     // The attacked query sets (the attack input is absent in pipelines without an attack node, and in tests).
     const attackRefs = ctx.inputs('attacks');
-    if (attackRefs.length > 1) throw new Error(`score: input "attacks" takes one attack artifact, got ${attackRefs.length}`);
+    if (attackRefs.length > 1)
+      throw new Error(`score: input "attacks" takes one attack artifact, got ${attackRefs.length}`);
     const querySets = attackRefs.length === 1 ? await attackedSets(attackRefs[0], data) : [];
-    if (querySets.length > 0) ctx.log.info(`attacked query sets: ${[...new Set(querySets.map((q) => q.name))].join(' ')}`);
+    if (querySets.length > 0)
+      ctx.log.info(`attacked query sets: ${[...new Set(querySets.map((q) => q.name))].join(' ')}`);
 
     // Each retriever is opened when its turn comes, so only one model's table is in memory at a time. Its pool is
     // embedded (or indexed) once and scores the clean queries and every attacked set.
-    type Opened = { info: RetrieverInfo; scorer(texts: readonly string[]): Promise<ScoreBlock>; dispose?(): void; featureless?: number };
+    type Opened = {
+      info: RetrieverInfo;
+      scorer(texts: readonly string[]): Promise<ScoreBlock>;
+      dispose?(): void;
+      featureless?: number;
+    };
     const jobs: { id: string; open(): Promise<Opened> }[] = [];
     const none = { strategy: null, batchSize: null, loss: null, seed: null, fingerprint: null };
     const dense = async (info: RetrieverInfo, model: LoadedEncoder): Promise<Opened> => {
       const pool = await densePool(model, data.candidates.texts);
-      return { info, scorer: (texts) => pool.scorer(texts), dispose: () => pool.dispose(), featureless: pool.featureless };
+      return {
+        info,
+        scorer: (texts) => pool.scorer(texts),
+        dispose: () => pool.dispose(),
+        featureless: pool.featureless,
+      };
     };
     for (const baseline of p.baselines) {
       if (baseline === 'bm25') {
         const info: RetrieverInfo = { id: 'bm25', kind: 'bm25', ...none };
-        jobs.push({ id: info.id, open: async () => {
-          const index = bm25Pool(data.candidates.texts, { k1: p.bm25K1, b: p.bm25B });
-          return { info, scorer: async (texts) => index(texts) };
-        } });
+        jobs.push({
+          id: info.id,
+          open: async () => {
+            const index = bm25Pool(data.candidates.texts, { k1: p.bm25K1, b: p.bm25B });
+            return { info, scorer: async (texts) => index(texts) };
+          },
+        });
       } else {
         const info: RetrieverInfo = { id: 'random-encoder', kind: 'random', ...none };
         const shape = models.length > 0 ? await describeEncoder(modelDir(models[0])) : null;
@@ -123,12 +172,32 @@ export const scoreStage = defineStage({
           onProgress: (done, total) => ctx.progress(index * total + done, jobs.length * total, job.id),
         });
         const h = headline(metrics, data.trainLanguages);
-        scored.push({ info: scorer.info, querySet: CLEAN, metrics, headline: h, ranks, seconds: (performance.now() - began) / 1000, featurelessCandidates: scorer.featureless });
-        ctx.log.info(`${job.id}: multilingual mAP@20 ${h.multilingualMap20.toFixed(3)}, cross R@1 ${h.crossR1.toFixed(3)}, mono R@1 ${h.monoR1.toFixed(3)}`);
+        scored.push({
+          info: scorer.info,
+          querySet: CLEAN,
+          metrics,
+          headline: h,
+          ranks,
+          seconds: (performance.now() - began) / 1000,
+          featurelessCandidates: scorer.featureless,
+        });
+        ctx.log.info(
+          `${job.id}: multilingual mAP@20 ${h.multilingualMap20.toFixed(3)}, cross R@1 ${h.crossR1.toFixed(3)}, mono R@1 ${h.monoR1.toFixed(3)}`,
+        );
         // A model-dependent set (greedy) is scored on the model it was made against only; transfer is attack's.
         for (const set of querySets.filter((q) => q.retriever === null || q.retriever === job.id)) {
-          const r = await evaluate(set.data, await scorer.scorer(set.data.queries.texts), { block: p.block, signal: ctx.signal });
-          attacked.push({ info: scorer.info, querySet: set.name, metrics: r.metrics, headline: headline(r.metrics, data.trainLanguages), ranks: r.ranks, seconds: 0 });
+          const r = await evaluate(set.data, await scorer.scorer(set.data.queries.texts), {
+            block: p.block,
+            signal: ctx.signal,
+          });
+          attacked.push({
+            info: scorer.info,
+            querySet: set.name,
+            metrics: r.metrics,
+            headline: headline(r.metrics, data.trainLanguages),
+            ranks: r.ranks,
+            seconds: 0,
+          });
         }
       } finally {
         scorer.dispose?.();
@@ -146,7 +215,10 @@ export const scoreStage = defineStage({
     const backendName = `${backend.name}@${backend.version}`;
     // The runtime param is left out: metrics.json is a pure function of what the fingerprint covers.
     const { block: _block, ...fingerprinted } = p;
-    await writeFile(outputPath(ctx.outDir, SCORE_OUTPUTS.metricsJson), `${JSON.stringify(metricsJson(data, [...scored, ...attacked], { backend: backendName, params: fingerprinted }), null, 2)}\n`);
+    await writeFile(
+      outputPath(ctx.outDir, SCORE_OUTPUTS.metricsJson),
+      `${JSON.stringify(metricsJson(data, [...scored, ...attacked], { backend: backendName, params: fingerprinted }), null, 2)}\n`,
+    );
     const rows = summaryRows(scored);
     const nLang = data.languages.length;
     await writeFile(
@@ -158,14 +230,21 @@ export const scoreStage = defineStage({
         languages: data.languages,
         directions: nLang * (nLang - 1),
         trainLanguages: data.trainLanguages,
-      }) + (attacked.length > 0 ? `\n${robustnessMarkdown(robustnessRows([...scored, ...attacked]), { sample: querySets.find((q) => q.name === SAMPLE)?.data.queries.ids.length ?? 0 })}` : ''),
+      }) +
+        (attacked.length > 0
+          ? `\n${robustnessMarkdown(robustnessRows([...scored, ...attacked]), { sample: querySets.find((q) => q.name === SAMPLE)?.data.queries.ids.length ?? 0 })}`
+          : ''),
     );
     return {
       rows: { metrics: metricsTable.rows, ...(p.ranks && { ranks: rankRows }) },
       dataset: data.dataset,
       backend: backendName,
       trainLanguages: data.trainLanguages,
-      retrievers: scored.map((s) => ({ id: s.info.id, seconds: Math.round(s.seconds * 10) / 10, headline: s.headline })),
+      retrievers: scored.map((s) => ({
+        id: s.info.id,
+        seconds: Math.round(s.seconds * 10) / 10,
+        headline: s.headline,
+      })),
       querySets: [CLEAN, ...new Set(querySets.map((q) => q.name))],
     };
   },
@@ -185,7 +264,11 @@ interface QuerySet {
 /** The attack artifact's query sets (query-sets.arrow, attacked.ts) as evaluation sets on the same pool. */
 async function attackedSets(ref: ArtifactRef, data: EvalSet): Promise<QuerySet[]> {
   const sets = await loadAttackedQueries(ref);
-  return sets.map((set) => ({ name: set.name, retriever: set.retriever, data: querySubset(data, set.queryIds, set.texts) }));
+  return sets.map((set) => ({
+    name: set.name,
+    retriever: set.retriever,
+    data: querySubset(data, set.queryIds, set.texts),
+  }));
 }
 
 /** The model folder of a train artifact. */
@@ -227,4 +310,10 @@ export type { RetrieverInfo, RetrieverKind, Headline } from './summary.ts';
 export { evaluate, type EvalSet, type RetrieverMetrics, type ScoreBlock } from './evaluate.ts';
 export { loadEvalSet } from './eval-set.ts';
 export { densePool, embeddedQueryScorer, type DensePool } from './retrievers.ts';
-export { ATTACK_QUERY_SETS, loadAttackedQueries, querySubset, QUERY_SETS_SCHEMA, type AttackedQuerySet } from './attacked.ts';
+export {
+  ATTACK_QUERY_SETS,
+  loadAttackedQueries,
+  querySubset,
+  QUERY_SETS_SCHEMA,
+  type AttackedQuerySet,
+} from './attacked.ts';

@@ -53,7 +53,9 @@ export function ndcgAt(ranks: ArrayLike<number>, k: number): number {
 export function queryMetrics(ranks: ArrayLike<number>): MetricValues {
   for (let i = 0; i < ranks.length; i++) {
     if (!(ranks[i] >= 1) || (i > 0 && ranks[i] <= ranks[i - 1])) {
-      throw new RangeError(`queryMetrics: ranks must be distinct, ascending and ≥ 1 (got ${Array.from(ranks).join(', ')})`);
+      throw new RangeError(
+        `queryMetrics: ranks must be distinct, ascending and ≥ 1 (got ${Array.from(ranks).join(', ')})`,
+      );
     }
   }
   return {

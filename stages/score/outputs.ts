@@ -33,24 +33,59 @@ interface MetricRow {
 
 function rowsOf(m: RetrieverMetrics): MetricRow[] {
   const rows: MetricRow[] = [];
-  const push = (setting: string, aggregate: string, query_lang: string, pool_lang: string, values: MetricValues, queries: number, skipped: number): void => {
-    for (const metric of METRIC_NAMES) if (!Number.isNaN(values[metric])) rows.push({ setting, aggregate, query_lang, pool_lang, metric, value: values[metric], queries, skipped });
+  const push = (
+    setting: string,
+    aggregate: string,
+    query_lang: string,
+    pool_lang: string,
+    values: MetricValues,
+    queries: number,
+    skipped: number,
+  ): void => {
+    for (const metric of METRIC_NAMES)
+      if (!Number.isNaN(values[metric]))
+        rows.push({ setting, aggregate, query_lang, pool_lang, metric, value: values[metric], queries, skipped });
   };
   const sum = (list: Aggregate[], key: 'queries' | 'skipped'): number => list.reduce((n, a) => n + a[key], 0);
-  for (const [x, a] of Object.entries(m.multilingual.byLanguage)) push('multilingual', 'language', x, 'all', a.values, a.queries, a.skipped);
+  for (const [x, a] of Object.entries(m.multilingual.byLanguage))
+    push('multilingual', 'language', x, 'all', a.values, a.queries, a.skipped);
   const multi = Object.values(m.multilingual.byLanguage);
   push('multilingual', 'macro', 'all', 'all', m.multilingual.macro, sum(multi, 'queries'), sum(multi, 'skipped'));
-  push('multilingual', 'micro', 'all', 'all', m.multilingual.micro.values, m.multilingual.micro.queries, m.multilingual.micro.skipped);
-  for (const [x, a] of Object.entries(m.mono.byLanguage)) push('mono', 'language', x, x, a.values, a.queries, a.skipped);
+  push(
+    'multilingual',
+    'micro',
+    'all',
+    'all',
+    m.multilingual.micro.values,
+    m.multilingual.micro.queries,
+    m.multilingual.micro.skipped,
+  );
+  for (const [x, a] of Object.entries(m.mono.byLanguage))
+    push('mono', 'language', x, x, a.values, a.queries, a.skipped);
   const mono = Object.values(m.mono.byLanguage);
   push('mono', 'macro', 'all', 'all', m.mono.macro, sum(mono, 'queries'), sum(mono, 'skipped'));
-  for (const [x, row] of Object.entries(m.cross.byDirection)) for (const [y, a] of Object.entries(row)) push('cross', 'language', x, y, a.values, a.queries, a.skipped);
+  for (const [x, row] of Object.entries(m.cross.byDirection))
+    for (const [y, a] of Object.entries(row)) push('cross', 'language', x, y, a.values, a.queries, a.skipped);
   const cross = Object.values(m.cross.byDirection).flatMap((row) => Object.values(row));
   push('cross', 'macro', 'all', 'all', m.cross.macro, sum(cross, 'queries'), sum(cross, 'skipped'));
   const pushBias = (aggregate: string, x: string, b: BiasValues): void => {
     if (b.queries === 0) return;
-    const values: [string, number][] = [['rank_distance', b.rankDistance], ['own_language_first', b.ownLanguageFirst], ['own_language_chance', b.ownLanguageChance]];
-    for (const [metric, value] of values) rows.push({ setting: 'bias', aggregate, query_lang: x, pool_lang: 'all', metric, value, queries: b.queries, skipped: 0 });
+    const values: [string, number][] = [
+      ['rank_distance', b.rankDistance],
+      ['own_language_first', b.ownLanguageFirst],
+      ['own_language_chance', b.ownLanguageChance],
+    ];
+    for (const [metric, value] of values)
+      rows.push({
+        setting: 'bias',
+        aggregate,
+        query_lang: x,
+        pool_lang: 'all',
+        metric,
+        value,
+        queries: b.queries,
+        skipped: 0,
+      });
   };
   for (const [x, b] of Object.entries(m.bias.byLanguage)) pushBias('language', x, b);
   pushBias('micro', 'all', m.bias.all);
@@ -59,9 +94,17 @@ function rowsOf(m: RetrieverMetrics): MetricRow[] {
 
 export function metricsColumns(data: EvalSet, scored: readonly ScoredRetriever[]): { columns: Columns; rows: number } {
   const cols = {
-    ...retrieverColumnArrays(), dataset: [] as string[], query_set: [] as string[], setting: [] as string[],
-    aggregate: [] as string[], query_lang: [] as string[], pool_lang: [] as string[], metric: [] as string[],
-    value: [] as number[], queries: [] as number[], skipped: [] as number[],
+    ...retrieverColumnArrays(),
+    dataset: [] as string[],
+    query_set: [] as string[],
+    setting: [] as string[],
+    aggregate: [] as string[],
+    query_lang: [] as string[],
+    pool_lang: [] as string[],
+    metric: [] as string[],
+    value: [] as number[],
+    queries: [] as number[],
+    skipped: [] as number[],
   };
   for (const s of scored) {
     for (const r of rowsOf(s.metrics)) {
@@ -106,7 +149,15 @@ export function ranksColumns(data: EvalSet, all: readonly ScoredRetriever[]): { 
     }
   }
   return {
-    columns: { retriever, query_id: queryId, query_lang: queryLang, candidate_id: candidateId, candidate_lang: candidateLang, rank_all: rankAll, rank_in_language: rankInLanguage },
+    columns: {
+      retriever,
+      query_id: queryId,
+      query_lang: queryLang,
+      candidate_id: candidateId,
+      candidate_lang: candidateLang,
+      rank_all: rankAll,
+      rank_in_language: rankInLanguage,
+    },
     rows: total,
   };
 }
@@ -115,7 +166,11 @@ export function ranksColumns(data: EvalSet, all: readonly ScoredRetriever[]): { 
  * metrics.json: the evaluation set, then per retriever its labels, headline and every setting's metrics. A pure
  * function of the inputs and the fingerprinted params (no timings: those are in the manifest's summary).
  */
-export function metricsJson(data: EvalSet, scored: readonly ScoredRetriever[], extra: { backend: string; params: unknown }): object {
+export function metricsJson(
+  data: EvalSet,
+  scored: readonly ScoredRetriever[],
+  extra: { backend: string; params: unknown },
+): object {
   return {
     format: METRICS_JSON_FORMAT,
     eval: {
@@ -129,7 +184,8 @@ export function metricsJson(data: EvalSet, scored: readonly ScoredRetriever[], e
     protocol: {
       metrics: METRIC_NAMES,
       ties: 'broken by candidate order in the pool',
-      averaging: 'per language (or direction): mean over queries with at least one relevant candidate; macro: equal-weight mean of those; micro: mean over all queries',
+      averaging:
+        'per language (or direction): mean over queries with at least one relevant candidate; macro: equal-weight mean of those; micro: mean over all queries',
     },
     backend: extra.backend,
     params: extra.params,

@@ -45,7 +45,12 @@ export class RankScratch {
  * the pool: a candidate that outranks a relevant item also outranks every relevant item below that one, so each
  * candidate is binned by the first relevant item it outranks, per language, and the ranks are prefix sums.
  */
-export function relevantRanks(scores: ArrayLike<number>, relevant: ArrayLike<number>, pool: PoolLanguages, scratch = new RankScratch()): RelevantRanks {
+export function relevantRanks(
+  scores: ArrayLike<number>,
+  relevant: ArrayLike<number>,
+  pool: PoolLanguages,
+  scratch = new RankScratch(),
+): RelevantRanks {
   const r = relevant.length;
   const nLang = pool.languages.length;
   const all = new Int32Array(r);
@@ -54,7 +59,7 @@ export function relevantRanks(scores: ArrayLike<number>, relevant: ArrayLike<num
   const { order, hist } = scratch.buffers(r, nLang);
   for (let i = 0; i < r; i++) order[i] = relevant[i];
   // Best first: higher score, then lower pool index.
-  order.sort((a, b) => (scores[b] - scores[a]) || a - b);
+  order.sort((a, b) => scores[b] - scores[a] || a - b);
   const tScore = scratch.thresholds(r);
   for (let j = 0; j < r; j++) tScore[j] = scores[order[j]];
   const worst = order[r - 1];

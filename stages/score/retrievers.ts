@@ -56,7 +56,10 @@ export function bm25Scorer(data: EvalSet, params: Bm25Params): ScoreBlock {
 }
 
 /** The BM25 index of a pool, built once, and a ScoreBlock for any list of queries against it. */
-export function bm25Pool(candidateTexts: readonly string[], params: Bm25Params): (queryTexts: readonly string[]) => ScoreBlock {
+export function bm25Pool(
+  candidateTexts: readonly string[],
+  params: Bm25Params,
+): (queryTexts: readonly string[]) => ScoreBlock {
   const index = new Bm25Index(candidateTexts, params);
   const nCand = candidateTexts.length;
   return (queryTexts) => (from, count, out) => {
@@ -68,11 +71,17 @@ export function bm25Pool(candidateTexts: readonly string[], params: Bm25Params):
  * A ScoreBlock for `queryTexts` against a pool held as its transposed vectors (`candT`, dim × pool): the queries are
  * embedded once, and each block of them is one matrix product. What densePool's scorer and attack's transfer use.
  */
-export async function embeddedQueryScorer(model: LoadedEncoder, candT: tf.Tensor2D, queryTexts: readonly string[]): Promise<ScoreBlock> {
+export async function embeddedQueryScorer(
+  model: LoadedEncoder,
+  candT: tf.Tensor2D,
+  queryTexts: readonly string[],
+): Promise<ScoreBlock> {
   const dim = model.config.outDim;
   const queries = (await embed(model, queryTexts)).vectors;
   return (from, count, out) => {
-    const block = tf.tidy(() => tf.matMul(tf.tensor2d(queries.subarray(from * dim, (from + count) * dim), [count, dim]), candT));
+    const block = tf.tidy(() =>
+      tf.matMul(tf.tensor2d(queries.subarray(from * dim, (from + count) * dim), [count, dim]), candT),
+    );
     try {
       out.set(block.dataSync() as Float32Array);
     } finally {

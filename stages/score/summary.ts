@@ -40,9 +40,12 @@ export interface Headline {
 /** The headline numbers; `trainLanguages` splits mono and cross R@1 into seen and zero-shot languages. */
 export function headline(m: RetrieverMetrics, trainLanguages: readonly string[] | null = null): Headline {
   const seen = new Set(trainLanguages ?? []);
-  const r1 = (list: Aggregate[]): number => (trainLanguages ? macroMean(list.filter((a) => a.queries > 0).map((a) => a.values))['recall@1'] : Number.NaN);
+  const r1 = (list: Aggregate[]): number =>
+    trainLanguages ? macroMean(list.filter((a) => a.queries > 0).map((a) => a.values))['recall@1'] : Number.NaN;
   const mono = Object.entries(m.mono.byLanguage);
-  const cross = Object.entries(m.cross.byDirection).flatMap(([x, row]) => Object.entries(row).map(([y, a]) => [x, y, a] as const));
+  const cross = Object.entries(m.cross.byDirection).flatMap(([x, row]) =>
+    Object.entries(row).map(([y, a]) => [x, y, a] as const),
+  );
   return {
     multilingualMap20: m.multilingual.micro.values['map@20'],
     crossR1: m.cross.macro['recall@1'],
@@ -162,8 +165,8 @@ export function summaryMarkdown(rows: readonly SummaryRow[], ctx: SummaryContext
   }
   lines.push(
     '',
-    'R@1 of mono and cross: the pool is one language\'s candidates. Rank distance: mean over questions of the worst minus the best ' +
-      'multilingual-pool rank among the question\'s relevant candidates (the same answer in each language; 0 = language-agnostic). ' +
+    "R@1 of mono and cross: the pool is one language's candidates. Rank distance: mean over questions of the worst minus the best " +
+      "multilingual-pool rank among the question's relevant candidates (the same answer in each language; 0 = language-agnostic). " +
       `Own language first: share of questions whose best relevant candidate is in the question's language${chance !== undefined ? ` (chance ${chance.toFixed(2)})` : ''}. ` +
       'With several seeds: mean ± sample standard deviation.',
   );
@@ -186,7 +189,9 @@ export interface RobustnessRow {
 }
 
 /** One row per configuration (seeds folded as in summaryRows), with each query set's mean headline. */
-export function robustnessRows(results: readonly { info: RetrieverInfo; querySet: string; headline: Headline }[]): RobustnessRow[] {
+export function robustnessRows(
+  results: readonly { info: RetrieverInfo; querySet: string; headline: Headline }[],
+): RobustnessRow[] {
   const sets = [...new Set(results.map((r) => r.querySet))];
   const bySet = new Map(sets.map((s) => [s, summaryRows(results.filter((r) => r.querySet === s))]));
   return (bySet.get('sample') ?? []).map((row) => {
@@ -219,7 +224,9 @@ export function robustnessMarkdown(rows: readonly RobustnessRow[], ctx: { sample
         const d = v - clean[key];
         return `${v.toFixed(3)} (${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(3)})`;
       });
-      lines.push(`| ${retrieverName(r)} | ${r.info.strategy ?? '—'} | ${r.info.batchSize ?? '—'} | ${r.info.loss ?? '—'} | ${name} | ${clean[key].toFixed(3)} | ${cells.join(' | ')} |`);
+      lines.push(
+        `| ${retrieverName(r)} | ${r.info.strategy ?? '—'} | ${r.info.batchSize ?? '—'} | ${r.info.loss ?? '—'} | ${name} | ${clean[key].toFixed(3)} | ${cells.join(' | ')} |`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

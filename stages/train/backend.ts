@@ -46,7 +46,8 @@ export interface ActiveBackend extends ResolvedBackend {
 }
 
 /** Why a backend can or cannot be used, without loading it into TF.js. */
-export type BackendProbe = { ok: true; package: string; version: string } | { ok: false; package: string; reason: string };
+export type BackendProbe =
+  { ok: true; package: string; version: string } | { ok: false; package: string; reason: string };
 
 interface Spec {
   name: BackendName;
@@ -64,7 +65,8 @@ const SPECS: Record<BackendName, Spec> = {
     package: '@tensorflow/tfjs-node-gpu',
     tfName: 'tensorflow',
     native: true,
-    installHint: 'needs internet to download libtensorflow-gpu 2.9.1; Linux x64 or Windows with CUDA 11.2 and cuDNN 8.1',
+    installHint:
+      'needs internet to download libtensorflow-gpu 2.9.1; Linux x64 or Windows with CUDA 11.2 and cuDNN 8.1',
   },
   node: {
     name: 'node',
@@ -73,8 +75,20 @@ const SPECS: Record<BackendName, Spec> = {
     native: true,
     installHint: 'needs internet to download libtensorflow',
   },
-  wasm: { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', tfName: 'wasm', native: false, installHint: 'a dependency of this project: run npm ci' },
-  cpu: { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', tfName: 'cpu', native: false, installHint: 'a dependency of this project: run npm ci' },
+  wasm: {
+    name: 'wasm',
+    package: '@tensorflow/tfjs-backend-wasm',
+    tfName: 'wasm',
+    native: false,
+    installHint: 'a dependency of this project: run npm ci',
+  },
+  cpu: {
+    name: 'cpu',
+    package: '@tensorflow/tfjs-backend-cpu',
+    tfName: 'cpu',
+    native: false,
+    installHint: 'a dependency of this project: run npm ci',
+  },
 };
 
 const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'] as const;
@@ -83,7 +97,9 @@ const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'] 
 // wasm-feature-detect): it picks its SIMD binary when this validates. Validation is synchronous, so backendEnv
 // knows without starting the backend. (webassembly.d.ts declares the part of the WebAssembly global we use.)
 const webAssembly = (globalThis as { WebAssembly?: typeof WebAssembly }).WebAssembly;
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11,
+]);
 
 // The 'auto' chain needs the native packages to be absent without anything breaking, and resolveBackend must be
 // synchronous (the fingerprint's env hook is), so packages are found and loaded with require, never imported.
@@ -121,7 +137,8 @@ function probe_(spec: Spec, req: NodeJS.Require): BackendProbe {
   if (spec.name === 'wasm') {
     if (!webAssembly) return fail('this runtime has no WebAssembly');
     const missing = WASM_BINARIES.filter((file) => !existsSync(join(root, 'dist', file)));
-    if (missing.length > 0) return fail(`${spec.package} has no ${missing.join(', ')} in ${join(root, 'dist')}: reinstall it (npm ci)`);
+    if (missing.length > 0)
+      return fail(`${spec.package} has no ${missing.join(', ')} in ${join(root, 'dist')}: reinstall it (npm ci)`);
   }
   if (spec.native) {
     const reason = nativeBindingProblem(spec, manifestPath);
@@ -190,12 +207,19 @@ export function backendEnv(choice: BackendChoice): Record<string, string> {
  * `backendEnv`): 'auto' may move on to the next backend when one fails to start, and its artifact would then be
  * filed under a fingerprint that promises another backend's numbers. A mismatch fails the stage with what to do.
  */
-export function checkPlannedBackend(planned: Readonly<Record<string, string>>, active: ActiveBackend, param: string): ActiveBackend {
+export function checkPlannedBackend(
+  planned: Readonly<Record<string, string>>,
+  active: ActiveBackend,
+  param: string,
+): ActiveBackend {
   const ran = `${active.name}@${active.version}`;
   const problems: string[] = [];
-  if (planned.backend !== undefined && planned.backend !== ran) problems.push(`the plan recorded ${planned.backend}, but ${ran} started`);
+  if (planned.backend !== undefined && planned.backend !== ran)
+    problems.push(`the plan recorded ${planned.backend}, but ${ran} started`);
   if (planned.wasmSimd !== undefined && active.name === 'wasm' && planned.wasmSimd !== (active.simd ? 'on' : 'off')) {
-    problems.push(`the plan recorded wasm SIMD ${planned.wasmSimd}, but the backend runs it ${active.simd ? 'on' : 'off'}`);
+    problems.push(
+      `the plan recorded wasm SIMD ${planned.wasmSimd}, but the backend runs it ${active.simd ? 'on' : 'off'}`,
+    );
   }
   if (problems.length === 0) return active;
   const why = active.tried.length > 0 ? ` (${active.tried.map((t) => `${t.name}: ${t.error}`).join('; ')})` : '';
@@ -276,7 +300,11 @@ async function activate(spec: Spec): Promise<Omit<ActiveBackend, 'requested' | '
   const active = { name: spec.name, package: spec.package, version: probe.version, tfBackend: tf.getBackend() };
   if (spec.name === 'wasm') {
     const wasm = mod as typeof TfWasm;
-    return { ...active, simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as boolean, threads: wasm.getThreadsCount() };
+    return {
+      ...active,
+      simd: (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean,
+      threads: wasm.getThreadsCount(),
+    };
   }
   if (spec.name === 'node-gpu') {
     // NodeJSKernelBackend asks libtensorflow at construction; not part of the public types.
@@ -287,7 +315,9 @@ async function activate(spec: Spec): Promise<Omit<ActiveBackend, 'requested' | '
 
 function load(spec: Spec): unknown {
   if (loaded.has(spec.name)) return loaded.get(spec.name);
-  const other = spec.native ? BACKEND_NAMES.find((n) => n !== spec.name && SPECS[n].native && loaded.has(n)) : undefined;
+  const other = spec.native
+    ? BACKEND_NAMES.find((n) => n !== spec.name && SPECS[n].native && loaded.has(n))
+    : undefined;
   if (other) {
     return `${SPECS[other].package} is already loaded in this process and both register the TF.js backend 'tensorflow'; use one per process`;
   }
@@ -324,7 +354,9 @@ function configureWasm(wasm: typeof TfWasm): void {
  */
 async function setBackend(tfName: string): Promise<string | undefined> {
   try {
-    return (await tf.setBackend(tfName)) ? undefined : `tf.setBackend('${tfName}') failed (TF.js printed the cause above)`;
+    return (await tf.setBackend(tfName))
+      ? undefined
+      : `tf.setBackend('${tfName}') failed (TF.js printed the cause above)`;
   } catch (error) {
     return `tf.setBackend('${tfName}') threw: ${message(error)}`;
   }

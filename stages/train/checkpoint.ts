@@ -67,7 +67,12 @@ export interface CheckpointMeta {
 }
 
 /** Writes the checkpoint of `state` and removes older ones. Returns its folder. */
-export async function writeCheckpoint<P>(dir: string, meta: CheckpointMeta, state: TrainerState, progress: P): Promise<string> {
+export async function writeCheckpoint<P>(
+  dir: string,
+  meta: CheckpointMeta,
+  state: TrainerState,
+  progress: P,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const name = `ckpt-${String(state.step).padStart(9, '0')}`;
   const partial = join(dir, `${name}.partial-${process.pid}`);
@@ -90,7 +95,14 @@ export async function writeCheckpoint<P>(dir: string, meta: CheckpointMeta, stat
   } finally {
     await handle.close();
   }
-  const json: StateJson<P> = { format: 1, step: state.step, key: meta.key, queuePtr: state.momentum?.queuePtr ?? null, arrays, progress };
+  const json: StateJson<P> = {
+    format: 1,
+    step: state.step,
+    key: meta.key,
+    queuePtr: state.momentum?.queuePtr ?? null,
+    arrays,
+    progress,
+  };
   await writeFileAtomic(join(partial, STATE_JSON), JSON.stringify(json));
   await rm(join(dir, name), { recursive: true, force: true });
   await rename(partial, join(dir, name));
@@ -104,7 +116,11 @@ export async function writeCheckpoint<P>(dir: string, meta: CheckpointMeta, stat
  * Restores the newest complete checkpoint in `dir` into `state` (whose arrays have the right sizes already) and
  * returns its step and progress, or null when there is none for this `key`.
  */
-export async function restoreCheckpoint<P>(dir: string, key: string, state: TrainerState): Promise<{ step: number; progress: P; path: string } | null> {
+export async function restoreCheckpoint<P>(
+  dir: string,
+  key: string,
+  state: TrainerState,
+): Promise<{ step: number; progress: P; path: string } | null> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => NAME.test(n)).sort();
   const name = names.at(-1);
   if (!name) return null;

@@ -113,5 +113,11 @@ export function evaluateDev(set: DevSet, q: Float32Array, p: Float32Array, width
     });
     map += ap / Math.min(relevant.length, 20);
   }
-  return { queries: nq, pool: np, map20: nq ? map / nq : 0, monoR1: monoN ? mono / monoN : 0, crossR1: crossN ? cross / crossN : 0 };
+  return {
+    queries: nq,
+    pool: np,
+    map20: nq ? map / nq : 0,
+    monoR1: monoN ? mono / monoN : 0,
+    crossR1: crossN ? cross / crossN : 0,
+  };
 }

@@ -20,9 +20,18 @@ export interface Embedded {
 }
 
 /** embedTexts, plus how many texts had no feature at all. */
-export async function embed(model: LoadedEncoder, texts: readonly string[], opts: EmbedOptions = {}): Promise<Embedded> {
+export async function embed(
+  model: LoadedEncoder,
+  texts: readonly string[],
+  opts: EmbedOptions = {},
+): Promise<Embedded> {
   // Tokenized per batch, not all at once: a corpus's bags would otherwise be held whole next to the output.
-  return embedBatches(model, texts.length, (start, n) => model.tokenizer.encodeBatch(texts.slice(start, start + n)), opts);
+  return embedBatches(
+    model,
+    texts.length,
+    (start, n) => model.tokenizer.encodeBatch(texts.slice(start, start + n)),
+    opts,
+  );
 }
 
 /**
@@ -31,11 +40,23 @@ export async function embed(model: LoadedEncoder, texts: readonly string[], opts
  */
 export async function embedBags(model: LoadedEncoder, bags: Bags, opts: EmbedOptions = {}): Promise<Embedded> {
   const count = bags.offsets.length - 1;
-  return embedBatches(model, count, (start, n) => ({ offsets: bags.offsets.subarray(start, start + n + 1), ids: bags.ids }), opts);
+  return embedBatches(
+    model,
+    count,
+    (start, n) => ({ offsets: bags.offsets.subarray(start, start + n + 1), ids: bags.ids }),
+    opts,
+  );
 }
 
-/** Pools, projects and normalises `count` texts in batches; `bagsOf(start, n)` gives the bags of texts start..start+n. */
-async function embedBatches(model: LoadedEncoder, count: number, bagsOf: (start: number, n: number) => Bags, opts: EmbedOptions): Promise<Embedded> {
+/**
+ * Pools, projects and normalises `count` texts in batches; `bagsOf(start, n)` gives the bags of texts start..start+n.
+ */
+async function embedBatches(
+  model: LoadedEncoder,
+  count: number,
+  bagsOf: (start: number, n: number) => Bags,
+  opts: EmbedOptions,
+): Promise<Embedded> {
   const batch = opts.batch ?? DEFAULT_EMBED_BATCH;
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`embed: batch ${batch} is not a positive integer`);
   const { dim, outDim, pooling } = model.config;
@@ -71,6 +92,10 @@ async function embedBatches(model: LoadedEncoder, count: number, bagsOf: (start:
  * training scores with (pool the hashed features, dense layer, normalize). Uses TF.js's active backend, so call
  * initBackend first. A text with no feature embeds as normalize(bias).
  */
-export async function embedTexts(model: LoadedEncoder, texts: readonly string[], opts: EmbedOptions = {}): Promise<Float32Array> {
+export async function embedTexts(
+  model: LoadedEncoder,
+  texts: readonly string[],
+  opts: EmbedOptions = {},
+): Promise<Float32Array> {
   return (await embed(model, texts, opts)).vectors;
 }

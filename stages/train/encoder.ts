@@ -18,7 +18,9 @@ export interface EncoderConfig {
   pooling: Pooling;
 }
 
-/** All trainable weights as plain arrays: row-major `table` [buckets × dim], `kernel` [dim × outDim], `bias` [outDim]. */
+/**
+ * All trainable weights as plain arrays: row-major `table` [buckets × dim], `kernel` [dim × outDim], `bias` [outDim].
+ */
 export interface EncoderWeights {
   table: Float32Array;
   kernel: Float32Array;
@@ -35,7 +37,11 @@ export interface Bags {
  * Seeded initialisation as PyTorch does it for the same modules: table rows N(0, 1) (nn.Embedding), dense weights
  * and bias U(±1/sqrt(dim)) (nn.Linear), so the PyTorch reference and this model start from the same distribution.
  */
-export function initWeights(config: EncoderConfig, seed: number, table: Float32Array = new Float32Array(config.buckets * config.dim)): EncoderWeights {
+export function initWeights(
+  config: EncoderConfig,
+  seed: number,
+  table: Float32Array = new Float32Array(config.buckets * config.dim),
+): EncoderWeights {
   const bound = 1 / Math.sqrt(config.dim);
   return {
     table: fillNormal(table, seed, 'train/init/table'),
@@ -55,7 +61,14 @@ export function poolScale(pooling: Pooling, count: number): number {
 }
 
 /** Pools the bags of texts `slots` from `table` into `out` [slots.length × dim]. */
-export function poolBags(table: Float32Array, dim: number, bags: Bags, slots: ArrayLike<number>, pooling: Pooling, out = new Float32Array(slots.length * dim)): Float32Array {
+export function poolBags(
+  table: Float32Array,
+  dim: number,
+  bags: Bags,
+  slots: ArrayLike<number>,
+  pooling: Pooling,
+  out = new Float32Array(slots.length * dim),
+): Float32Array {
   out.fill(0, 0, slots.length * dim);
   for (let i = 0; i < slots.length; i++) {
     const start = bags.offsets[slots[i]];
@@ -82,7 +95,11 @@ export class RowGradients {
   count = 0;
 
   /** `storage`: fixed buffers for every row (the row kernel's), used instead of growing ones. */
-  constructor(buckets: number, readonly dim: number, storage?: { rows: Int32Array; values: Float32Array }) {
+  constructor(
+    buckets: number,
+    readonly dim: number,
+    storage?: { rows: Int32Array; values: Float32Array },
+  ) {
     this.slotOf = new Int32Array(buckets).fill(-1);
     this.rows = storage?.rows ?? new Int32Array(4096);
     this.values = storage?.values ?? new Float32Array(4096 * dim);
@@ -129,6 +146,7 @@ export class RowGradients {
 
   /** Marks every row of the bags as touched (zero gradient if nothing is scattered), e.g. for momentum sync. */
   touch(bags: Bags, slots: ArrayLike<number>): void {
-    for (let i = 0; i < slots.length; i++) for (let k = bags.offsets[slots[i]]; k < bags.offsets[slots[i] + 1]; k++) this.slot(bags.ids[k]);
+    for (let i = 0; i < slots.length; i++)
+      for (let k = bags.offsets[slots[i]]; k < bags.offsets[slots[i] + 1]; k++) this.slot(bags.ids[k]);
   }
 }

@@ -23,7 +23,13 @@ import { PAIRS_OUTPUTS } from '../pairs/index.ts';
 const params = z.object({
   backend: z.enum(BACKEND_CHOICES).default('auto').describe('TF.js backend: auto tries node-gpu → node → wasm → cpu'),
   loss: z.enum(['infonce', 'albef']).default('infonce'),
-  buckets: z.number().int().min(16).max(2 ** 24).default(2 ** 18).describe('hashed feature buckets = embedding rows'),
+  buckets: z
+    .number()
+    .int()
+    .min(16)
+    .max(2 ** 24)
+    .default(2 ** 18)
+    .describe('hashed feature buckets = embedding rows'),
   ngramMin: z.number().int().min(1).max(16).default(3),
   ngramMax: z.number().int().min(1).max(16).default(5),
   words: z.boolean().default(true).describe('whole words as features, besides their n-grams'),
@@ -32,35 +38,76 @@ const params = z.object({
   pooling: z
     .enum(['mean', 'sqrtn'])
     .default('sqrtn')
-    .describe('bag of feature rows → one vector: mean, or sum / √count (the default: higher dev mAP@20 for all six quick configurations)'),
-  lr: z.number().positive().max(10).default(1e-3).describe('peak learning rate of the dense layer (and a learnt temperature)'),
-  tableLr: z.number().positive().max(10).default(0.02).describe('peak learning rate of the embedding table (SparseAdam; rows start N(0, 1)): 20× the dense lr, chosen on the dev split'),
+    .describe(
+      'bag of feature rows → one vector: mean, or sum / √count (the default: higher dev mAP@20 for all six quick configurations)',
+    ),
+  lr: z
+    .number()
+    .positive()
+    .max(10)
+    .default(1e-3)
+    .describe('peak learning rate of the dense layer (and a learnt temperature)'),
+  tableLr: z
+    .number()
+    .positive()
+    .max(10)
+    .default(0.02)
+    .describe(
+      'peak learning rate of the embedding table (SparseAdam; rows start N(0, 1)): 20× the dense lr, chosen on the dev split',
+    ),
   warmupSteps: z.number().int().min(0).default(0),
-  schedule: z.enum(['constant', 'linear']).default('constant').describe('after warm-up: constant, or linear decay to 0'),
+  schedule: z
+    .enum(['constant', 'linear'])
+    .default('constant')
+    .describe('after warm-up: constant, or linear decay to 0'),
   beta1: z.number().min(0).max(1).default(0.9),
   beta2: z.number().min(0).max(1).default(0.999),
   eps: z.number().positive().default(1e-8),
   temperature: z.number().min(0.001).max(0.5).default(0.05),
   learnTemperature: z.boolean().default(false),
   momentum: z.number().min(0).max(1).default(0.995).describe('albef: EMA factor of the momentum encoder'),
-  queueSize: z.number().int().min(0).max(1 << 20).default(4096).describe('albef: queued momentum features (extra negatives)'),
+  queueSize: z
+    .number()
+    .int()
+    .min(0)
+    .max(1 << 20)
+    .default(4096)
+    .describe('albef: queued momentum features (extra negatives)'),
   alpha: z.number().min(0).max(1).default(0.4).describe('albef: distillation weight of the momentum targets'),
-  gradCacheChunk: z.number().int().min(0).default(512).describe('backpropagate larger batches in chunks of this many texts (0: never)'),
+  gradCacheChunk: z
+    .number()
+    .int()
+    .min(0)
+    .default(512)
+    .describe('backpropagate larger batches in chunks of this many texts (0: never)'),
   maxSteps: z.number().int().min(0).default(0).describe('stop after this many steps (0: every batch)'),
   patience: z
     .number()
     .int()
     .min(0)
     .default(0)
-    .describe('early stopping: stop after this many dev evaluations (one per epoch) without a better dev mAP@20 (0: never stop early)'),
-  checkpointEvery: z.number().int().min(0).default(0).describe('also checkpoint every this many steps (0: only by time)'),
+    .describe(
+      'early stopping: stop after this many dev evaluations (one per epoch) without a better dev mAP@20 (0: never stop early)',
+    ),
+  checkpointEvery: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('also checkpoint every this many steps (0: only by time)'),
   checkpointSeconds: z
     .number()
     .min(0)
     .default(60)
     .describe('checkpoint once this many seconds have passed since the last one (0: only by steps; both 0: never)'),
-  rowKernel: z.enum(['wasm', 'js']).default('wasm').describe('per-row loops (pooling, scatter, sparse Adam): WASM SIMD kernel, or plain JS (same bits, slower)'),
-  rowKernelThreads: z.union([z.literal(1), z.literal(2)]).default(2).describe('threads for the row kernel\'s SparseAdam: 2 splits the rows with a worker (same bits)'),
+  rowKernel: z
+    .enum(['wasm', 'js'])
+    .default('wasm')
+    .describe('per-row loops (pooling, scatter, sparse Adam): WASM SIMD kernel, or plain JS (same bits, slower)'),
+  rowKernelThreads: z
+    .union([z.literal(1), z.literal(2)])
+    .default(2)
+    .describe("threads for the row kernel's SparseAdam: 2 splits the rows with a worker (same bits)"),
   seed: z.number().int().default(0),
 });
 
@@ -93,7 +140,14 @@ export interface TrainSummary {
   peakRssMiB: number;
   tokenizer: { texts: number; distinct: number; featuresPerText: number; emptyTexts: number };
   /** Retrieval on the pairs' dev split (dev-eval.ts): before training, at each epoch's end, and at the last step. */
-  dev: { queries: number; pool: number; history: DevPoint[]; best: DevPoint | null; final: DevPoint | null; stoppedEarly: boolean };
+  dev: {
+    queries: number;
+    pool: number;
+    history: DevPoint[];
+    best: DevPoint | null;
+    final: DevPoint | null;
+    stoppedEarly: boolean;
+  };
 }
 
 /** One dev evaluation: after `step` optimizer steps, during epoch `epoch` (-1: before training). */
@@ -118,7 +172,8 @@ interface CurveRow {
 export const trainStage = defineStage({
   name: 'train',
   version: 1,
-  description: 'TF.js dual encoder on the batches, in order: in-batch InfoNCE or ALBEF momentum distillation, sparse Adam, checkpoints',
+  description:
+    'TF.js dual encoder on the batches, in order: in-batch InfoNCE or ALBEF momentum distillation, sparse Adam, checkpoints',
   params,
   // `dev`: the pairs artifact the batches came from; only its split "dev" is read (the number to select by).
   inputs: { batches: [BATCHES_OUTPUTS.batches], dev: [PAIRS_OUTPUTS.pairs] },
@@ -147,20 +202,27 @@ export const trainStage = defineStage({
     const starts = batchStarts(batchId);
     const total = p.maxSteps > 0 ? Math.min(p.maxSteps, starts.length - 1) : starts.length - 1;
 
-    const tokenizer = new HashedTokenizer({ buckets: p.buckets, ngramMin: p.ngramMin, ngramMax: p.ngramMax, words: p.words });
+    const tokenizer = new HashedTokenizer({
+      buckets: p.buckets,
+      ngramMin: p.ngramMin,
+      ngramMax: p.ngramMax,
+      words: p.words,
+    });
     const encoded = tokenizeUnique([...questions, ...passages], tokenizer);
     const bags = { offsets: encoded.offsets, ids: encoded.ids };
     const distinct = encoded.offsets.length - 1;
     let emptyTexts = 0;
     for (let i = 0; i < distinct; i++) if (encoded.offsets[i + 1] === encoded.offsets[i]) emptyTexts++;
-    if (emptyTexts > 0) ctx.log.warn(`${emptyTexts} distinct texts have no word-like token: they embed as the normalised bias`);
+    if (emptyTexts > 0)
+      ctx.log.warn(`${emptyTexts} distinct texts have no word-like token: they embed as the normalised bias`);
 
     const devSet = buildDevSet((await readArrow(ctx.input('dev').output(PAIRS_OUTPUTS.pairs))).columns);
     const devEncoded = tokenizeUnique([...devSet.queries, ...devSet.passages], tokenizer);
     const devBags = { offsets: devEncoded.offsets, ids: devEncoded.ids };
     const devQ = devEncoded.index.subarray(0, devSet.queries.length);
     const devP = devEncoded.index.subarray(devSet.queries.length);
-    if (devSet.queries.length === 0) ctx.log.warn(`the dev input has no split "dev" QA rows: no dev evaluation, no early stopping`);
+    if (devSet.queries.length === 0)
+      ctx.log.warn(`the dev input has no split "dev" QA rows: no dev evaluation, no early stopping`);
 
     const encoder: EncoderConfig = { buckets: p.buckets, dim: p.dim, outDim: p.outDim, pooling: p.pooling };
     const config: TrainerConfig = {
@@ -188,8 +250,13 @@ export const trainStage = defineStage({
     try {
       const state = initialState(config, ctx.seed, kernel);
       const trainer = new Trainer(config, state);
-      const inputSha = input.manifest.files.find((f) => f.path === BATCHES_OUTPUTS.batches.path)?.sha256 ?? input.fingerprint;
-      const key = createHash('sha256').update(JSON.stringify({ config, seed: ctx.seed, inputSha, backend: backend.name, tokenizer: tokenizer.toJSON() })).digest('hex');
+      const inputSha =
+        input.manifest.files.find((f) => f.path === BATCHES_OUTPUTS.batches.path)?.sha256 ?? input.fingerprint;
+      const key = createHash('sha256')
+        .update(
+          JSON.stringify({ config, seed: ctx.seed, inputSha, backend: backend.name, tokenizer: tokenizer.toJSON() }),
+        )
+        .digest('hex');
       const meta = { encoder, tokenizer: tokenizer.toJSON(), key };
 
       let curve: CurveRow[] = [];
@@ -220,13 +287,21 @@ export const trainStage = defineStage({
         const m = evaluateDev(devSet, trainer.embed(devBags, devQ), trainer.embed(devBags, devP), p.outDim);
         const point = { step: state.step, epoch, ...roundMetrics(m) };
         dev.push(point);
-        ctx.log.info(point, `dev at step ${state.step}: mAP@20 ${point.map20}, mono R@1 ${point.monoR1}, cross R@1 ${point.crossR1}`);
+        ctx.log.info(
+          point,
+          `dev at step ${state.step}: mAP@20 ${point.map20}, mono R@1 ${point.monoR1}, cross R@1 ${point.crossR1}`,
+        );
         return point;
       };
       const hasDev = devSet.queries.length > 0;
       if (hasDev && dev.length === 0) evaluate(-1);
       // A run resumed from a checkpoint written at its early stop stops there again.
-      let stoppedEarly = p.patience > 0 && dev.length > 0 && dev[dev.length - 1].step === state.step && state.step < total && sinceBest(dev) >= p.patience;
+      let stoppedEarly =
+        p.patience > 0 &&
+        dev.length > 0 &&
+        dev[dev.length - 1].step === state.step &&
+        state.step < total &&
+        sinceBest(dev) >= p.patience;
       let stopAt = stoppedEarly ? state.step : total;
       while (state.step < stopAt) {
         if (ctx.signal.aborted) {
@@ -279,7 +354,12 @@ export const trainStage = defineStage({
       const last = Math.min(10, done);
       let accuracy = 0;
       for (let b = done - last; b < done; b++) {
-        accuracy += trainer.accuracy(bags, encoded.index.subarray(starts[b], starts[b + 1]), encoded.index.subarray(n + starts[b], n + starts[b + 1])) / last;
+        accuracy +=
+          trainer.accuracy(
+            bags,
+            encoded.index.subarray(starts[b], starts[b + 1]),
+            encoded.index.subarray(n + starts[b], n + starts[b + 1]),
+          ) / last;
       }
 
       const modelDir = join(ctx.outDir, TRAIN_OUTPUTS.model.path);
@@ -291,7 +371,10 @@ export const trainStage = defineStage({
         batches: batchesMetadata(input.fingerprint, batchesInfo(input)),
         backend: backend.name,
       });
-      await writeFile(join(ctx.outDir, TRAIN_OUTPUTS.curveJson.path), `${JSON.stringify({ schema: 'hybrid-xlr/training-curve@1', rows: curve, dev })}\n`);
+      await writeFile(
+        join(ctx.outDir, TRAIN_OUTPUTS.curveJson.path),
+        `${JSON.stringify({ schema: 'hybrid-xlr/training-curve@1', rows: curve, dev })}\n`,
+      );
       await writeParquet(join(ctx.outDir, TRAIN_OUTPUTS.curve.path), curveSchema, curveColumns(curve));
 
       const tenth = Math.max(1, Math.floor(curve.length / 10));
@@ -316,7 +399,14 @@ export const trainStage = defineStage({
         resumedFromStep,
         peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
         tokenizer: { texts: 2 * n, distinct, featuresPerText: round(encoded.ids.length / distinct), emptyTexts },
-        dev: { queries: devSet.queries.length, pool: devSet.passages.length, history: dev, best: bestOf(dev), final: dev.at(-1) ?? null, stoppedEarly },
+        dev: {
+          queries: devSet.queries.length,
+          pool: devSet.passages.length,
+          history: dev,
+          best: bestOf(dev),
+          final: dev.at(-1) ?? null,
+          stoppedEarly,
+        },
       };
     } finally {
       // Stops the row kernel's worker thread; its memory goes with the kernel.
@@ -334,7 +424,17 @@ function batchesMetadata(fingerprint: string, info: BatchesSummary | null): Reco
   // dictionary / warmupEpochs / dictionaryRows: how the batches treated the dictionary pairs (absent from batches made
   // before the warm-up existed), so a reader of the model (the report) can say what the strategies shared.
   const { dictionary, warmupEpochs, dictionaryRows } = info as Partial<BatchesSummary>;
-  return { fingerprint, strategy: info.strategy, batchSize: info.batchSize, alpha: info.alpha, epochs: info.epochs, seed: info.seed, dictionary, warmupEpochs, dictionaryRows };
+  return {
+    fingerprint,
+    strategy: info.strategy,
+    batchSize: info.batchSize,
+    alpha: info.alpha,
+    epochs: info.epochs,
+    seed: info.seed,
+    dictionary,
+    warmupEpochs,
+    dictionaryRows,
+  };
 }
 
 /** Evaluations since the best dev mAP@20 (the first of equals counts as best): 0 when the last one is the best. */
@@ -387,13 +487,37 @@ function round(x: number): number {
 // The public surface other stages and commands use: load a model, embed texts, describe a model, the backend.
 export { TRAIN_OUTPUTS } from './outputs.ts';
 export { embed, embedBags, embedTexts, DEFAULT_EMBED_BATCH, type EmbedOptions, type Embedded } from './embed.ts';
-export { loadEncoder, describeEncoder, untrainedEncoder, MODEL_FILE, type LoadedEncoder, type EncoderDescription } from './model-io.ts';
-export { BACKEND_CHOICES, backendEnv, checkPlannedBackend, initBackend, tf, type ActiveBackend, type BackendChoice } from './backend.ts';
+export {
+  loadEncoder,
+  describeEncoder,
+  untrainedEncoder,
+  MODEL_FILE,
+  type LoadedEncoder,
+  type EncoderDescription,
+} from './model-io.ts';
+export {
+  BACKEND_CHOICES,
+  backendEnv,
+  checkPlannedBackend,
+  initBackend,
+  tf,
+  type ActiveBackend,
+  type BackendChoice,
+} from './backend.ts';
 export type { EncoderConfig } from './encoder.ts';
 export { HashedTokenizer, type EncodedBatch, type TokenizerConfigInput } from './tokenizer.ts';
 
-/** The encoder and tokenizer a train run with default params builds (the untrained baseline's shape when no model is given). */
-export function defaultEncoderShape(): { config: EncoderConfig; tokenizer: { buckets: number; ngramMin: number; ngramMax: number; words: boolean } } {
+/**
+ * The encoder and tokenizer a train run with default params builds (the untrained baseline's shape when no model is
+ * given).
+ */
+export function defaultEncoderShape(): {
+  config: EncoderConfig;
+  tokenizer: { buckets: number; ngramMin: number; ngramMax: number; words: boolean };
+} {
   const d = params.parse({});
-  return { config: { buckets: d.buckets, dim: d.dim, outDim: d.outDim, pooling: d.pooling }, tokenizer: { buckets: d.buckets, ngramMin: d.ngramMin, ngramMax: d.ngramMax, words: d.words } };
+  return {
+    config: { buckets: d.buckets, dim: d.dim, outDim: d.outDim, pooling: d.pooling },
+    tokenizer: { buckets: d.buckets, ngramMin: d.ngramMin, ngramMax: d.ngramMax, words: d.words },
+  };
 }

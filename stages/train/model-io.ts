@@ -33,7 +33,9 @@ const modelJsonSchema = z.object({
     .array(
       z.object({
         paths: z.array(z.string().regex(/^[\w.-]+$/)),
-        weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int().nonnegative()), dtype: z.literal('float32') })),
+        weights: z.array(
+          z.object({ name: z.string(), shape: z.array(z.number().int().nonnegative()), dtype: z.literal('float32') }),
+        ),
       }),
     )
     .length(1),
@@ -51,7 +53,13 @@ export interface LoadedEncoder {
 }
 
 /** Writes `model.json`, its weight shards and `tokenizer.json` into `dir` (which the caller commits atomically). */
-export async function saveEncoder(dir: string, config: EncoderConfig, tokenizer: TokenizerConfig, weights: EncoderWeights, metadata: Record<string, unknown> = {}): Promise<string[]> {
+export async function saveEncoder(
+  dir: string,
+  config: EncoderConfig,
+  tokenizer: TokenizerConfig,
+  weights: EncoderWeights,
+  metadata: Record<string, unknown> = {},
+): Promise<string[]> {
   const arrays = [weights.table, weights.kernel, weights.bias];
   const totalBytes = arrays.reduce((n, a) => n + a.byteLength, 0);
   const shards = Math.max(1, Math.ceil(totalBytes / SHARD_BYTES));
@@ -113,7 +121,9 @@ export async function describeEncoder(dir: string): Promise<EncoderDescription> 
   return { config, tokenizer, metadata: model.userDefinedMetadata ?? {} };
 }
 
-async function readDescription(dir: string): Promise<{ model: ModelJson; modelPath: string; config: EncoderConfig; tokenizer: HashedTokenizer }> {
+async function readDescription(
+  dir: string,
+): Promise<{ model: ModelJson; modelPath: string; config: EncoderConfig; tokenizer: HashedTokenizer }> {
   const modelPath = join(dir, MODEL_FILE);
   let raw: unknown;
   try {
@@ -123,14 +133,18 @@ async function readDescription(dir: string): Promise<{ model: ModelJson; modelPa
   }
   const parsed = modelJsonSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`${modelPath}: not a ${MODEL_FORMAT} model: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `${modelPath}: not a ${MODEL_FORMAT} model: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   const model = parsed.data;
   const config = model.modelTopology.encoder;
   const tokenizerPath = join(dir, model.modelTopology.tokenizer);
   const tokenizer = HashedTokenizer.fromJSON(JSON.parse(await readFile(tokenizerPath, 'utf8')), tokenizerPath);
   if (tokenizer.config.buckets !== config.buckets) {
-    throw new Error(`${tokenizerPath}: buckets ${tokenizer.config.buckets} ≠ the model's embedding rows ${config.buckets}`);
+    throw new Error(
+      `${tokenizerPath}: buckets ${tokenizer.config.buckets} ≠ the model's embedding rows ${config.buckets}`,
+    );
   }
   return { model, modelPath, config, tokenizer };
 }
@@ -145,10 +159,13 @@ export async function loadEncoder(dir: string): Promise<LoadedEncoder> {
     [WEIGHT_NAMES[2]]: [config.outDim],
   };
   if (manifest.weights.map((w) => w.name).join() !== WEIGHT_NAMES.join()) {
-    throw new Error(`${modelPath}: weights must be ${WEIGHT_NAMES.join(', ')} in that order (found ${manifest.weights.map((w) => w.name).join(', ')})`);
+    throw new Error(
+      `${modelPath}: weights must be ${WEIGHT_NAMES.join(', ')} in that order (found ${manifest.weights.map((w) => w.name).join(', ')})`,
+    );
   }
   for (const w of manifest.weights) {
-    if (w.shape.join() !== expected[w.name].join()) throw new Error(`${modelPath}: weight ${w.name} has shape [${w.shape}], expected [${expected[w.name]}]`);
+    if (w.shape.join() !== expected[w.name].join())
+      throw new Error(`${modelPath}: weight ${w.name} has shape [${w.shape}], expected [${expected[w.name]}]`);
   }
   const buffers = await Promise.all(manifest.paths.map((p) => readFile(join(dir, p))));
   const total = buffers.reduce((n, b) => n + b.length, 0);
@@ -170,5 +187,11 @@ export async function loadEncoder(dir: string): Promise<LoadedEncoder> {
 
 /** The untrained encoder: the train stage's architecture and initialisation for `seed`, with no step taken. */
 export function untrainedEncoder(config: EncoderConfig, tokenizer: TokenizerConfigInput, seed: number): LoadedEncoder {
-  return { dir: '', config, tokenizer: new HashedTokenizer(tokenizer), weights: initWeights(config, seed), metadata: { kind: 'random', seed } };
+  return {
+    dir: '',
+    config,
+    tokenizer: new HashedTokenizer(tokenizer),
+    weights: initWeights(config, seed),
+    metadata: { kind: 'random', seed },
+  };
 }

@@ -20,7 +20,11 @@ export function adamState(size: number): AdamState {
 }
 
 /** SparseAdam's per-step constants, rounded to float32 as PyTorch holds them (and the row kernel takes them). */
-export function sparseAdamConstants(lr: number, step: number, c: AdamConfig): { oneMinusBeta1: number; oneMinusBeta2: number; eps: number; stepSize: number } {
+export function sparseAdamConstants(
+  lr: number,
+  step: number,
+  c: AdamConfig,
+): { oneMinusBeta1: number; oneMinusBeta2: number; eps: number; stepSize: number } {
   return {
     oneMinusBeta1: Math.fround(1 - c.beta1),
     oneMinusBeta2: Math.fround(1 - c.beta2),
@@ -34,7 +38,14 @@ export function sparseAdamConstants(lr: number, step: number, c: AdamConfig): { 
  * uses the global step, as PyTorch does (`step` counts optimizer steps, from 1). Float32 arithmetic throughout
  * (each operation rounded), so the row kernel's SIMD version gives the same bits.
  */
-export function sparseAdamStep(param: Float32Array, state: AdamState, grads: RowGradients, lr: number, step: number, c: AdamConfig): void {
+export function sparseAdamStep(
+  param: Float32Array,
+  state: AdamState,
+  grads: RowGradients,
+  lr: number,
+  step: number,
+  c: AdamConfig,
+): void {
   const { oneMinusBeta1: c1, oneMinusBeta2: c2, eps, stepSize } = sparseAdamConstants(lr, step, c);
   const f = Math.fround;
   const dim = grads.dim;
@@ -53,7 +64,14 @@ export function sparseAdamStep(param: Float32Array, state: AdamState, grads: Row
 }
 
 /** torch.optim.Adam (no weight decay, no amsgrad) on a whole array. */
-export function adamStep(param: Float32Array, state: AdamState, grad: Float32Array, lr: number, step: number, c: AdamConfig): void {
+export function adamStep(
+  param: Float32Array,
+  state: AdamState,
+  grad: Float32Array,
+  lr: number,
+  step: number,
+  c: AdamConfig,
+): void {
   const { beta1, beta2, eps } = c;
   const bc1 = 1 - beta1 ** step;
   const bc2Sqrt = Math.sqrt(1 - beta2 ** step);

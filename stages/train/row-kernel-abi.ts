@@ -4,7 +4,19 @@
 export interface KernelExports {
   pool(table: number, dim: number, ids: number, offsets: number, scales: number, n: number, out: number): void;
   scatter(values: number, dim: number, slotIds: number, offsets: number, scales: number, n: number, grad: number): void;
-  sparseAdam(param: number, m: number, v: number, dim: number, rows: number, values: number, count: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, stepSize: number): void;
+  sparseAdam(
+    param: number,
+    m: number,
+    v: number,
+    dim: number,
+    rows: number,
+    values: number,
+    count: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    eps: number,
+    stepSize: number,
+  ): void;
   emaRows(target: number, online: number, dim: number, rows: number, keep: number, count: number): void;
 }
 

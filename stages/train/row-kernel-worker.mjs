@@ -18,8 +18,17 @@ for (;;) {
   if (seen < 0) break;
   try {
     kernel.sparseAdam(
-      ints[layout.param], ints[layout.m], ints[layout.v], ints[layout.dim], ints[layout.rows], ints[layout.values], ints[layout.count],
-      floats[layout.oneMinusBeta1], floats[layout.oneMinusBeta2], floats[layout.eps], floats[layout.stepSize],
+      ints[layout.param],
+      ints[layout.m],
+      ints[layout.v],
+      ints[layout.dim],
+      ints[layout.rows],
+      ints[layout.values],
+      ints[layout.count],
+      floats[layout.oneMinusBeta1],
+      floats[layout.oneMinusBeta2],
+      floats[layout.eps],
+      floats[layout.stepSize],
     );
   } catch (error) {
     Atomics.store(ints, layout.failed, 1);

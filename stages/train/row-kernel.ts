@@ -50,7 +50,8 @@ function kernelModule(): WebAssembly.Module | null {
 /** Why the kernel cannot serve this shape, or null when it can. */
 export function rowKernelUnavailable(shape: RowKernelShape): string | null {
   if (shape.dim % 4 !== 0) return `dim ${shape.dim} is not a multiple of 4`;
-  if (Math.ceil(layoutBytes(shape) / PAGE) > MAX_PAGES) return `a ${shape.buckets} × ${shape.dim} table with its state exceeds the 4 GiB of a wasm32 memory`;
+  if (Math.ceil(layoutBytes(shape) / PAGE) > MAX_PAGES)
+    return `a ${shape.buckets} × ${shape.dim} table with its state exceeds the 4 GiB of a wasm32 memory`;
   if (!kernelModule()) return 'this runtime cannot compile WebAssembly SIMD';
   return null;
 }
@@ -58,7 +59,8 @@ export function rowKernelUnavailable(shape: RowKernelShape): string | null {
 function layoutBytes({ buckets, dim, momentum }: RowKernelShape): number {
   const table = align(buckets * dim * 4);
   const rows = align(buckets * 4);
-  const chunk = 2 * align(CHUNK_IDS * 4) + align((CHUNK_TEXTS + 1) * 4) + align(CHUNK_TEXTS * 4) + align(CHUNK_TEXTS * dim * 4);
+  const chunk =
+    2 * align(CHUNK_IDS * 4) + align((CHUNK_TEXTS + 1) * 4) + align(CHUNK_TEXTS * 4) + align(CHUNK_TEXTS * dim * 4);
   // table, Adam m and v, gradient values, [momentum table], gradient rows, EMA rows and keeps, chunk buffers.
   return table * (momentum ? 5 : 4) + 3 * rows + chunk;
 }
@@ -105,7 +107,9 @@ export class RowKernel {
     this.k = new WebAssembly.Instance(kernelModule()!, { env: { memory } }).exports as unknown as KernelExports;
     if (shape.threads === 2) {
       const control = new SharedArrayBuffer(CONTROL.size * 4);
-      const thread = new Worker(WORKER_URL, { workerData: { module: kernelModule(), memory, control, layout: CONTROL } });
+      const thread = new Worker(WORKER_URL, {
+        workerData: { module: kernelModule(), memory, control, layout: CONTROL },
+      });
       // The worker must never keep the process alive; close() stops it, and exit stops it anyway.
       thread.unref();
       this.worker = { thread, control: new Int32Array(control), floats: new Float32Array(control), job: 0 };
@@ -147,9 +151,23 @@ export class RowKernel {
   }
 
   /** poolBags (encoder.ts) from `table`, which must be this kernel's table or momentum table. */
-  poolBags(table: Float32Array, bags: Bags, slots: ArrayLike<number>, pooling: Pooling, out = new Float32Array(slots.length * this.dim)): Float32Array {
+  poolBags(
+    table: Float32Array,
+    bags: Bags,
+    slots: ArrayLike<number>,
+    pooling: Pooling,
+    out = new Float32Array(slots.length * this.dim),
+  ): Float32Array {
     this.chunks(bags, slots, pooling, (from, n) => {
-      this.k.pool(table.byteOffset, this.dim, this.ids.byteOffset, this.offsets.byteOffset, this.scales.byteOffset, n, this.vectors.byteOffset);
+      this.k.pool(
+        table.byteOffset,
+        this.dim,
+        this.ids.byteOffset,
+        this.offsets.byteOffset,
+        this.scales.byteOffset,
+        n,
+        this.vectors.byteOffset,
+      );
       out.set(this.vectors.subarray(0, n * this.dim), from * this.dim);
     });
     return out;
@@ -159,12 +177,27 @@ export class RowKernel {
    * RowGradients.scatter (encoder.ts) into this kernel's gradient buffer: `slot(id)` gives (creating it, zeroed)
    * the gradient row of a table row; `grad` rows [offset + i] belong to slots[i].
    */
-  scatter(slot: (row: number) => number, grad: Float32Array, bags: Bags, slots: ArrayLike<number>, pooling: Pooling, offset: number): void {
+  scatter(
+    slot: (row: number) => number,
+    grad: Float32Array,
+    bags: Bags,
+    slots: ArrayLike<number>,
+    pooling: Pooling,
+    offset: number,
+  ): void {
     const dim = this.dim;
     this.chunks(bags, slots, pooling, (from, n, idCount) => {
       for (let j = 0; j < idCount; j++) this.slotIds[j] = slot(this.ids[j]);
       this.vectors.set(grad.subarray((offset + from) * dim, (offset + from + n) * dim));
-      this.k.scatter(this.gradValues.byteOffset, dim, this.slotIds.byteOffset, this.offsets.byteOffset, this.scales.byteOffset, n, this.vectors.byteOffset);
+      this.k.scatter(
+        this.gradValues.byteOffset,
+        dim,
+        this.slotIds.byteOffset,
+        this.offsets.byteOffset,
+        this.scales.byteOffset,
+        n,
+        this.vectors.byteOffset,
+      );
     });
   }
 
@@ -179,7 +212,19 @@ export class RowKernel {
     // Until the worker has started (loading it takes a moment, and this thread must not block while it loads),
     // this thread does every row.
     if (!w || count < PARALLEL_MIN_ROWS || Atomics.load(w.control, CONTROL.ready) !== 1) {
-      this.k.sparseAdam(this.table.byteOffset, this.adamM.byteOffset, this.adamV.byteOffset, this.dim, rows, values, count, oneMinusBeta1, oneMinusBeta2, eps, stepSize);
+      this.k.sparseAdam(
+        this.table.byteOffset,
+        this.adamM.byteOffset,
+        this.adamV.byteOffset,
+        this.dim,
+        rows,
+        values,
+        count,
+        oneMinusBeta1,
+        oneMinusBeta2,
+        eps,
+        stepSize,
+      );
       return;
     }
     const half = count >> 1;
@@ -198,13 +243,27 @@ export class RowKernel {
     const job = ++w.job;
     Atomics.store(c, CONTROL.job, job);
     Atomics.notify(c, CONTROL.job);
-    this.k.sparseAdam(this.table.byteOffset, this.adamM.byteOffset, this.adamV.byteOffset, this.dim, rows, values, half, oneMinusBeta1, oneMinusBeta2, eps, stepSize);
+    this.k.sparseAdam(
+      this.table.byteOffset,
+      this.adamM.byteOffset,
+      this.adamV.byteOffset,
+      this.dim,
+      rows,
+      values,
+      half,
+      oneMinusBeta1,
+      oneMinusBeta2,
+      eps,
+      stepSize,
+    );
     const deadline = Date.now() + WORKER_TIMEOUT_MS;
     for (let done = Atomics.load(c, CONTROL.done); done !== job; done = Atomics.load(c, CONTROL.done)) {
-      if (Date.now() > deadline) throw new Error(`row kernel: its worker thread did not finish SparseAdam within ${WORKER_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`row kernel: its worker thread did not finish SparseAdam within ${WORKER_TIMEOUT_MS / 1000} s`);
       Atomics.wait(c, CONTROL.done, done, 100);
     }
-    if (c[CONTROL.failed]) throw new Error('row kernel: its worker thread failed in SparseAdam (its error is on stderr)');
+    if (c[CONTROL.failed])
+      throw new Error('row kernel: its worker thread failed in SparseAdam (its error is on stderr)');
     this.parallelSteps++;
   }
 
@@ -215,7 +274,8 @@ export class RowKernel {
 
   /** Waits (up to `timeoutMs`) for the worker thread to start taking its share; false if there is none by then. */
   async untilParallel(timeoutMs = 20_000): Promise<boolean> {
-    for (let waited = 0; this.worker && !this.parallel && waited < timeoutMs; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    for (let waited = 0; this.worker && !this.parallel && waited < timeoutMs; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
     return this.parallel;
   }
 
@@ -231,14 +291,26 @@ export class RowKernel {
 
   /** The momentum table's rows `emaDue[0..count)` move toward the online table with factors `emaKeep`. */
   emaRows(count: number): void {
-    this.k.emaRows(this.momentumTable!.byteOffset, this.table.byteOffset, this.dim, this.emaDue.byteOffset, this.emaKeep.byteOffset, count);
+    this.k.emaRows(
+      this.momentumTable!.byteOffset,
+      this.table.byteOffset,
+      this.dim,
+      this.emaDue.byteOffset,
+      this.emaKeep.byteOffset,
+      count,
+    );
   }
 
   /**
    * Copies the bags of `slots` into the chunk buffers, as many texts per call of `run` as fit, with their scales
    * and offsets relative to the chunk. A bag is never split (a split would change the order of a row's sums).
    */
-  private chunks(bags: Bags, slots: ArrayLike<number>, pooling: Pooling, run: (from: number, n: number, idCount: number) => void): void {
+  private chunks(
+    bags: Bags,
+    slots: ArrayLike<number>,
+    pooling: Pooling,
+    run: (from: number, n: number, idCount: number) => void,
+  ): void {
     let from = 0;
     while (from < slots.length) {
       let n = 0;
@@ -249,7 +321,9 @@ export class RowKernel {
         const length = bags.offsets[slots[from + n] + 1] - start;
         if (idCount + length > CHUNK_IDS) {
           if (n > 0) break;
-          throw new RangeError(`row kernel: a text has ${length} token ids, more than the ${CHUNK_IDS} it can pool at once (train with rowKernel "js")`);
+          throw new RangeError(
+            `row kernel: a text has ${length} token ids, more than the ${CHUNK_IDS} it can pool at once (train with rowKernel "js")`,
+          );
         }
         this.ids.set(bags.ids.subarray(start, start + length), idCount);
         idCount += length;

@@ -12,10 +12,18 @@ export const curveSchema: TableSchema = {
     { name: 'epoch', type: 'int32', description: 'Epoch of that batch, 0-based.' },
     { name: 'kind', type: 'utf8', description: '"mono" or "cross": the kind of the batch.' },
     { name: 'batch_size', type: 'int32', description: 'Pairs in the batch.' },
-    { name: 'negatives', type: 'int32', description: 'Negatives each question is scored against: batch_size − 1, plus the queue size for albef.' },
+    {
+      name: 'negatives',
+      type: 'int32',
+      description: 'Negatives each question is scored against: batch_size − 1, plus the queue size for albef.',
+    },
     { name: 'loss', type: 'float64', description: 'Training loss of the step, before the update.' },
     { name: 'lr', type: 'float64', description: 'Learning rate of the update.' },
     { name: 'temperature', type: 'float64', description: 'Softmax temperature after the update.' },
-    { name: 'pairs_per_second', type: 'float64', description: 'Pairs per second of wall time over this step (tokenisation excluded).' },
+    {
+      name: 'pairs_per_second',
+      type: 'float64',
+      description: 'Pairs per second of wall time over this step (tokenisation excluded).',
+    },
   ],
 };

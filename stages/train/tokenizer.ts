@@ -32,7 +32,12 @@ export const tokenizerConfigSchema = z
     kind: z.literal('hashed').default('hashed'),
     version: z.literal(1).default(1),
     // Ids travel as Int32Array, so a bucket index must fit in 31 bits.
-    buckets: z.number().int().min(1).max(2 ** 31 - 1).default(2 ** 18),
+    buckets: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1)
+      .default(2 ** 18),
     words: z.boolean().default(true),
     ngramMin: z.number().int().min(1).max(32).default(3),
     ngramMax: z.number().int().min(1).max(32).default(5),
@@ -246,7 +251,10 @@ function parseConfig(value: unknown, where: string): TokenizerConfig {
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-    const given = issue.path.length === 1 && typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[issue.path[0]] : undefined;
+    const given =
+      issue.path.length === 1 && typeof value === 'object' && value !== null
+        ? (value as Record<PropertyKey, unknown>)[issue.path[0]]
+        : undefined;
     const shown = given === undefined ? '' : ` (got ${JSON.stringify(given)})`;
     return `${where}: invalid ${field}${shown}: ${issue.message}`;
   });

@@ -6,7 +6,14 @@
 import { tf } from './backend.ts';
 import { initWeights, poolBags, RowGradients, type Bags, type EncoderConfig, type EncoderWeights } from './encoder.ts';
 import { albefLoss, albefTargets, infoNceLoss, scoped, topOneAccuracy, tower } from './graph.ts';
-import { adamState, adamStep, sparseAdamConstants, sparseAdamStep, type AdamConfig, type AdamState } from './optimizer.ts';
+import {
+  adamState,
+  adamStep,
+  sparseAdamConstants,
+  sparseAdamStep,
+  type AdamConfig,
+  type AdamState,
+} from './optimizer.ts';
 import { RowKernel } from './row-kernel.ts';
 import { fillNormal } from '../common/random.ts';
 
@@ -20,7 +27,10 @@ export type LossKind = 'infonce' | 'albef';
 export interface TrainerConfig {
   encoder: EncoderConfig;
   loss: LossKind;
-  /** Peak learning rate of the dense layer (and a learnt τ), reached after `warmupSteps`; `linear` then decays it to 0 at `totalSteps`. */
+  /**
+   * Peak learning rate of the dense layer (and a learnt τ), reached after `warmupSteps`; `linear` then decays it to 0
+   * at `totalSteps`.
+   */
   lr: number;
   /**
    * Peak learning rate of the embedding table, on the same schedule. The table starts N(0, 1) while Adam moves an
@@ -77,7 +87,10 @@ export interface StepResult {
 const TEMPERATURE_RANGE = [0.001, 0.5] as const;
 
 /** The learning rate at 1-based step `step`. */
-export function learningRate(c: Pick<TrainerConfig, 'lr' | 'warmupSteps' | 'schedule' | 'totalSteps'>, step: number): number {
+export function learningRate(
+  c: Pick<TrainerConfig, 'lr' | 'warmupSteps' | 'schedule' | 'totalSteps'>,
+  step: number,
+): number {
   const warm = c.warmupSteps > 0 ? Math.min(1, step / c.warmupSteps) : 1;
   if (c.schedule === 'constant' || step <= c.warmupSteps) return c.lr * warm;
   const left = Math.max(0, c.totalSteps - step) / Math.max(1, c.totalSteps - c.warmupSteps);
@@ -89,8 +102,15 @@ export function learningRate(c: Pick<TrainerConfig, 'lr' | 'warmupSteps' | 'sche
  * kernel's arrays, and the trainer runs its row loops there; without, plain arrays and the JS loops.
  */
 export function initialState(config: TrainerConfig, seed: number, kernel: RowKernel | null = null): TrainerState {
-  if (kernel && (kernel.table.length !== config.encoder.buckets * config.encoder.dim || kernel.dim !== config.encoder.dim || (config.loss === 'albef') !== (kernel.momentumTable !== null))) {
-    throw new Error(`trainer: the row kernel's shape does not match the encoder (${config.encoder.buckets} × ${config.encoder.dim}, loss ${config.loss})`);
+  if (
+    kernel &&
+    (kernel.table.length !== config.encoder.buckets * config.encoder.dim ||
+      kernel.dim !== config.encoder.dim ||
+      (config.loss === 'albef') !== (kernel.momentumTable !== null))
+  ) {
+    throw new Error(
+      `trainer: the row kernel's shape does not match the encoder (${config.encoder.buckets} × ${config.encoder.dim}, loss ${config.loss})`,
+    );
   }
   const weights = initWeights(config.encoder, seed, kernel?.table);
   const { buckets, dim, outDim } = config.encoder;
@@ -103,7 +123,11 @@ export function initialState(config: TrainerConfig, seed: number, kernel: RowKer
     };
     // ALBEF starts the momentum model as a copy and fills the queues with random unit vectors.
     momentum = {
-      weights: { table: copyOf(weights.table, kernel?.momentumTable), kernel: weights.kernel.slice(), bias: weights.bias.slice() },
+      weights: {
+        table: copyOf(weights.table, kernel?.momentumTable),
+        kernel: weights.kernel.slice(),
+        bias: weights.bias.slice(),
+      },
       synced: new Int32Array(buckets),
       queueQ: normalRows('train/init/queue-q'),
       queueP: normalRows('train/init/queue-p'),
@@ -148,11 +172,22 @@ export class Trainer {
     readonly state: TrainerState,
   ) {
     const { buckets, dim } = config.encoder;
-    if (state.weights.table.length !== buckets * dim) throw new Error(`trainer: table has ${state.weights.table.length} values, expected ${buckets}×${dim}`);
+    if (state.weights.table.length !== buckets * dim)
+      throw new Error(`trainer: table has ${state.weights.table.length} values, expected ${buckets}×${dim}`);
     const kernel = RowKernel.owning(state.weights.table);
     const inKernel = (a: Float32Array) => kernel !== null && kernel.owns(a);
-    this.kernel = kernel && inKernel(state.adam.table.m) && inKernel(state.adam.table.v) && (!state.momentum || inKernel(state.momentum.weights.table)) ? kernel : null;
-    this.rowGrads = new RowGradients(buckets, dim, this.kernel ? { rows: this.kernel.gradRows, values: this.kernel.gradValues } : undefined);
+    this.kernel =
+      kernel &&
+      inKernel(state.adam.table.m) &&
+      inKernel(state.adam.table.v) &&
+      (!state.momentum || inKernel(state.momentum.weights.table))
+        ? kernel
+        : null;
+    this.rowGrads = new RowGradients(
+      buckets,
+      dim,
+      this.kernel ? { rows: this.kernel.gradRows, values: this.kernel.gradValues } : undefined,
+    );
     this.momentumRows = config.loss === 'albef' ? new RowGradients(buckets, dim) : null;
   }
 
@@ -202,7 +237,8 @@ export class Trainer {
     const { config, state } = this;
     const { dim, outDim, pooling } = config.encoder;
     const b = qSlots.length;
-    if (pSlots.length !== b || b < 2) throw new Error(`trainer: a batch needs ≥ 2 aligned questions and passages (got ${b} and ${pSlots.length})`);
+    if (pSlots.length !== b || b < 2)
+      throw new Error(`trainer: a batch needs ≥ 2 aligned questions and passages (got ${b} and ${pSlots.length})`);
     const t = state.step + 1;
     const pooledQ = this.pool(state.weights.table, bags, qSlots);
     const pooledP = this.pool(state.weights.table, bags, pSlots);
@@ -219,7 +255,8 @@ export class Trainer {
         queueP: tf.tensor2d(state.momentum!.queueP, [config.queueSize, outDim]),
       };
       const targets = m ? albefTargets(m, temperature, config.alpha) : null;
-      const loss = (q: T2, p: T2, temp: Scalar): Scalar => (m ? albefLoss(q, p, m, targets!, temp) : infoNceLoss(q, p, temp));
+      const loss = (q: T2, p: T2, temp: Scalar): Scalar =>
+        m ? albefLoss(q, p, m, targets!, temp) : infoNceLoss(q, p, temp);
       const chunk = config.gradCacheChunk;
       return chunk > 0 && b > chunk
         ? cachedGrads(pooledQ, pooledP, b, dim, kernel, bias, temperature, loss, chunk)
@@ -229,14 +266,26 @@ export class Trainer {
     this.rowGrads.reset();
     this.scatter(grads.pooledQ, bags, qSlots);
     this.scatter(grads.pooledP, bags, pSlots);
-    return { loss: grads.loss, kernel: grads.kernel, bias: grads.bias, temperature: grads.temperature, rows: this.rowGrads, momentum };
+    return {
+      loss: grads.loss,
+      kernel: grads.kernel,
+      bias: grads.bias,
+      temperature: grads.temperature,
+      rows: this.rowGrads,
+      momentum,
+    };
   }
 
   /** Top-1 in-batch accuracy (question → passage) of the current weights on one batch, without training. */
   accuracy(bags: Bags, qSlots: Int32Array, pSlots: Int32Array): number {
     const q = this.embedPooled(this.pool(this.state.weights.table, bags, qSlots), qSlots.length);
     const p = this.embedPooled(this.pool(this.state.weights.table, bags, pSlots), pSlots.length);
-    return tf.tidy(() => topOneAccuracy(tf.tensor2d(q, [qSlots.length, this.config.encoder.outDim]), tf.tensor2d(p, [pSlots.length, this.config.encoder.outDim])));
+    return tf.tidy(() =>
+      topOneAccuracy(
+        tf.tensor2d(q, [qSlots.length, this.config.encoder.outDim]),
+        tf.tensor2d(p, [pSlots.length, this.config.encoder.outDim]),
+      ),
+    );
   }
 
   /** Unit-length vectors [slots.length × outDim] of texts `slots` of `bags` under the current weights. */
@@ -246,7 +295,14 @@ export class Trainer {
 
   private embedPooled(pooled: Float32Array, n: number, weights = this.state.weights): Float32Array {
     const { dim, outDim } = this.config.encoder;
-    return tf.tidy(() => tower(tf.tensor2d(pooled, [n, dim]), tf.tensor2d(weights.kernel, [dim, outDim]), tf.tensor1d(weights.bias)).dataSync() as Float32Array);
+    return tf.tidy(
+      () =>
+        tower(
+          tf.tensor2d(pooled, [n, dim]),
+          tf.tensor2d(weights.kernel, [dim, outDim]),
+          tf.tensor1d(weights.bias),
+        ).dataSync() as Float32Array,
+    );
   }
 
   /**
@@ -255,20 +311,30 @@ export class Trainer {
    * missed (its online row did not change in between, since only batches that read a row change it): exact, and
    * its cost is the rows a batch touches, not the table.
    */
-  private momentumFeatures(bags: Bags, qSlots: Int32Array, pSlots: Int32Array, t: number): { qm: Float32Array; pm: Float32Array } {
+  private momentumFeatures(
+    bags: Bags,
+    qSlots: Int32Array,
+    pSlots: Int32Array,
+    t: number,
+  ): { qm: Float32Array; pm: Float32Array } {
     const { config } = this;
     const mom = this.state.momentum!;
     const online = this.state.weights;
     const m = config.momentum;
-    for (let i = 0; i < online.kernel.length; i++) mom.weights.kernel[i] = m * mom.weights.kernel[i] + (1 - m) * online.kernel[i];
-    for (let i = 0; i < online.bias.length; i++) mom.weights.bias[i] = m * mom.weights.bias[i] + (1 - m) * online.bias[i];
+    for (let i = 0; i < online.kernel.length; i++)
+      mom.weights.kernel[i] = m * mom.weights.kernel[i] + (1 - m) * online.kernel[i];
+    for (let i = 0; i < online.bias.length; i++)
+      mom.weights.bias[i] = m * mom.weights.bias[i] + (1 - m) * online.bias[i];
     const rows = this.momentumRows!;
     rows.reset();
     rows.touch(bags, qSlots);
     rows.touch(bags, pSlots);
     this.catchUpRows(rows.rows, rows.count, t);
     const pooled = (slots: Int32Array) => this.pool(mom.weights.table, bags, slots);
-    return { qm: this.embedPooled(pooled(qSlots), qSlots.length, mom.weights), pm: this.embedPooled(pooled(pSlots), pSlots.length, mom.weights) };
+    return {
+      qm: this.embedPooled(pooled(qSlots), qSlots.length, mom.weights),
+      pm: this.embedPooled(pooled(pSlots), pSlots.length, mom.weights),
+    };
   }
 
   private enqueue(qm: Float32Array, pm: Float32Array, b: number): void {
@@ -299,7 +365,8 @@ export class Trainer {
     const mom = this.state.momentum!;
     // With the kernel, the due list is written straight into its memory.
     const due = this.kernel?.emaDue ?? this.dueRows ?? (this.dueRows = new Int32Array(this.config.encoder.buckets));
-    const keeps = this.kernel?.emaKeep ?? this.dueKeeps ?? (this.dueKeeps = new Float32Array(this.config.encoder.buckets));
+    const keeps =
+      this.kernel?.emaKeep ?? this.dueKeeps ?? (this.dueKeeps = new Float32Array(this.config.encoder.buckets));
     let n = 0;
     for (let s = 0; s < count; s++) {
       const r = rows[s];
@@ -319,7 +386,8 @@ export class Trainer {
     const dim = this.config.encoder.dim;
     for (let s = 0; s < n; s++) {
       const keep = keeps[s];
-      for (let d = due[s] * dim, end = d + dim; d < end; d++) table[d] = f(online[d] + f(keep * f(table[d] - online[d])));
+      for (let d = due[s] * dim, end = d + dim; d < end; d++)
+        table[d] = f(online[d] + f(keep * f(table[d] - online[d])));
     }
   }
 
@@ -361,10 +429,25 @@ interface StepGrads {
 type LossFn = (q: T2, p: T2, temperature: Scalar) => Scalar;
 
 /** The whole step in one graph: pooled inputs → loss, differentiated end to end. */
-function plainGrads(pooledQ: Float32Array, pooledP: Float32Array, b: number, dim: number, kernel: T2, bias: T1, temperature: Scalar, loss: LossFn): StepGrads {
+function plainGrads(
+  pooledQ: Float32Array,
+  pooledP: Float32Array,
+  b: number,
+  dim: number,
+  kernel: T2,
+  bias: T1,
+  temperature: Scalar,
+  loss: LossFn,
+): StepGrads {
   const f = (pq: Tensor, pp: Tensor, k: Tensor, bi: Tensor, temp: Tensor) =>
     loss(tower(pq as T2, k as T2, bi as T1), tower(pp as T2, k as T2, bi as T1), temp as Scalar);
-  const { value, grads } = tf.valueAndGrads(f as (...args: Tensor[]) => Scalar)([tf.tensor2d(pooledQ, [b, dim]), tf.tensor2d(pooledP, [b, dim]), kernel, bias, temperature]);
+  const { value, grads } = tf.valueAndGrads(f as (...args: Tensor[]) => Scalar)([
+    tf.tensor2d(pooledQ, [b, dim]),
+    tf.tensor2d(pooledP, [b, dim]),
+    kernel,
+    bias,
+    temperature,
+  ]);
   return {
     loss: value.dataSync()[0],
     pooledQ: grads[0].dataSync() as Float32Array,
@@ -380,13 +463,25 @@ function plainGrads(pooledQ: Float32Array, pooledP: Float32Array, b: number, dim
  * embeddings, then backpropagate each chunk with that gradient as its upstream. Only one chunk's activations and
  * the B × B (or B × (B + K)) similarity matrix are ever alive.
  */
-function cachedGrads(pooledQ: Float32Array, pooledP: Float32Array, b: number, dim: number, kernel: T2, bias: T1, temperature: Scalar, loss: LossFn, chunk: number): StepGrads {
+function cachedGrads(
+  pooledQ: Float32Array,
+  pooledP: Float32Array,
+  b: number,
+  dim: number,
+  kernel: T2,
+  bias: T1,
+  temperature: Scalar,
+  loss: LossFn,
+  chunk: number,
+): StepGrads {
   const outDim = kernel.shape[1];
   const embed = (pooled: Float32Array): Float32Array => {
     const out = new Float32Array(b * outDim);
     for (let s = 0; s < b; s += chunk) {
       const n = Math.min(chunk, b - s);
-      const e = tf.tidy(() => tower(tf.tensor2d(pooled.subarray(s * dim, (s + n) * dim), [n, dim]), kernel, bias).dataSync());
+      const e = tf.tidy(() =>
+        tower(tf.tensor2d(pooled.subarray(s * dim, (s + n) * dim), [n, dim]), kernel, bias).dataSync(),
+      );
       out.set(e, s * outDim);
     }
     return out;
@@ -394,12 +489,18 @@ function cachedGrads(pooledQ: Float32Array, pooledP: Float32Array, b: number, di
   const q = embed(pooledQ);
   const p = embed(pooledP);
   const lossGrads = scoped(() => {
-    const { value, grads } = tf.valueAndGrads(((eq: Tensor, ep: Tensor, temp: Tensor) => loss(eq as T2, ep as T2, temp as Scalar)) as (...args: Tensor[]) => Scalar)([
+    const { value, grads } = tf.valueAndGrads(((eq: Tensor, ep: Tensor, temp: Tensor) =>
+      loss(eq as T2, ep as T2, temp as Scalar)) as (...args: Tensor[]) => Scalar)([
       tf.tensor2d(q, [b, outDim]),
       tf.tensor2d(p, [b, outDim]),
       temperature,
     ]);
-    return { loss: value.dataSync()[0], q: grads[0].dataSync() as Float32Array, p: grads[1].dataSync() as Float32Array, temperature: grads[2].dataSync()[0] };
+    return {
+      loss: value.dataSync()[0],
+      q: grads[0].dataSync() as Float32Array,
+      p: grads[1].dataSync() as Float32Array,
+      temperature: grads[2].dataSync()[0],
+    };
   });
   const gradKernel = new Float32Array(kernel.size);
   const gradBias = new Float32Array(bias.size);

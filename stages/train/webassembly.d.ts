@@ -1,4 +1,5 @@
-// The part of the WebAssembly JS API row-kernel.ts and backend.ts use. Node has it all, but @types/node 20 does not declare it
+// The part of the WebAssembly JS API row-kernel.ts and backend.ts use. Node has it all, but @types/node 20 does not
+// declare it
 // and lib "dom" would bring browser globals into every file.
 declare namespace WebAssembly {
   function validate(bytes: ArrayBufferView | ArrayBuffer): boolean;

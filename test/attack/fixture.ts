@@ -46,7 +46,10 @@ export function evalSet(options: EvalOptions = {}): Promise<string> {
     langs: LANGS,
     topics: TOPICS.length,
     sentence: (lang, li, i) => SENTENCE[lang](TOPICS[i][li], i),
-    question: (lang, li, i) => (lang === 'en' && i === 0 && options.firstQuestion !== undefined ? options.firstQuestion : QUESTION[lang](TOPICS[i][li])),
+    question: (lang, li, i) =>
+      lang === 'en' && i === 0 && options.firstQuestion !== undefined
+        ? options.firstQuestion
+        : QUESTION[lang](TOPICS[i][li]),
   });
 }
 
@@ -54,14 +57,28 @@ export function evalSet(options: EvalOptions = {}): Promise<string> {
 export async function rawFolder(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-attack-raw-'));
   await mkdir(join(dir, 'muse'));
-  await writeFile(join(dir, 'muse', 'en-de.tsv'), 'river\tFluss\nmountain\tBerg\ncity\tStadt\nmusic\tMusik\nking\tKönig\nbridge\tBrücke\nfamous\tberühmt\nlocated\tgelegen\nold\talt\nberlin\tberlin\n');
-  await writeFile(join(dir, 'muse', 'en-ru.tsv'), 'river\tрека\nmountain\tгора\ncity\tгород\nmusic\tмузыка\nking\tкороль\nbridge\tмост\nfamous\tзнаменитая\nlocated\tнаходится\n');
+  await writeFile(
+    join(dir, 'muse', 'en-de.tsv'),
+    'river\tFluss\nmountain\tBerg\ncity\tStadt\nmusic\tMusik\nking\tKönig\nbridge\tBrücke\nfamous\tberühmt\nlocated\tgelegen\nold\talt\nberlin\tberlin\n',
+  );
+  await writeFile(
+    join(dir, 'muse', 'en-ru.tsv'),
+    'river\tрека\nmountain\tгора\ncity\tгород\nmusic\tмузыка\nking\tкороль\nbridge\tмост\nfamous\tзнаменитая\nlocated\tнаходится\n',
+  );
   return dir;
 }
 
 let trained: Promise<string> | undefined;
 /** One small trained model (cpu), shared by a test file's tests. */
 export function trainedModel(): Promise<string> {
-  trained ??= syntheticBatches(12, 16).then(async (batches) => (await runStage(trainStage, { inputs: { batches, dev: await syntheticDev() }, params: { ...SMALL, checkpointEvery: 0 } })).outDir);
+  trained ??= syntheticBatches(12, 16).then(
+    async (batches) =>
+      (
+        await runStage(trainStage, {
+          inputs: { batches, dev: await syntheticDev() },
+          params: { ...SMALL, checkpointEvery: 0 },
+        })
+      ).outDir,
+  );
   return trained;
 }

@@ -6,7 +6,31 @@ import { createRng } from '../../stages/common/random.ts';
 import { Dictionaries } from '../../stages/attack/codemix.ts';
 import { perturb, TRANSFORMS, wordCandidates } from '../../stages/attack/recipes.ts';
 
-const PIECES = ['river', 'Fluss', 'река', 'ποτάμι', 'แม่น้ำ', '河流', 'नदी', 'نهر', 'sông', 'nehir', '😀', '👩‍👩‍👧', 'e\u0301', '𝐚𝐛𝐜', '?', ' ', '  ', '-', '1999', "l'eau", 'ß', 'İstanbul', '\u200d'];
+const PIECES = [
+  'river',
+  'Fluss',
+  'река',
+  'ποτάμι',
+  'แม่น้ำ',
+  '河流',
+  'नदी',
+  'نهر',
+  'sông',
+  'nehir',
+  '😀',
+  '👩‍👩‍👧',
+  'e\u0301',
+  '𝐚𝐛𝐜',
+  '?',
+  ' ',
+  '  ',
+  '-',
+  '1999',
+  "l'eau",
+  'ß',
+  'İstanbul',
+  '\u200d',
+];
 const LANGS = ['en', 'de', 'ru', 'el', 'th', 'zh', 'hi', 'ar', 'vi', 'tr'];
 const CONTROL = /\p{Cc}/u;
 
@@ -28,15 +52,24 @@ test('1,500 random queries × every recipe: valid UTF-8, no control character', 
     let text = '';
     for (let w = 0; w < words; w++) text += PIECES[rng.int(0, PIECES.length - 1)] + (rng.int(0, 2) === 0 ? '' : ' ');
     const lang = LANGS[rng.int(0, LANGS.length - 1)];
-    const opts = { wordShare: rng.float() * 0.9 + 0.1, maxEdits: rng.int(1, 5), dictionaries, embedded: ['de', 'en', 'ru'].filter((l) => l !== lang), charCandidates: 5, homoglyphCandidates: 5 };
+    const opts = {
+      wordShare: rng.float() * 0.9 + 0.1,
+      maxEdits: rng.int(1, 5),
+      dictionaries,
+      embedded: ['de', 'en', 'ru'].filter((l) => l !== lang),
+      charCandidates: 5,
+      homoglyphCandidates: 5,
+    };
     for (const recipe of TRANSFORMS) {
       const out = perturb(recipe, text, lang, createRng(n, recipe), opts).text;
-      if (!validUtf8(out) || CONTROL.test(out)) t.fail(`${recipe} on ${JSON.stringify(text)} (${lang}) → ${JSON.stringify(out)}`);
+      if (!validUtf8(out) || CONTROL.test(out))
+        t.fail(`${recipe} on ${JSON.stringify(text)} (${lang}) → ${JSON.stringify(out)}`);
       checked++;
     }
     for (const word of text.split(' ').filter(Boolean)) {
       for (const c of wordCandidates(word, lang, createRng(n, 'cand'), opts)) {
-        if (!validUtf8(c.text) || CONTROL.test(c.text)) t.fail(`candidate of ${JSON.stringify(word)} → ${JSON.stringify(c.text)}`);
+        if (!validUtf8(c.text) || CONTROL.test(c.text))
+          t.fail(`candidate of ${JSON.stringify(word)} → ${JSON.stringify(c.text)}`);
         checked++;
       }
     }

@@ -26,12 +26,21 @@ function scorer(start = 1): QueryScorer & { calls: number; texts: number } {
   return f;
 }
 
-const OPTS = { k: 1, wordShare: 1, maxEdits: 64, maxModelCalls: 1000, charCandidates: 3, homoglyphCandidates: 2, batch: true };
+const OPTS = {
+  k: 1,
+  wordShare: 1,
+  maxEdits: 64,
+  maxModelCalls: 1000,
+  charCandidates: 3,
+  homoglyphCandidates: 2,
+  batch: true,
+};
 
 test('stops at the goal: exactly the edits needed, then successful', async (t) => {
   const s = scorer();
   const r = await greedyAttack(QUERY, 'en', createRng(0, 'g'), s, OPTS);
-  // 7 words, "the" is a function word (no typo, but homoglyphs are allowed): 4 changed words put similarity at 3/7 < 1/2.
+  // 7 words, "the" is a function word (no typo, but homoglyphs are allowed): 4 changed words put similarity at 3/7 <
+  // 1/2.
   t.is(r.status, 'successful');
   t.is(r.edits, 4);
   t.is(r.rankBefore, 1);

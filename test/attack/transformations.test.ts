@@ -52,23 +52,35 @@ test('char: eligible words are ≥ 3 characters with a letter, stopwords kept', 
 });
 
 test('char: Cyrillic and Greek keyboard typos stay in their script', (t) => {
-  for (const [word, script] of [['король', /^\p{Script=Cyrillic}+$/u], ['βασιλιάς', /^\p{Script=Greek}+$/u]] as const) {
+  for (const [word, script] of [
+    ['король', /^\p{Script=Cyrillic}+$/u],
+    ['βασιλιάς', /^\p{Script=Greek}+$/u],
+  ] as const) {
     const edits = editsOfKind(word, 'keyboard');
     t.true(edits.length > 0, word);
     for (const e of edits) t.regex(e, script, `${word} → ${e}`);
-    for (const kind of ['insert', 'substitute'] as const) for (const e of editsOfKind(word, kind)) t.regex(e, script, `${kind}: ${word} → ${e}`);
+    for (const kind of ['insert', 'substitute'] as const)
+      for (const e of editsOfKind(word, kind)) t.regex(e, script, `${kind}: ${word} → ${e}`);
   }
 });
 
-test('char: scripts without a layout get layout-free edits from the word\'s own characters', (t) => {
-  for (const [word, lang] of [['แม่น้ำ', 'th'], ['图书馆员', 'zh'], ['प्रसिद्ध', 'hi'], ['المدينة', 'ar']] as const) {
+test("char: scripts without a layout get layout-free edits from the word's own characters", (t) => {
+  for (const [word, lang] of [
+    ['แม่น้ำ', 'th'],
+    ['图书馆员', 'zh'],
+    ['प्रसिद्ध', 'hi'],
+    ['المدينة', 'ar'],
+  ] as const) {
     t.true(charEditable(word, lang), word);
     t.false(availableKinds(word).includes('keyboard'), `${word}: no keyboard edit`);
     const own = new Set(Array.from(word));
     for (let s = 0; s < 20; s++) {
       const e = randomCharEdit(word, createRng(s, word))!;
       t.not(e.text, word);
-      t.true(Array.from(e.text).every((c) => own.has(c)), `${word} → ${e.text} (${e.kind})`);
+      t.true(
+        Array.from(e.text).every((c) => own.has(c)),
+        `${word} → ${e.text} (${e.kind})`,
+      );
     }
   }
 });
@@ -79,11 +91,23 @@ test('homoglyph: UTS #39 confusables across Latin, Cyrillic and Greek; none that
   t.true(confusablesOf('ο').includes('o') && confusablesOf('ο').includes('о'), 'Greek ο → Latin o, Cyrillic о');
   t.false(confusablesOf('a').includes('ａ'), 'fullwidth a is NFKC-equal to a: no edit for the model');
   t.deepEqual(confusablesOf('ก'), []);
-  t.deepEqual(homoglyphEdits('ox').filter((w) => w.endsWith('x')).slice(0, 2), ['οx', 'σx']);
+  t.deepEqual(
+    homoglyphEdits('ox')
+      .filter((w) => w.endsWith('x'))
+      .slice(0, 2),
+    ['οx', 'σx'],
+  );
 });
 
 test('homoglyph: zero-width space, non-joiner and joiner inside a word; Thai lookalikes are Thai; Han gets invisibles only', (t) => {
-  t.deepEqual(invisibleEdits('ab').map((e) => [e.text, e.kind]), [['a\u200bb', 'zwsp'], ['a\u200cb', 'zwnj'], ['a\u200db', 'zwj']]);
+  t.deepEqual(
+    invisibleEdits('ab').map((e) => [e.text, e.kind]),
+    [
+      ['a\u200bb', 'zwsp'],
+      ['a\u200cb', 'zwnj'],
+      ['a\u200db', 'zwj'],
+    ],
+  );
   t.deepEqual(invisibleEdits('a'), [], 'nowhere to put one in a single character');
   t.deepEqual(confusablesOf('ข'), ['ฃ'], 'UTS #39 pairs Thai letters too');
   for (let s = 0; s < 10; s++) {
@@ -105,16 +129,29 @@ test('codemix: MUSE translations, identity entries dropped, through English for 
   t.deepEqual(d.languages, ['de', 'en', 'ru']);
   t.deepEqual(d.embeddable('de'), ['en', 'ru']);
   t.deepEqual(d.embeddable('el'), [], 'no dictionary for Greek');
-  const r = perturb('codemix', 'Where is the River', 'en', createRng(0, 'cm'), { ...BUDGET, dictionaries: d, embedded: ['ru'] });
+  const r = perturb('codemix', 'Where is the River', 'en', createRng(0, 'cm'), {
+    ...BUDGET,
+    dictionaries: d,
+    embedded: ['ru'],
+  });
   t.is(r.text, 'Where is the Река', 'function words kept, the capital kept');
   t.deepEqual(r.kinds, ['codemix:ru']);
-  const none = perturb('codemix', 'where is the', 'en', createRng(0, 'cm'), { ...BUDGET, dictionaries: d, embedded: ['de'] });
+  const none = perturb('codemix', 'where is the', 'en', createRng(0, 'cm'), {
+    ...BUDGET,
+    dictionaries: d,
+    embedded: ['de'],
+  });
   t.true(none.featureless, 'nothing to translate: featureless, text unchanged');
   t.is(none.text, 'where is the');
 });
 
 test('words: segments join back to the text; the budget allows at least one word', (t) => {
-  for (const [text, lang] of [['Où est la rivière ? (1999)', 'fr'], ['แม่น้ำอยู่ที่ไหน', 'th'], ['北京在哪里？', 'zh'], ['', 'en']] as const) {
+  for (const [text, lang] of [
+    ['Où est la rivière ? (1999)', 'fr'],
+    ['แม่น้ำอยู่ที่ไหน', 'th'],
+    ['北京在哪里？', 'zh'],
+    ['', 'en'],
+  ] as const) {
     t.is(join(segments(text, lang)), text);
   }
   t.is(wordsAllowed(0, 0.25, 3), 0);
@@ -126,7 +163,13 @@ test('words: segments join back to the text; the budget allows at least one word
 test('greedy candidates: typos, homoglyphs and translations of one word, distinct', (t) => {
   const d = new Dictionaries();
   d.add('de', 'river\tFluss\n');
-  const c = wordCandidates('river', 'en', createRng(3, 'c'), { ...BUDGET, charCandidates: 4, homoglyphCandidates: 3, dictionaries: d, embedded: ['de'] });
+  const c = wordCandidates('river', 'en', createRng(3, 'c'), {
+    ...BUDGET,
+    charCandidates: 4,
+    homoglyphCandidates: 3,
+    dictionaries: d,
+    embedded: ['de'],
+  });
   const kinds = new Set(c.map((e) => e.kind));
   t.true(kinds.has('codemix:de'));
   t.true(c.some((e) => ['homoglyph', 'zwsp', 'zwnj', 'zwj'].includes(e.kind)));

@@ -2,7 +2,13 @@
 // per epoch (exactly once without dropLast), row accounting, the hybrid mono share, determinism, and the shared
 // pair order that lets a batch-size or alpha sweep change one variable only.
 import test, { type ExecutionContext } from 'ava';
-import { planBatches, type BatchPlan, type SamplerInput, type SamplerParams, type Strategy } from '../../stages/batches/sampler.ts';
+import {
+  planBatches,
+  type BatchPlan,
+  type SamplerInput,
+  type SamplerParams,
+  type Strategy,
+} from '../../stages/batches/sampler.ts';
 import { createRng } from '../../stages/common/random.ts';
 
 /** Deterministic generator for the synthetic inputs: its own stream, independent of the sampler's. */
@@ -32,7 +38,11 @@ function conflicted(questions: number, langs: number, keep: number, seed: number
       }
     }
   }
-  return { kind: Uint8Array.from(kind), questionKey: Int32Array.from(questionKey), passageKey: Int32Array.from(passageKey) };
+  return {
+    kind: Uint8Array.from(kind),
+    questionKey: Int32Array.from(questionKey),
+    passageKey: Int32Array.from(passageKey),
+  };
 }
 
 /** `n` rows, none sharing a question or a passage; each row mono with probability `monoShare`. */
@@ -98,7 +108,8 @@ function firstEpoch(plan: BatchPlan): Omit<BatchPlan, 'stats'> {
 /** Where two row sequences part (null when equal): keeps failure output short instead of dumping thousands of rows. */
 function seqDiff(a: ArrayLike<number>, b: ArrayLike<number>): string | null {
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return `first difference at ${i} of ${a.length} / ${b.length}: ${a[i]} vs ${b[i]}`;
+  for (let i = 0; i < n; i++)
+    if (a[i] !== b[i]) return `first difference at ${i} of ${a.length} / ${b.length}: ${a[i]} vs ${b[i]}`;
   return a.length === b.length ? null : `lengths ${a.length} / ${b.length}, equal up to ${n}`;
 }
 
@@ -126,7 +137,8 @@ function violations(input: SamplerInput, p: SamplerParams, plan: BatchPlan): str
     counts[KIND_NAMES[kind]]++;
     if (!used.includes(kind as 0 | 1)) add(`batch ${b}: kind ${kind} not allowed by strategy ${p.strategy}`);
     if (b > 0 && plan.batchEpoch[b] < plan.batchEpoch[b - 1]) add(`batch ${b}: epoch goes back`);
-    if (plan.batchEpoch[b] < 0 || plan.batchEpoch[b] >= p.epochs) add(`batch ${b}: epoch ${plan.batchEpoch[b]} out of range`);
+    if (plan.batchEpoch[b] < 0 || plan.batchEpoch[b] >= p.epochs)
+      add(`batch ${b}: epoch ${plan.batchEpoch[b]} out of range`);
     if (rows.length === 0 || rows.length > p.batchSize) add(`batch ${b}: size ${rows.length}`);
     const qs = new Set<number>();
     const ps = new Set<number>();
@@ -150,22 +162,28 @@ function violations(input: SamplerInput, p: SamplerParams, plan: BatchPlan): str
     add(`stats.batches ${JSON.stringify(plan.stats.batches)} != counted ${JSON.stringify(counts)}`);
   }
   // Batches below batchSize: with dropLast only the reported short ones; without it also each pool's last batch.
-  if (p.dropLast && nonFull !== plan.stats.shortBatches) add(`dropLast: ${nonFull} batches below batchSize, stats.shortBatches ${plan.stats.shortBatches}`);
-  if (!p.dropLast && nonFullNotLast !== plan.stats.shortBatches) add(`${nonFullNotLast} non-final batches below batchSize, stats.shortBatches ${plan.stats.shortBatches}`);
+  if (p.dropLast && nonFull !== plan.stats.shortBatches)
+    add(`dropLast: ${nonFull} batches below batchSize, stats.shortBatches ${plan.stats.shortBatches}`);
+  if (!p.dropLast && nonFullNotLast !== plan.stats.shortBatches)
+    add(`${nonFullNotLast} non-final batches below batchSize, stats.shortBatches ${plan.stats.shortBatches}`);
   const eligible = new Set(eligibleRows(input, p.strategy));
   for (let e = 0; e < p.epochs; e++) {
     const rows = epochRows(plan, e);
     if (new Set(rows).size !== rows.length) add(`epoch ${e}: a row appears twice`);
     for (const r of rows) if (!eligible.has(r)) add(`epoch ${e}: row ${r} not eligible`);
     // Without dropLast nothing is left out: every eligible row exactly once per epoch.
-    if (!p.dropLast && rows.length !== eligible.size) add(`epoch ${e}: ${rows.length} rows of ${eligible.size} eligible`);
+    if (!p.dropLast && rows.length !== eligible.size)
+      add(`epoch ${e}: ${rows.length} rows of ${eligible.size} eligible`);
   }
   const expectedEligible = { mono: 0, cross: 0 };
   for (const k of input.kind) expectedEligible[KIND_NAMES[k]]++;
-  if (plan.stats.eligible.mono !== expectedEligible.mono || plan.stats.eligible.cross !== expectedEligible.cross) add('stats.eligible wrong');
+  if (plan.stats.eligible.mono !== expectedEligible.mono || plan.stats.eligible.cross !== expectedEligible.cross)
+    add('stats.eligible wrong');
   // Accounting: every eligible row of each epoch is either emitted or counted as dropped.
   if (plan.row.length + plan.stats.droppedLastPartial !== eligible.size * p.epochs) {
-    add(`emitted ${plan.row.length} + dropped ${plan.stats.droppedLastPartial} != ${eligible.size} eligible × ${p.epochs} epochs`);
+    add(
+      `emitted ${plan.row.length} + dropped ${plan.stats.droppedLastPartial} != ${eligible.size} eligible × ${p.epochs} epochs`,
+    );
   }
   if (!p.dropLast && plan.stats.droppedLastPartial !== 0) add('rows dropped without dropLast');
   return out;
@@ -248,7 +266,8 @@ test('dropLast drops the tail of an epoch only: the next epoch still walks its o
     t.is(dropped.stats.deferred, 0, `seed ${seed}`);
     t.is(dropped.stats.droppedLastPartial, 16);
     t.deepEqual(Array.from(dropped.batchEpoch), [0, 1, 2, 3]);
-    for (let e = 0; e < 4; e++) t.is(seqDiff(epochRows(dropped, e), epochRows(kept, e).slice(0, 8)), null, `seed ${seed}, epoch ${e}`);
+    for (let e = 0; e < 4; e++)
+      t.is(seqDiff(epochRows(dropped, e), epochRows(kept, e).slice(0, 8)), null, `seed ${seed}, epoch ${e}`);
   }
 });
 
@@ -268,7 +287,10 @@ test('a pool smaller than batchSize gives no batch with dropLast, and everything
   t.deepEqual(violations(input, { ...p, dropLast: false }, kept), []);
   t.is(kept.row.length, mono * 2);
   const sizes = Array.from(kept.offsets.subarray(1), (o, b) => o - kept.offsets[b]);
-  t.true(sizes.every((size) => size <= 40), sizes.join(' '));
+  t.true(
+    sizes.every((size) => size <= 40),
+    sizes.join(' '),
+  );
   // Batches of 64 from the same pool: more rows than a batch, but conflicts cap a batch at 40 rows. Those batches
   // come out short and are reported as such; the rows of the last one are reported as dropped.
   const capped = planBatches(input, { ...p, batchSize: 64 });
@@ -312,7 +334,10 @@ test('hybrid: the share of mono batches follows alpha while both pools last', (t
         while (seen.mono < total.mono && seen.cross < total.cross) seen[KIND_NAMES[kinds[prefix++]]]++;
         t.true(prefix > 2500, `prefix ${prefix}`);
         const share = seen.mono / prefix;
-        t.true(Math.abs(share - alpha) < 0.035, `seed ${seed}, alpha ${alpha}, epoch ${e}: mono share ${share.toFixed(4)} over ${prefix}`);
+        t.true(
+          Math.abs(share - alpha) < 0.035,
+          `seed ${seed}, alpha ${alpha}, epoch ${e}: mono share ${share.toFixed(4)} over ${prefix}`,
+        );
       }
       // After the prefix one pool is empty: the remaining batches are forced, and there are some.
       t.true(plan.stats.forcedKind > 100);
@@ -333,7 +358,10 @@ test('hybrid: alpha 1 gives mono batches only, except the forced ones; alpha 0 t
         const kinds = Array.from(plan.batchKind).filter((_, b) => plan.batchEpoch[b] === e);
         const firstCross = kinds.indexOf(1);
         t.true(firstCross > 0);
-        t.true(kinds.slice(firstCross).every((k) => k === 1), 'a mono batch after the mono pool ran out');
+        t.true(
+          kinds.slice(firstCross).every((k) => k === 1),
+          'a mono batch after the mono pool ran out',
+        );
       }
       const zero = planBatches(input, { ...p, alpha: 0 });
       t.deepEqual(violations(input, { ...p, alpha: 0 }, zero), []);
@@ -361,8 +389,15 @@ test('same seed gives the identical plan; another seed another one', (t) => {
     t.deepEqual(violations(CONFLICTED, { ...p, seed: 8 }, c), []);
     const kept = planBatches(CONFLICTED, { ...p, dropLast: false });
     const keptOther = planBatches(CONFLICTED, { ...p, dropLast: false, seed: 8 });
-    t.is(seqDiff([...kept.row].sort((x, y) => x - y), [...keptOther.row].sort((x, y) => x - y)), null);
-    if (strategy === 'hybrid') t.notDeepEqual(Array.from(c.batchKind), Array.from(a.batchKind), 'the mono/cross draws depend on the seed');
+    t.is(
+      seqDiff(
+        [...kept.row].sort((x, y) => x - y),
+        [...keptOther.row].sort((x, y) => x - y),
+      ),
+      null,
+    );
+    if (strategy === 'hybrid')
+      t.notDeepEqual(Array.from(c.batchKind), Array.from(a.batchKind), 'the mono/cross draws depend on the seed');
   }
 });
 
@@ -372,9 +407,21 @@ test('each epoch is reshuffled: epoch 0 and epoch 1 orders differ, over the same
     const [e0, e1] = [perKind(plan, 0), perKind(plan, 1)];
     for (const kind of kindsUsed(strategy).map((k) => KIND_NAMES[k])) {
       t.not(seqDiff(e0[kind], e1[kind]), null, `${strategy}/${kind}`);
-      t.is(seqDiff([...e0[kind]].sort((a, b) => a - b), [...e1[kind]].sort((a, b) => a - b)), null);
+      t.is(
+        seqDiff(
+          [...e0[kind]].sort((a, b) => a - b),
+          [...e1[kind]].sort((a, b) => a - b),
+        ),
+        null,
+      );
       // A shuffle, not the input order.
-      t.not(seqDiff(e0[kind], [...e0[kind]].sort((a, b) => a - b)), null);
+      t.not(
+        seqDiff(
+          e0[kind],
+          [...e0[kind]].sort((a, b) => a - b),
+        ),
+        null,
+      );
     }
   }
 });
@@ -383,7 +430,9 @@ test('same pair order across batch sizes: per-kind row sequences agree (conflict
   for (const strategy of STRATEGIES) {
     for (const dropLast of [true, false]) {
       for (let epoch = 0; epoch < 2; epoch++) {
-        const seqs = [8, 32, 128].map((batchSize) => perKind(planBatches(FREE, { ...BASE, strategy, batchSize, dropLast }), epoch));
+        const seqs = [8, 32, 128].map((batchSize) =>
+          perKind(planBatches(FREE, { ...BASE, strategy, batchSize, dropLast }), epoch),
+        );
         for (const kind of kindsUsed(strategy).map((k) => KIND_NAMES[k])) {
           const [s8, s32, s128] = seqs.map((s) => s[kind]);
           t.true(s128.length > 1000);
@@ -409,7 +458,8 @@ test('same pair order across batch sizes with conflicts: the first batch of 8 op
     for (let epoch = 0; epoch < 2; epoch++) {
       for (const kind of kindsUsed(strategy)) {
         const first = (plan: BatchPlan) => {
-          for (let b = 0; b < plan.batchKind.length; b++) if (plan.batchEpoch[b] === epoch && plan.batchKind[b] === kind) return batchRows(plan, b);
+          for (let b = 0; b < plan.batchKind.length; b++)
+            if (plan.batchEpoch[b] === epoch && plan.batchKind[b] === kind) return batchRows(plan, b);
           return [];
         };
         t.is(first(small).length, 8);
@@ -422,12 +472,18 @@ test('same pair order across batch sizes with conflicts: the first batch of 8 op
 test('hybrid: the per-kind sequences do not depend on alpha (conflicting keys, with and without dropLast)', (t) => {
   for (const dropLast of [true, false]) {
     for (const batchSize of [8, 128]) {
-      const [ref, ...others] = [0.5, 0.1, 0.9, 1].map((alpha) => planBatches(CONFLICTED, { ...BASE, batchSize, alpha, dropLast }));
+      const [ref, ...others] = [0.5, 0.1, 0.9, 1].map((alpha) =>
+        planBatches(CONFLICTED, { ...BASE, batchSize, alpha, dropLast }),
+      );
       for (const plan of others) {
         t.notDeepEqual(Array.from(plan.batchKind), Array.from(ref.batchKind));
         for (let epoch = 0; epoch < 2; epoch++) {
           for (const kind of KIND_NAMES) {
-            t.is(seqDiff(perKind(plan, epoch)[kind], perKind(ref, epoch)[kind]), null, `dropLast ${dropLast}, batchSize ${batchSize}, epoch ${epoch}, ${kind}`);
+            t.is(
+              seqDiff(perKind(plan, epoch)[kind], perKind(ref, epoch)[kind]),
+              null,
+              `dropLast ${dropLast}, batchSize ${batchSize}, epoch ${epoch}, ${kind}`,
+            );
           }
         }
         t.is(plan.stats.droppedLastPartial, ref.stats.droppedLastPartial);
@@ -446,8 +502,16 @@ test('hybrid equals mono and cross run apart, kind by kind (with and without dro
     const mono = planBatches(CONFLICTED, { ...p, strategy: 'mono' });
     const cross = planBatches(CONFLICTED, { ...p, strategy: 'cross' });
     for (let epoch = 0; epoch < 2; epoch++) {
-      t.is(seqDiff(perKind(hybrid, epoch).mono, perKind(mono, epoch).mono), null, `dropLast ${dropLast}, epoch ${epoch}, mono`);
-      t.is(seqDiff(perKind(hybrid, epoch).cross, perKind(cross, epoch).cross), null, `dropLast ${dropLast}, epoch ${epoch}, cross`);
+      t.is(
+        seqDiff(perKind(hybrid, epoch).mono, perKind(mono, epoch).mono),
+        null,
+        `dropLast ${dropLast}, epoch ${epoch}, mono`,
+      );
+      t.is(
+        seqDiff(perKind(hybrid, epoch).cross, perKind(cross, epoch).cross),
+        null,
+        `dropLast ${dropLast}, epoch ${epoch}, cross`,
+      );
     }
     t.is(hybrid.stats.droppedLastPartial, mono.stats.droppedLastPartial + cross.stats.droppedLastPartial);
     t.is(hybrid.stats.shortBatches, mono.stats.shortBatches + cross.stats.shortBatches);
@@ -470,10 +534,22 @@ function withWarmup(base: SamplerInput, words: number): SamplerInput {
   };
   const idx = Array.from({ length: words }, (_, i) => i);
   return {
-    kind: cat(base.kind, idx.map(() => 1)),
-    questionKey: cat(base.questionKey, idx.map((i) => q0 + i)),
-    passageKey: cat(base.passageKey, idx.map((i) => p0 + i)),
-    warmup: cat(new Uint8Array(n), idx.map(() => 1)),
+    kind: cat(
+      base.kind,
+      idx.map(() => 1),
+    ),
+    questionKey: cat(
+      base.questionKey,
+      idx.map((i) => q0 + i),
+    ),
+    passageKey: cat(
+      base.passageKey,
+      idx.map((i) => p0 + i),
+    ),
+    warmup: cat(
+      new Uint8Array(n),
+      idx.map(() => 1),
+    ),
   };
 }
 
@@ -492,7 +568,10 @@ test('dictionary warm-up: cross-lingual batches of the warm-up rows first, the s
       const rows = [...plan.row.subarray(plan.offsets[b], plan.offsets[b + 1])];
       const warm = plan.batchEpoch[b] < 2;
       // Warm-up batches hold warm-up rows only, as cross-lingual batches; later ones none of them.
-      t.true(rows.every((r) => (input.warmup![r] === 1) === warm), `${strategy}: batch ${b} mixes phases`);
+      t.true(
+        rows.every((r) => (input.warmup![r] === 1) === warm),
+        `${strategy}: batch ${b} mixes phases`,
+      );
       if (warm) t.is(plan.batchKind[b], 1);
       else t.true(kindsUsed(strategy).includes(plan.batchKind[b] as 0 | 1));
       for (const r of rows) if (warm) seen.set(r, (seen.get(r) ?? 0) + 1);
@@ -501,7 +580,10 @@ test('dictionary warm-up: cross-lingual batches of the warm-up rows first, the s
     t.is(seen.size, 500);
     t.true([...seen.values()].every((c) => c === 2));
     t.deepEqual([...new Set(plan.batchEpoch)].sort(), [0, 1, 2, 3]);
-    t.is(plan.row.length, 2 * 500 + 2 * eligibleRows({ ...input, kind: input.kind.subarray(0, n - 500) }, strategy).length);
+    t.is(
+      plan.row.length,
+      2 * 500 + 2 * eligibleRows({ ...input, kind: input.kind.subarray(0, n - 500) }, strategy).length,
+    );
   }
   // The warm-up does not depend on the strategy: one warm start for the whole comparison.
   const warmRows = (plan: BatchPlan) => [...plan.row.subarray(0, plan.offsets[warmBatches(plan)])];
@@ -512,9 +594,15 @@ test('dictionary warm-up: cross-lingual batches of the warm-up rows first, the s
 test('no warm-up rows or warmupEpochs 0: the plan of the sampler without a warm-up', (t) => {
   const base = conflicted(40, 3, 0.9, 5);
   const none = planBatches(base, BASE);
-  t.deepEqual(planBatches({ ...base, warmup: new Uint8Array(base.kind.length) }, { ...BASE, warmupEpochs: 3 }).row, none.row);
+  t.deepEqual(
+    planBatches({ ...base, warmup: new Uint8Array(base.kind.length) }, { ...BASE, warmupEpochs: 3 }).row,
+    none.row,
+  );
   const flagged = withWarmup(base, 50);
   const zero = planBatches(flagged, { ...BASE, warmupEpochs: 0 });
   t.is(zero.stats.warmup.batches, 0);
-  t.true([...zero.row].every((r) => flagged.warmup![r] === 0), 'warm-up rows never train when warmupEpochs is 0');
+  t.true(
+    [...zero.row].every((r) => flagged.warmup![r] === 0),
+    'warm-up rows never train when warmupEpochs is 0',
+  );
 });

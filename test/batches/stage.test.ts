@@ -16,7 +16,16 @@ import { cleanup, makeRaw, tempDir } from '../pairs/raw.ts';
 // One pairs run (MLQA dev → XQuAD-R, the default study) feeds every batches run of this file.
 let pairsPromise: Promise<string> | undefined;
 const pairs = () =>
-  (pairsPromise ??= makeRaw(['mlqa-dev', 'xquad-r']).then(async (raw) => (await runStage(pairsStage, { params: { workers: 2, alignment: 'none' }, inputs: { raw }, outDir: await tempDir('hxlr-batches-pairs-') })).outDir));
+  (pairsPromise ??= makeRaw(['mlqa-dev', 'xquad-r']).then(
+    async (raw) =>
+      (
+        await runStage(pairsStage, {
+          params: { workers: 2, alignment: 'none' },
+          inputs: { raw },
+          outDir: await tempDir('hxlr-batches-pairs-'),
+        })
+      ).outDir,
+  ));
 
 type Run = { outDir: string; summary: BatchesSummary };
 const runs = new Map<string, Promise<Run>>();
@@ -24,7 +33,12 @@ const runs = new Map<string, Promise<Run>>();
 function run(params: Record<string, unknown>, copy = 0): Promise<Run> {
   const key = `${JSON.stringify(params)}#${copy}`;
   if (!runs.has(key)) {
-    runs.set(key, pairs().then(async (dir) => runStage(batchesStage, { params, inputs: { pairs: dir }, outDir: await tempDir('hxlr-batches-') })));
+    runs.set(
+      key,
+      pairs().then(async (dir) =>
+        runStage(batchesStage, { params, inputs: { pairs: dir }, outDir: await tempDir('hxlr-batches-') }),
+      ),
+    );
   }
   return runs.get(key)!;
 }
@@ -36,7 +50,9 @@ const CROSS = { strategy: 'cross', batchSize: 256, epochs: 1 };
 const DEV = { split: 'dev', batchSize: 16 };
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** Runs `body` with a fresh in-memory DuckDB; `q` returns plain JS rows. */
@@ -71,7 +87,8 @@ test('same params give byte-identical files and summary; another seed other byte
 test('summary: counts add up against the pairs artifact', async (t) => {
   const { summary } = await run(DEFAULT);
   const { stats, counts } = await withDuck(async (q) => {
-    const [counts] = await q(`select count(*) filter (where direction = 'mono')::int as mono, count(*) filter (where direction = 'cross')::int as cross,
+    const [counts] =
+      await q(`select count(*) filter (where direction = 'mono')::int as mono, count(*) filter (where direction = 'cross')::int as cross,
       count(distinct question_id)::int as questions from ${pq(await pairs(), 'pairs')} where split = 'train'`);
     return { stats: summary.sampler, counts };
   });
@@ -102,7 +119,9 @@ test('DuckDB reads batches.parquet: types, one kind per batch, no shared questio
   const b = pq(outDir, 'batches');
   await withDuck(async (q) => {
     t.deepEqual(await q(`select count(*)::int as n from ${b}`), [{ n: summary.rows.batches }]);
-    const types = Object.fromEntries((await q(`describe select * from ${b}`)).map((r) => [r.column_name, r.column_type]));
+    const types = Object.fromEntries(
+      (await q(`describe select * from ${b}`)).map((r) => [r.column_name, r.column_type]),
+    );
     t.deepEqual(types, {
       batch_id: 'INTEGER',
       epoch: 'INTEGER',
@@ -122,12 +141,17 @@ test('DuckDB reads batches.parquet: types, one kind per batch, no shared questio
     t.deepEqual(await q(`select batch_id, passage_id from ${b} group by all having count(*) > 1 limit 5`), []);
     // Positions 0..size-1, each once; batch ids 0..batchCount-1; rows in (batch_id, position) order.
     t.deepEqual(
-      await q(`select batch_id from ${b} group by batch_id having min(position) <> 0 or max(position) <> count(*) - 1 or count(distinct position) <> count(*)`),
+      await q(
+        `select batch_id from ${b} group by batch_id having min(position) <> 0 or max(position) <> count(*) - 1 or count(distinct position) <> count(*)`,
+      ),
       [],
     );
-    t.deepEqual(await q(`select count(distinct batch_id)::int as n, min(batch_id)::int as lo, max(batch_id)::int as hi from ${b}`), [
-      { n: summary.batchCount, lo: 0, hi: summary.batchCount - 1 },
-    ]);
+    t.deepEqual(
+      await q(
+        `select count(distinct batch_id)::int as n, min(batch_id)::int as lo, max(batch_id)::int as hi from ${b}`,
+      ),
+      [{ n: summary.batchCount, lo: 0, hi: summary.batchCount - 1 }],
+    );
     t.deepEqual(
       await q(`select count(*)::int as n from (select batch_id, position, row_number() over () - 1 as i, lag(batch_id) over () as prev_b, lag(position) over () as prev_p from ${b})
                where i > 0 and not (batch_id = prev_b and position = prev_p + 1 or batch_id = prev_b + 1 and position = 0)`),
@@ -138,14 +162,23 @@ test('DuckDB reads batches.parquet: types, one kind per batch, no shared questio
     t.deepEqual(await q(`select distinct epoch::int as e from ${b} order by 1`), [{ e: 0 }, { e: 1 }]);
     t.deepEqual(await q(`select epoch, pair_id from ${b} group by all having count(*) > 1 limit 5`), []);
     // kind agrees with the languages, and the per-kind batch counts with the summary.
-    t.deepEqual(await q(`select count(*)::int as n from ${b} where (kind = 'mono') <> (question_lang = passage_lang)`), [{ n: 0 }]);
+    t.deepEqual(
+      await q(`select count(*)::int as n from ${b} where (kind = 'mono') <> (question_lang = passage_lang)`),
+      [{ n: 0 }],
+    );
     t.deepEqual(await q(`select kind, count(distinct batch_id)::int as n from ${b} group by 1 order by 1`), [
       { kind: 'cross', n: summary.sampler.batches.cross },
       { kind: 'mono', n: summary.sampler.batches.mono },
     ]);
     // Batch sizes: batchSize, except the reported short batches.
-    t.deepEqual(await q(`select count(*)::int as n from (select batch_id from ${b} group by 1 having count(*) <> 128)`), [{ n: summary.sampler.shortBatches }]);
-    t.deepEqual(await q(`select count(*)::int as n from (select batch_id from ${b} group by 1 having count(*) > 128)`), [{ n: 0 }]);
+    t.deepEqual(
+      await q(`select count(*)::int as n from (select batch_id from ${b} group by 1 having count(*) <> 128)`),
+      [{ n: summary.sampler.shortBatches }],
+    );
+    t.deepEqual(
+      await q(`select count(*)::int as n from (select batch_id from ${b} group by 1 having count(*) > 128)`),
+      [{ n: 0 }],
+    );
     // Every row is a train pair of the pairs artifact, with its own texts and languages.
     const p = pq(await pairs(), 'pairs');
     t.deepEqual(
@@ -166,19 +199,38 @@ test('strategy mono: only monolingual rows; strategy cross: only cross-lingual r
   const [mono, cross] = await Promise.all([run(MONO), run(CROSS)]);
   await withDuck(async (q) => {
     const stats = async (dir: string) =>
-      (await q(`select count(*)::int as n, count(*) filter (where question_lang = passage_lang)::int as same,
-                 count(distinct kind)::int as kinds, min(kind) as kind, count(distinct batch_id)::int as batches from ${pq(dir, 'batches')}`))[0];
+      (
+        await q(`select count(*)::int as n, count(*) filter (where question_lang = passage_lang)::int as same,
+                 count(distinct kind)::int as kinds, min(kind) as kind, count(distinct batch_id)::int as batches from ${pq(dir, 'batches')}`)
+      )[0];
     const m = await stats(mono.outDir);
-    t.deepEqual(m, { n: mono.summary.rows.batches, same: mono.summary.rows.batches, kinds: 1, kind: 'mono', batches: mono.summary.batchCount });
+    t.deepEqual(m, {
+      n: mono.summary.rows.batches,
+      same: mono.summary.rows.batches,
+      kinds: 1,
+      kind: 'mono',
+      batches: mono.summary.batchCount,
+    });
     t.is(mono.summary.sampler.batches.cross, 0);
     t.is(mono.summary.rows.batches + mono.summary.sampler.droppedLastPartial, mono.summary.sampler.eligible.mono * 2);
     const c = await stats(cross.outDir);
-    t.deepEqual(c, { n: cross.summary.rows.batches, same: 0, kinds: 1, kind: 'cross', batches: cross.summary.batchCount });
+    t.deepEqual(c, {
+      n: cross.summary.rows.batches,
+      same: 0,
+      kinds: 1,
+      kind: 'cross',
+      batches: cross.summary.batchCount,
+    });
     t.is(cross.summary.sampler.batches.mono, 0);
     t.is(cross.summary.rows.batches + cross.summary.sampler.droppedLastPartial, cross.summary.sampler.eligible.cross);
     t.deepEqual(await q(`select distinct epoch::int as e from ${pq(cross.outDir, 'batches')}`), [{ e: 0 }]);
     for (const r of [mono, cross]) {
-      t.deepEqual(await q(`select batch_id from ${pq(r.outDir, 'batches')} group by all having count(*) > ${r.summary.batchSize} or count(distinct question_id) < count(*) or count(distinct passage_id) < count(*)`), []);
+      t.deepEqual(
+        await q(
+          `select batch_id from ${pq(r.outDir, 'batches')} group by all having count(*) > ${r.summary.batchSize} or count(distinct question_id) < count(*) or count(distinct passage_id) < count(*)`,
+        ),
+        [],
+      );
     }
   });
 });
@@ -191,10 +243,14 @@ function columnDiff(a: ArrayLike<unknown>, b: ArrayLike<unknown>): string | null
 
 test('batches.arrow and batches.parquet hold the same rows; so do the composition files', async (t) => {
   const { outDir, summary } = await run(DEFAULT);
-  const [arrow, parquet] = await Promise.all([readArrow(join(outDir, 'batches.arrow'), batchesSchema), readParquet(join(outDir, 'batches.parquet'), batchesSchema)]);
+  const [arrow, parquet] = await Promise.all([
+    readArrow(join(outDir, 'batches.arrow'), batchesSchema),
+    readParquet(join(outDir, 'batches.parquet'), batchesSchema),
+  ]);
   t.is(arrow.rows, summary.rows.batches);
   t.is(parquet.rows, summary.rows.batches);
-  for (const { name } of batchesSchema.columns) t.is(columnDiff(arrow.columns[name], parquet.columns[name]), null, name);
+  for (const { name } of batchesSchema.columns)
+    t.is(columnDiff(arrow.columns[name], parquet.columns[name]), null, name);
   // The copied texts are real text, not placeholders.
   const question = arrow.columns.question as string[];
   t.true(question.every((s) => s.length > 3));
@@ -204,7 +260,8 @@ test('batches.arrow and batches.parquet hold the same rows; so do the compositio
     readParquet(join(outDir, 'composition.parquet'), compositionSchema),
   ]);
   t.is(ca.rows, summary.batchCount);
-  const flat = (c: Columns, name: string) => Array.from(c[name] as ArrayLike<ArrayLike<unknown>>, (x) => Array.from(x).join(','));
+  const flat = (c: Columns, name: string) =>
+    Array.from(c[name] as ArrayLike<ArrayLike<unknown>>, (x) => Array.from(x).join(','));
   for (const { name, type } of compositionSchema.columns) {
     if (type.startsWith('list')) t.is(columnDiff(flat(ca.columns, name), flat(cp.columns, name)), null, name);
     else t.is(columnDiff(ca.columns[name], cp.columns[name]), null, name);
@@ -216,7 +273,9 @@ test('DuckDB reads composition.parquet: list columns, sizes and histograms match
   const c = pq(outDir, 'composition');
   const b = pq(outDir, 'batches');
   await withDuck(async (q) => {
-    const types = Object.fromEntries((await q(`describe select * from ${c}`)).map((r) => [r.column_name, r.column_type]));
+    const types = Object.fromEntries(
+      (await q(`describe select * from ${c}`)).map((r) => [r.column_name, r.column_type]),
+    );
     t.deepEqual(types, {
       batch_id: 'INTEGER',
       epoch: 'INTEGER',
@@ -228,7 +287,9 @@ test('DuckDB reads composition.parquet: list columns, sizes and histograms match
       passage_lang_counts: 'INTEGER[]',
       dictionary_rows: 'INTEGER',
     });
-    t.deepEqual(await q(`select count(*)::int as n, sum(size)::int as rows from ${c}`), [{ n: summary.batchCount, rows: summary.rows.batches }]);
+    t.deepEqual(await q(`select count(*)::int as n, sum(size)::int as rows from ${c}`), [
+      { n: summary.batchCount, rows: summary.rows.batches },
+    ]);
     t.deepEqual(await q(`select kind, count(*)::int as n from ${c} group by 1 order by 1`), [
       { kind: 'cross', n: summary.sampler.batches.cross },
       { kind: 'mono', n: summary.sampler.batches.mono },
@@ -239,7 +300,12 @@ test('DuckDB reads composition.parquet: list columns, sizes and histograms match
       [{ n: 0 }],
     );
     // A mono batch may mix languages (each row mono), but its query and passage histograms are the same.
-    t.deepEqual(await q(`select count(*)::int as n from ${c} where kind = 'mono' and (question_langs <> passage_langs or question_lang_counts <> passage_lang_counts)`), [{ n: 0 }]);
+    t.deepEqual(
+      await q(
+        `select count(*)::int as n from ${c} where kind = 'mono' and (question_langs <> passage_langs or question_lang_counts <> passage_lang_counts)`,
+      ),
+      [{ n: 0 }],
+    );
     // Per batch: the same id, epoch, kind and size as in batches.parquet, and the same language histograms.
     t.deepEqual(
       await q(`select count(*)::int as n from (select batch_id, any_value(epoch) as epoch, any_value(kind) as kind, count(*)::int as size from ${b} group by 1) x
@@ -255,7 +321,9 @@ test('DuckDB reads composition.parquet: list columns, sizes and histograms match
         side,
       );
     }
-    const langs = await q(`select l, sum(n)::int as n from (select unnest(passage_langs) as l, unnest(passage_lang_counts) as n from ${c}) group by 1 order by 1`);
+    const langs = await q(
+      `select l, sum(n)::int as n from (select unnest(passage_langs) as l, unnest(passage_lang_counts) as n from ${c}) group by 1 order by 1`,
+    );
     t.deepEqual(Object.fromEntries(langs.map((r) => [r.l, r.n])), summary.passageLanguages);
   });
 });
@@ -264,14 +332,27 @@ test("split 'dev' gives fewer rows, all from dev pairs", async (t) => {
   const [train, dev] = await Promise.all([run(DEFAULT), run(DEV)]);
   t.true(dev.summary.rows.batches > 0);
   t.true(dev.summary.rows.batches < train.summary.rows.batches / 4, `${dev.summary.rows.batches} dev rows`);
-  t.true(dev.summary.sampler.eligible.mono + dev.summary.sampler.eligible.cross < (train.summary.sampler.eligible.mono + train.summary.sampler.eligible.cross) / 4);
-  t.is(dev.summary.rows.batches + dev.summary.sampler.droppedLastPartial, (dev.summary.sampler.eligible.mono + dev.summary.sampler.eligible.cross) * 2);
+  t.true(
+    dev.summary.sampler.eligible.mono + dev.summary.sampler.eligible.cross <
+      (train.summary.sampler.eligible.mono + train.summary.sampler.eligible.cross) / 4,
+  );
+  t.is(
+    dev.summary.rows.batches + dev.summary.sampler.droppedLastPartial,
+    (dev.summary.sampler.eligible.mono + dev.summary.sampler.eligible.cross) * 2,
+  );
   await withDuck(async (q) => {
     t.deepEqual(
-      await q(`select count(*)::int as n, count(*) filter (where p.split = 'dev')::int as dev from ${pq(dev.outDir, 'batches')} b join ${pq(await pairs(), 'pairs')} p using (pair_id)`),
+      await q(
+        `select count(*)::int as n, count(*) filter (where p.split = 'dev')::int as dev from ${pq(dev.outDir, 'batches')} b join ${pq(await pairs(), 'pairs')} p using (pair_id)`,
+      ),
       [{ n: dev.summary.rows.batches, dev: dev.summary.rows.batches }],
     );
-    t.deepEqual(await q(`select count(*)::int as n from (select batch_id from ${pq(dev.outDir, 'batches')} group by 1 having count(*) <> 16)`), [{ n: dev.summary.sampler.shortBatches }]);
+    t.deepEqual(
+      await q(
+        `select count(*)::int as n from (select batch_id from ${pq(dev.outDir, 'batches')} group by 1 having count(*) <> 16)`,
+      ),
+      [{ n: dev.summary.sampler.shortBatches }],
+    );
   });
 });
 
@@ -295,18 +376,33 @@ test('invalid params are refused before running, naming the param', async (t) =>
   }
   const alpha = await t.throwsAsync(runStage(batchesStage, { params: { alpha: 1.5 }, inputs: { pairs: dir } }));
   t.regex(alpha!.message, /batches\.alpha/);
-  const strategy = await t.throwsAsync(runStage(batchesStage, { params: { strategy: 'mixed' }, inputs: { pairs: dir } }));
+  const strategy = await t.throwsAsync(
+    runStage(batchesStage, { params: { strategy: 'mixed' }, inputs: { pairs: dir } }),
+  );
   t.regex(strategy!.message, /batches\.strategy/);
 });
 
 // Pairs with dictionary rows (50 MUSE entries per language) for the warm-up tests.
 let musePromise: Promise<string> | undefined;
 const musePairs = () =>
-  (musePromise ??= makeRaw(['mlqa-dev', 'xquad-r', 'muse']).then(async (raw) => (await runStage(pairsStage, { params: { workers: 2, alignmentMaxPerLanguage: 50 }, inputs: { raw }, outDir: await tempDir('hxlr-batches-muse-') })).outDir));
+  (musePromise ??= makeRaw(['mlqa-dev', 'xquad-r', 'muse']).then(
+    async (raw) =>
+      (
+        await runStage(pairsStage, {
+          params: { workers: 2, alignmentMaxPerLanguage: 50 },
+          inputs: { raw },
+          outDir: await tempDir('hxlr-batches-muse-'),
+        })
+      ).outDir,
+  ));
 
 test('dictionary "warmup" (the default): a first epoch of dictionary-only cross-lingual batches, then QA-only mono batches; "mixed" keeps mono batches free of them', async (t) => {
   const dir = await musePairs();
-  const warm = await runStage(batchesStage, { params: { strategy: 'mono', batchSize: 32 }, inputs: { pairs: dir }, outDir: await tempDir('hxlr-batches-') });
+  const warm = await runStage(batchesStage, {
+    params: { strategy: 'mono', batchSize: 32 },
+    inputs: { pairs: dir },
+    outDir: await tempDir('hxlr-batches-'),
+  });
   t.is(warm.summary.dictionary, 'warmup');
   t.is(warm.summary.warmupEpochs, 1);
   t.is(warm.summary.epochs, 2);
@@ -326,7 +422,11 @@ test('dictionary "warmup" (the default): a first epoch of dictionary-only cross-
   t.true(warmIds.length > 400 && warmIds.length <= 500, `${warmIds.length} warm-up rows`);
   t.is(warm.summary.sampler.warmup.eligible, 500);
 
-  const mixed = await runStage(batchesStage, { params: { strategy: 'mono', batchSize: 32, dictionary: 'mixed' }, inputs: { pairs: dir }, outDir: await tempDir('hxlr-batches-') });
+  const mixed = await runStage(batchesStage, {
+    params: { strategy: 'mono', batchSize: 32, dictionary: 'mixed' },
+    inputs: { pairs: dir },
+    outDir: await tempDir('hxlr-batches-'),
+  });
   t.is(mixed.summary.warmupEpochs, 0);
   t.is(mixed.summary.dictionaryRows, 0);
   // The mono epochs are the same batches with or without the warm-up in front of them.

@@ -12,7 +12,16 @@ import { readXnli } from '../../stages/classify/xnli.ts';
 import { initBackend, untrainedEncoder } from '../../stages/train/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const OPTS: ClassifierOptions = { classes: 3, lr: 3e-4, maxEpochs: 100, batchSize: 64, patience: 5, l2: 0.01, seed: 0, stream: 'test' };
+const OPTS: ClassifierOptions = {
+  classes: 3,
+  lr: 3e-4,
+  maxEpochs: 100,
+  batchSize: 64,
+  patience: 5,
+  l2: 0.01,
+  seed: 0,
+  stream: 'test',
+};
 
 test.before(async () => {
   await initBackend('cpu');
@@ -24,11 +33,17 @@ test('untrained encoder features: the probe trained on English part A beats chan
   const task = xnliTask(files, split);
   const model = untrainedEncoder({ buckets: 1 << 16, dim: 64, outDim: 64, pooling: 'mean' }, { buckets: 1 << 16 }, 0);
   const { seed: _s, stream: _t, classes: _c, ...probe } = OPTS;
-  const out = await runTask(task, encoderFeaturizer(model, new BagCache(), [task.index.texts]), { ...probe, seed: 0 }, null, 'test');
+  const out = await runTask(
+    task,
+    encoderFeaturizer(model, new BagCache(), [task.index.texts]),
+    { ...probe, seed: 0 },
+    null,
+    'test',
+  );
   const en = out.result.byLanguage.find((l) => l.language === 'en')!;
   t.is(en.examples, 1245);
   // Three standard errors above 1/3 for 1,245 rows: chance would pass this about once in 700 runs.
-  const bar = 1 / 3 + 3 * Math.sqrt((1 / 3) * (2 / 3) / en.examples);
+  const bar = 1 / 3 + 3 * Math.sqrt(((1 / 3) * (2 / 3)) / en.examples);
   t.true(en.accuracy > bar, `English accuracy ${en.accuracy.toFixed(3)} is not above ${bar.toFixed(3)}`);
   t.true(out.probe.bestEpoch <= out.probe.epochs);
 });
@@ -57,8 +72,12 @@ test('learns a separable problem, deterministically, and keeps the best epoch', 
   t.true(a.bestEpoch <= a.epochs && a.epochs <= opts.maxEpochs);
   const c = await trainClassifier(train, held, 8, { ...opts, seed: 1 });
   t.notDeepEqual([...a.weights], [...c.weights], 'the seed orders the minibatches');
-  await t.throwsAsync(trainClassifier({ x: new Float32Array(8), y: Int32Array.of(3) }, held, 8, opts), { message: /label 3 is outside 0…2/ });
-  await t.throwsAsync(trainClassifier({ x: new Float32Array(7), y: Int32Array.of(0) }, held, 8, opts), { message: /7 feature values do not make 1 rows of width 8/ });
+  await t.throwsAsync(trainClassifier({ x: new Float32Array(8), y: Int32Array.of(3) }, held, 8, opts), {
+    message: /label 3 is outside 0…2/,
+  });
+  await t.throwsAsync(trainClassifier({ x: new Float32Array(7), y: Int32Array.of(0) }, held, 8, opts), {
+    message: /7 feature values do not make 1 rows of width 8/,
+  });
 });
 
 test('pair features are (u, v, |u − v|, u ⊙ v); lexical vectors mark hashed words', async (t) => {
@@ -68,6 +87,10 @@ test('pair features are (u, v, |u − v|, u ⊙ v); lexical vectors mark hashed 
   const v = await lex.vectors(['The cat sat.', 'the CAT', 'สวัสดีครับ']);
   const on = (i: number) => [...v.subarray(i * 64, (i + 1) * 64)].flatMap((x, k) => (x ? [k] : []));
   t.is(on(0).length, 3);
-  t.deepEqual(on(1), on(0).filter((k) => on(1).includes(k)), 'case and NFKC folded: "the cat" ⊂ "The cat sat."');
+  t.deepEqual(
+    on(1),
+    on(0).filter((k) => on(1).includes(k)),
+    'case and NFKC folded: "the cat" ⊂ "The cat sat."',
+  );
   t.true(on(2).length >= 1, 'Thai is segmented into words');
 });

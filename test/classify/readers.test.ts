@@ -16,8 +16,12 @@ test('XNLI: CRLF rows parse, an empty label is kept in place and counted', (t) =
 });
 
 test('XNLI: a wrong field count or an unknown label names the file and line', (t) => {
-  t.throws(() => parseXnli('a\tb\tneutral\r\na\tb\r\n', 'en', 'dev-en.tsv'), { message: 'dev-en.tsv:2: expected 3 tab-separated fields (premise, hypothesis, label), got 2' });
-  t.throws(() => parseXnli('a\tb\tneutral\na\tb\tcontradictory\n', 'en', 'dev-en.tsv'), { message: 'dev-en.tsv:2: label "contradictory" is not one of entailment, neutral, contradiction' });
+  t.throws(() => parseXnli('a\tb\tneutral\r\na\tb\r\n', 'en', 'dev-en.tsv'), {
+    message: 'dev-en.tsv:2: expected 3 tab-separated fields (premise, hypothesis, label), got 2',
+  });
+  t.throws(() => parseXnli('a\tb\tneutral\na\tb\tcontradictory\n', 'en', 'dev-en.tsv'), {
+    message: 'dev-en.tsv:2: label "contradictory" is not one of entailment, neutral, contradiction',
+  });
 });
 
 test('XNLI: unknown language, missing file and misaligned files are errors naming them', async (t) => {
@@ -28,9 +32,13 @@ test('XNLI: unknown language, missing file and misaligned files are errors namin
   await writeFile(join(dir, 'xnli-dev', 'dev-de.tsv'), 'a\tb\tneutral\r\n');
   await writeFile(join(dir, 'xnli-dev', 'dev-fr.tsv'), 'a\tb\tneutral\r\nc\td\tneutral\r\n');
   const at = (f: string) => join(dir, 'xnli-dev', f);
-  await t.throwsAsync(readXnli(['en', 'sw'], at), { message: new RegExp(`XNLI sw: cannot read ${join(dir, 'xnli-dev', 'dev-sw.tsv')} \\(ENOENT\\)`) });
+  await t.throwsAsync(readXnli(['en', 'sw'], at), {
+    message: new RegExp(`XNLI sw: cannot read ${join(dir, 'xnli-dev', 'dev-sw.tsv')} \\(ENOENT\\)`),
+  });
   await t.throwsAsync(readXnli(['en', 'de'], at), { message: 'XNLI files are not aligned: en has 2 rows, de has 1' });
-  await t.throwsAsync(readXnli(['en', 'fr'], at), { message: 'XNLI files are not aligned: line 2 is entailment in en but neutral in fr' });
+  await t.throwsAsync(readXnli(['en', 'fr'], at), {
+    message: 'XNLI files are not aligned: line 2 is entailment in en but neutral in fr',
+  });
   await t.throwsAsync(readXnli(['en', 'xx'], at), { message: /no language "xx"/ });
 });
 
@@ -48,18 +56,29 @@ test('MLDoc: label<TAB>text lines, tabs inside the text kept, blank lines and CR
 });
 
 test('MLDoc: malformed lines and labels outside the set name the file and line', (t) => {
-  t.throws(() => parseMldoc('CCAT\tok\nno tab here\n', '/m/german.test'), { message: '/m/german.test:2: expected "label<TAB>text", found no tab' });
-  t.throws(() => parseMldoc('CCAT\tok\n\nXCAT\tbad\n', '/m/german.test'), { message: '/m/german.test:3: label "XCAT" is not one of CCAT, ECAT, GCAT, MCAT' });
+  t.throws(() => parseMldoc('CCAT\tok\nno tab here\n', '/m/german.test'), {
+    message: '/m/german.test:2: expected "label<TAB>text", found no tab',
+  });
+  t.throws(() => parseMldoc('CCAT\tok\n\nXCAT\tbad\n', '/m/german.test'), {
+    message: '/m/german.test:3: label "XCAT" is not one of CCAT, ECAT, GCAT, MCAT',
+  });
   t.throws(() => parseMldoc('\n\n', '/m/empty.test'), { message: '/m/empty.test: no documents' });
 });
 
 test('MLDoc: locating files — missing folder, training or dev file, requested language; absent optional ones listed', async (t) => {
   const line = 'ECAT\tx\n';
-  const dir = await mldocFolder({ 'english.train.1000': line, 'english.dev': line, 'english.test': line, 'german.test': line });
+  const dir = await mldocFolder({
+    'english.train.1000': line,
+    'english.dev': line,
+    'english.test': line,
+    'german.test': line,
+  });
   const found = locateMldoc(dir, 1000);
   t.deepEqual(Object.keys(found.test), ['en', 'de']);
   t.deepEqual(found.missing, ['fr', 'es', 'it', 'ja', 'ru', 'zh']);
-  t.throws(() => locateMldoc(join(dir, 'nope'), 1000), { message: /MLDoc folder .*nope does not exist \(set by classify.mldocDir or HXLR_MLDOC_DIR\)/ });
+  t.throws(() => locateMldoc(join(dir, 'nope'), 1000), {
+    message: /MLDoc folder .*nope does not exist \(set by classify.mldocDir or HXLR_MLDOC_DIR\)/,
+  });
   t.throws(() => locateMldoc(dir, 2000), { message: `MLDoc: ${join(dir, 'english.train.2000')} is missing` });
   t.throws(() => locateMldoc(dir, 1000, ['en', 'fr']), { message: `MLDoc: ${join(dir, 'french.test')} is missing` });
   t.throws(() => locateMldoc(dir, 1000, ['en', 'xx']), { message: /MLDoc has no language "xx"/ });

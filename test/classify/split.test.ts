@@ -16,11 +16,18 @@ test('keeps every premise whole, covers every row once, sizes follow the shares'
       partOf.set(KEYS[r], part);
     }
   }
-  t.deepEqual([...s.train, ...s.heldOut, ...s.test].sort((a, b) => a - b), KEYS.map((_, i) => i));
+  t.deepEqual(
+    [...s.train, ...s.heldOut, ...s.test].sort((a, b) => a - b),
+    KEYS.map((_, i) => i),
+  );
   t.deepEqual(s.premises, { test: 20, heldOut: 5, train: 15 });
   t.is(s.test.length, 60);
   t.is(s.heldOut.length, 15);
-  t.deepEqual([...s.test], [...s.test].sort((a, b) => a - b), 'rows ascending');
+  t.deepEqual(
+    [...s.test],
+    [...s.test].sort((a, b) => a - b),
+    'rows ascending',
+  );
 });
 
 test('the same seed gives the same split; another seed another one', (t) => {
@@ -33,7 +40,11 @@ test('the same seed gives the same split; another seed another one', (t) => {
 });
 
 test('refuses shares outside (0, 1) and inputs too small for three parts', (t) => {
-  t.throws(() => splitByPremise(KEYS, { seed: 0, testShare: 1, heldOutShare: 0.2 }), { message: /testShare must be in \(0, 1\), got 1/ });
+  t.throws(() => splitByPremise(KEYS, { seed: 0, testShare: 1, heldOutShare: 0.2 }), {
+    message: /testShare must be in \(0, 1\), got 1/,
+  });
   t.throws(() => splitByPremise(KEYS, { seed: 0, testShare: 0.5, heldOutShare: 0 }), { message: /heldOutShare/ });
-  t.throws(() => splitByPremise(['a', 'a', 'b'], { seed: 0, testShare: 0.5, heldOutShare: 0.5 }), { message: /cannot split 2 premises/ });
+  t.throws(() => splitByPremise(['a', 'a', 'b'], { seed: 0, testShare: 0.5, heldOutShare: 0.5 }), {
+    message: /cannot split 2 premises/,
+  });
 });

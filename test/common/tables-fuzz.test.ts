@@ -82,7 +82,20 @@ const SCRIPTS: Record<string, string[]> = {
   emoji: [...'🙂👍🏽🇹🇭👨‍👩‍👧🀄𝔘𠀀🧪🫠'],
   // UTF-8 length boundaries (1/2/3/4 bytes), the code points around the surrogates, the largest
   // code point (whose successor does not exist: a truncated max must skip it), BOM, ZWJ, NBSP.
-  edge: ['\u007f', '\u0080', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{10ffff}', '\ufeff', '\u200d', '\u00a0'],
+  edge: [
+    '\u007f',
+    '\u0080',
+    '\u07ff',
+    '\u0800',
+    '\ud7ff',
+    '\ue000',
+    '\uffff',
+    '\u{10000}',
+    '\u{10ffff}',
+    '\ufeff',
+    '\u200d',
+    '\u00a0',
+  ],
 };
 const SCRIPT_NAMES = Object.keys(SCRIPTS);
 
@@ -160,7 +173,8 @@ function int32Generator(rng: Rng): { profile: string; gen: (row: number) => numb
 
 function int64Generator(rng: Rng): { profile: string; gen: () => bigint } {
   const profile = pick(rng, ['small', 'wide', 'edge', 'const'] as const);
-  const wide = (): bigint => BigInt.asIntN(64, (BigInt(rng.int(0, 2 ** 32 - 1)) << 32n) | BigInt(rng.int(0, 2 ** 32 - 1)));
+  const wide = (): bigint =>
+    BigInt.asIntN(64, (BigInt(rng.int(0, 2 ** 32 - 1)) << 32n) | BigInt(rng.int(0, 2 ** 32 - 1)));
   const edges = [INT64_MIN, INT64_MIN + 1n, -1n, 0n, 1n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, INT64_MAX - 1n, INT64_MAX];
   const c = wide();
   switch (profile) {
@@ -179,8 +193,36 @@ function int64Generator(rng: Rng): { profile: string; gen: () => bigint } {
 function floatGenerator(rng: Rng, float32: boolean): { profile: string; gen: NumberGen } {
   const profile = pick(rng, ['random', 'edge', 'edge', 'nan', 'zeros', 'small'] as const);
   const specials = float32
-    ? [NaN, -0, 0, Infinity, -Infinity, FLOAT32_MAX, -FLOAT32_MAX, FLOAT32_MIN_SUBNORMAL, -FLOAT32_MIN_SUBNORMAL, 1e39, -1e39, 1e-46, 0.1, 1 / 3]
-    : [NaN, -0, 0, Infinity, -Infinity, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE, Number.EPSILON, 0.1, 1 / 3];
+    ? [
+        NaN,
+        -0,
+        0,
+        Infinity,
+        -Infinity,
+        FLOAT32_MAX,
+        -FLOAT32_MAX,
+        FLOAT32_MIN_SUBNORMAL,
+        -FLOAT32_MIN_SUBNORMAL,
+        1e39,
+        -1e39,
+        1e-46,
+        0.1,
+        1 / 3,
+      ]
+    : [
+        NaN,
+        -0,
+        0,
+        Infinity,
+        -Infinity,
+        Number.MAX_VALUE,
+        -Number.MAX_VALUE,
+        Number.MIN_VALUE,
+        -Number.MIN_VALUE,
+        Number.EPSILON,
+        0.1,
+        1 / 3,
+      ];
   const random = (): number => (rng.float() * 2 - 1) * 10 ** rng.int(-40, 40);
   switch (profile) {
     case 'random':
@@ -218,11 +260,13 @@ interface Force {
 
 function generateColumn(rng: Rng, spec: ColumnSpec, rows: number, force: Force): GeneratedColumn {
   // Few nulls where a case must pass 1 MiB per chunk.
-  const nullRate =
-    !spec.nullable ? 0
-    : force.compact ? pick(rng, [0, 0.02])
-    : force.longText || force.longLists ? pick(rng, [0, 0.02, 0.3])
-    : pick(rng, [0, 0, 0.02, 0.3, 0.8, 1]);
+  const nullRate = !spec.nullable
+    ? 0
+    : force.compact
+      ? pick(rng, [0, 0.02])
+      : force.longText || force.longLists
+        ? pick(rng, [0, 0.02, 0.3])
+        : pick(rng, [0, 0, 0.02, 0.3, 0.8, 1]);
   const undefinedForNull = rng.int(0, 3) === 0; // writers accept undefined as null in plain arrays
   const isNull = (): boolean => nullRate > 0 && rng.float() < nullRate;
   const nullInput = (): null | undefined => (undefinedForNull ? undefined : null);
@@ -230,7 +274,9 @@ function generateColumn(rng: Rng, spec: ColumnSpec, rows: number, force: Force):
   const expected: Cell[] = new Array(rows);
   let profile: string;
   const textProfile = (): TextProfile =>
-    force.compact ? pick(rng, ['low', 'mid', 'prefix', 'empty'] as const) : pick(rng, ['low', 'low', 'mid', 'high', 'long', 'prefix', 'empty'] as const);
+    force.compact
+      ? pick(rng, ['low', 'mid', 'prefix', 'empty'] as const)
+      : pick(rng, ['low', 'low', 'mid', 'high', 'long', 'prefix', 'empty'] as const);
 
   if (spec.type === 'utf8') {
     const p: TextProfile = force.longText ? 'long' : textProfile();
@@ -303,11 +349,13 @@ function generateColumn(rng: Rng, spec: ColumnSpec, rows: number, force: Force):
   }
   // Lists.
   const longLists = force.longLists === true && spec.type === 'list<float32>';
-  const lengths =
-    longLists ? 'long'
-    : force.longText ? 'short'
-    : force.compact ? pick(rng, ['short', 'empty'] as const)
-    : pick(rng, ['short', 'short', 'long', 'empty'] as const);
+  const lengths = longLists
+    ? 'long'
+    : force.longText
+      ? 'short'
+      : force.compact
+        ? pick(rng, ['short', 'empty'] as const)
+        : pick(rng, ['short', 'short', 'long', 'empty'] as const);
   const maxLen = lengths === 'long' ? (longLists ? 200 : 30) : 3;
   const emptyRate = lengths === 'empty' ? 0.9 : 0.2;
   let element: (row: number) => Cell;
@@ -386,12 +434,17 @@ function generateCase(index: number): Case {
   const largeTurn = size === 'large' ? Math.floor(index / 6) % 4 : -1;
   const force: Force = { longText: largeTurn === 0, longLists: largeTurn === 2, compact: size === 'huge' };
   const rows =
-    size === 'zero' ? 0
-    : size === 'one' ? 1
-    : size === 'small' ? rng.int(2, 40)
-    : size === 'medium' ? rng.int(41, 1500)
-    : size === 'large' ? rng.int(force.longLists ? 6000 : 3000, 9000)
-    : rng.int(140_000, 170_000);
+    size === 'zero'
+      ? 0
+      : size === 'one'
+        ? 1
+        : size === 'small'
+          ? rng.int(2, 40)
+          : size === 'medium'
+            ? rng.int(41, 1500)
+            : size === 'large'
+              ? rng.int(force.longLists ? 6000 : 3000, 9000)
+              : rng.int(140_000, 170_000);
 
   // Schema: every type at least once, plus a few more, in random order. The first column of a type is
   // randomly nullable, the next one of the same type is not if it is, and so on: a type drawn twice
@@ -399,19 +452,31 @@ function generateCase(index: number): Case {
   // The huge case, there for 8-byte PLAIN pages and row counts over the default row group, keeps to flat
   // columns: lists of 150k rows would double the file's run time.
   const types: ColumnType[] =
-    size === 'huge' ? ['float64', 'float64', 'int64', 'int64', 'int32', 'bool', 'utf8']
-    : force.longText ? [...COLUMN_TYPES, 'utf8', 'list<utf8>']
-    : force.longLists ? [...COLUMN_TYPES, 'list<float32>']
-    : [...COLUMN_TYPES, ...Array.from({ length: rng.int(0, 5) }, () => pick(rng, COLUMN_TYPES))];
+    size === 'huge'
+      ? ['float64', 'float64', 'int64', 'int64', 'int32', 'bool', 'utf8']
+      : force.longText
+        ? [...COLUMN_TYPES, 'utf8', 'list<utf8>']
+        : force.longLists
+          ? [...COLUMN_TYPES, 'list<float32>']
+          : [...COLUMN_TYPES, ...Array.from({ length: rng.int(0, 5) }, () => pick(rng, COLUMN_TYPES))];
   shuffleInPlace(types, rng);
   const lastNullable = new Map<ColumnType, boolean>();
   const specs: ColumnSpec[] = types.map((type, k) => {
     const last = lastNullable.get(type);
     const nullable = last === undefined ? rng.int(0, 1) === 1 : !last;
     lastNullable.set(type, nullable);
-    return { name: `c${k}_${type.replace('<', '_').replace('>', '')}`, type, nullable, description: `fuzzed ${type} column ${k}` };
+    return {
+      name: `c${k}_${type.replace('<', '_').replace('>', '')}`,
+      type,
+      nullable,
+      description: `fuzzed ${type} column ${k}`,
+    };
   });
-  const schema: TableSchema = { name: `fuzz_${index}`, description: `fuzz case ${index}, seed ${seed}`, columns: specs };
+  const schema: TableSchema = {
+    name: `fuzz_${index}`,
+    description: `fuzz case ${index}, seed ${seed}`,
+    columns: specs,
+  };
 
   // Options: codec, and sometimes small row groups (at most ~200 of them).
   const codecs: (ParquetOptions['compression'] | undefined)[] = [undefined, 'snappy', 'uncompressed', 'zstd'];
@@ -438,14 +503,18 @@ function generateCase(index: number): Case {
   const arng = createRng(seed, 'tables-fuzz/appends');
   const appends: [number, number][] = [];
   if (arng.int(0, 2) === 0) appends.push([0, 0]);
-  for (let a = 0; a < rows; ) {
+  for (let a = 0; a < rows;) {
     const kind = arng.int(0, 4);
     const n =
-      kind === 0 ? 0
-      : kind === 1 ? 1
-      : kind === 2 ? arng.int(1, 64)
-      : kind === 3 ? Math.min(rowGroupSize, rows - a)
-      : arng.int(1, rows - a);
+      kind === 0
+        ? 0
+        : kind === 1
+          ? 1
+          : kind === 2
+            ? arng.int(1, 64)
+            : kind === 3
+              ? Math.min(rowGroupSize, rows - a)
+              : arng.int(1, rows - a);
     const b = Math.min(rows, a + n);
     appends.push([a, b]);
     a = b;
@@ -457,7 +526,9 @@ function sliceColumns(c: Case, start: number, end: number): Columns {
   const out: Columns = {};
   for (const col of c.columns) {
     const v = col.input;
-    out[col.spec.name] = ArrayBuffer.isView(v) ? (v as Int32Array).subarray(start, end) : Array.prototype.slice.call(v, start, end);
+    out[col.spec.name] = ArrayBuffer.isView(v)
+      ? (v as Int32Array).subarray(start, end)
+      : Array.prototype.slice.call(v, start, end);
   }
   return out;
 }
@@ -512,7 +583,12 @@ function sameCell(type: ColumnType, want: Cell, got: unknown, text?: (s: string)
 }
 
 /** Mismatches between `got` (column name → values) and the case's expected cells; at most a few, described. */
-function mismatches(c: Case, got: Record<string, ArrayLike<unknown> | undefined>, reader: string, text?: (s: string) => string): string[] {
+function mismatches(
+  c: Case,
+  got: Record<string, ArrayLike<unknown> | undefined>,
+  reader: string,
+  text?: (s: string) => string,
+): string[] {
   const out: string[] = [];
   for (const col of c.columns) {
     const name = col.spec.name;
@@ -555,13 +631,17 @@ function shapeProblems(c: Case, got: Columns, reader: string): string[] {
     const Typed = typedFor[col.spec.type];
     if (Typed) {
       const ok = hasNull ? Array.isArray(v) : v instanceof Typed;
-      if (!ok) out.push(`${reader}: column ${col.spec.name} is ${v.constructor.name}, expected ${hasNull ? 'Array' : Typed.name}`);
+      if (!ok)
+        out.push(
+          `${reader}: column ${col.spec.name} is ${v.constructor.name}, expected ${hasNull ? 'Array' : Typed.name}`,
+        );
     } else if (!Array.isArray(v)) {
       out.push(`${reader}: column ${col.spec.name} is ${v.constructor.name}, expected Array`);
     } else if (col.spec.type === 'list<int32>' || col.spec.type === 'list<float32>') {
       const Row = col.spec.type === 'list<int32>' ? Int32Array : Float32Array;
       const bad = v.findIndex((row) => row !== null && !(row instanceof Row));
-      if (bad >= 0) out.push(`${reader}: column ${col.spec.name} row ${bad} is ${show(v[bad])}, expected ${Row.name} or null`);
+      if (bad >= 0)
+        out.push(`${reader}: column ${col.spec.name} row ${bad} is ${show(v[bad])}, expected ${Row.name} or null`);
     }
   }
   return out;
@@ -665,13 +745,22 @@ function expectedStats(type: ColumnType, cells: Cell[]): ExpectedStats {
 function statsProblems(
   type: ColumnType,
   want: ExpectedStats,
-  got: { min_value?: unknown; max_value?: unknown; null_count?: bigint; is_min_value_exact?: boolean; is_max_value_exact?: boolean } | undefined,
+  got:
+    | {
+        min_value?: unknown;
+        max_value?: unknown;
+        null_count?: bigint;
+        is_min_value_exact?: boolean;
+        is_max_value_exact?: boolean;
+      }
+    | undefined,
 ): string[] {
   if (!got) return ['no statistics'];
   const out: string[] = [];
   if (got.null_count !== BigInt(want.nulls)) out.push(`null_count ${show(got.null_count)}, expected ${want.nulls}`);
   if (want.min === undefined) {
-    if (got.min_value !== undefined || got.max_value !== undefined) out.push(`min/max ${show(got.min_value)}/${show(got.max_value)}, expected none`);
+    if (got.min_value !== undefined || got.max_value !== undefined)
+      out.push(`min/max ${show(got.min_value)}/${show(got.max_value)}, expected none`);
     return out;
   }
   const el = type.startsWith('list<') ? elementType(type) : type;
@@ -683,8 +772,13 @@ function statsProblems(
       out.push(`is_min_value_exact ${show(got.is_min_value_exact)} for a ${want.minBytes!.length}-byte min`);
     }
     if (typeof got.max_value !== 'string') out.push(`max ${show(got.max_value)}, expected a string`);
-    else if (want.maxBytes!.length <= STATS_BYTES && got.is_max_value_exact === false) out.push('is_max_value_exact false for an exact max');
-    else if (want.maxBytes!.length > STATS_BYTES && Buffer.byteLength(got.max_value) <= STATS_BYTES && got.is_max_value_exact !== false) {
+    else if (want.maxBytes!.length <= STATS_BYTES && got.is_max_value_exact === false)
+      out.push('is_max_value_exact false for an exact max');
+    else if (
+      want.maxBytes!.length > STATS_BYTES &&
+      Buffer.byteLength(got.max_value) <= STATS_BYTES &&
+      got.is_max_value_exact !== false
+    ) {
       out.push(`is_max_value_exact ${show(got.is_max_value_exact)} for a truncated max`);
     }
     return out;
@@ -776,13 +870,17 @@ function pageProblems(
     const h = parquetHeader(reader);
     const next = reader.offset + h.compressed_page_size;
     if (h.type === 'DICTIONARY_PAGE') {
-      if (pos !== start || md.dictionary_page_offset === undefined) problems.push(`dictionary page at ${pos}, chunk starts at ${start}`);
+      if (pos !== start || md.dictionary_page_offset === undefined)
+        problems.push(`dictionary page at ${pos}, chunk starts at ${start}`);
       dictionary = true;
     } else if (h.type === 'DATA_PAGE_V2' && h.data_page_header_v2) {
       const v2 = h.data_page_header_v2;
-      if (pages.length === 0 && pos !== Number(md.data_page_offset)) problems.push(`first data page at ${pos}, data_page_offset ${md.data_page_offset}`);
-      if (v2.encoding !== (dictionary ? 'RLE_DICTIONARY' : 'PLAIN')) problems.push(`page ${pages.length} encoding ${v2.encoding}`);
-      if (!md.encodings.includes(v2.encoding)) problems.push(`page encoding ${v2.encoding} not in ${md.encodings.join(', ')}`);
+      if (pages.length === 0 && pos !== Number(md.data_page_offset))
+        problems.push(`first data page at ${pos}, data_page_offset ${md.data_page_offset}`);
+      if (v2.encoding !== (dictionary ? 'RLE_DICTIONARY' : 'PLAIN'))
+        problems.push(`page ${pages.length} encoding ${v2.encoding}`);
+      if (!md.encodings.includes(v2.encoding))
+        problems.push(`page encoding ${v2.encoding} not in ${md.encodings.join(', ')}`);
       if (v2.num_rows < 1 && want.rows > 0) problems.push(`page ${pages.length} has ${v2.num_rows} rows`);
       pages.push({ offset: pos, size: next - pos, firstRow: rows });
       rows += v2.num_rows;
@@ -799,12 +897,18 @@ function pageProblems(
   if (entries !== want.entries || Number(md.num_values) !== want.entries) {
     problems.push(`pages hold ${entries} level entries, footer num_values ${md.num_values}, expected ${want.entries}`);
   }
-  if (nulls !== want.entries - want.values) problems.push(`pages hold ${nulls} nulls, expected ${want.entries - want.values}`);
+  if (nulls !== want.entries - want.values)
+    problems.push(`pages hold ${nulls} nulls, expected ${want.entries - want.values}`);
   const statsPages = md.encoding_stats?.filter((e) => e.page_type === 'DATA_PAGE_V2').reduce((n, e) => n + e.count, 0);
-  if (statsPages !== pages.length) problems.push(`encoding_stats count ${statsPages} data pages, found ${pages.length}`);
+  if (statsPages !== pages.length)
+    problems.push(`encoding_stats count ${statsPages} data pages, found ${pages.length}`);
   if (chunk.offset_index_offset !== undefined) {
     const index = readOffsetIndex({ view, offset: Number(chunk.offset_index_offset) });
-    const got = index.page_locations.map((l) => ({ offset: Number(l.offset), size: l.compressed_page_size, firstRow: Number(l.first_row_index) }));
+    const got = index.page_locations.map((l) => ({
+      offset: Number(l.offset),
+      size: l.compressed_page_size,
+      firstRow: Number(l.first_row_index),
+    }));
     if (JSON.stringify(got) !== JSON.stringify(pages)) problems.push(`offset index ${show(got)}, pages ${show(pages)}`);
   } else if (pages.length > 1) {
     problems.push(`${pages.length} data pages but no offset index`);
@@ -850,7 +954,11 @@ async function duckConnection(): Promise<DuckDBConnection> {
   return (await duckInstance).connect();
 }
 
-async function duckRows(conn: DuckDBConnection, sql: string, values?: (string | number | bigint | boolean)[]): Promise<Record<string, unknown>[]> {
+async function duckRows(
+  conn: DuckDBConnection,
+  sql: string,
+  values?: (string | number | bigint | boolean)[],
+): Promise<Record<string, unknown>[]> {
   return (await conn.runAndReadAll(sql, values)).getRowObjectsJS() as Record<string, unknown>[];
 }
 
@@ -926,8 +1034,14 @@ for (let index = 0; index < CASES; index++) {
     t.is(w.rows, c.rows, what);
     await w.close();
     const parquetBytes = await readFile(`${once}.parquet`);
-    t.true(parquetBytes.equals(await readFile(`${stream}.parquet`)), `${what}: one-shot and streaming Parquet differ (appends ${show(c.appends)})`);
-    t.true((await readFile(`${once}.arrow`)).equals(await readFile(`${stream}.arrow`)), `${what}: one-shot and streaming Arrow differ`);
+    t.true(
+      parquetBytes.equals(await readFile(`${stream}.parquet`)),
+      `${what}: one-shot and streaming Parquet differ (appends ${show(c.appends)})`,
+    );
+    t.true(
+      (await readFile(`${once}.arrow`)).equals(await readFile(`${stream}.arrow`)),
+      `${what}: one-shot and streaming Arrow differ`,
+    );
     t.is(parquetBytes.length, res.parquet.bytes, what);
     const file = `${once}.parquet`;
 
@@ -943,24 +1057,32 @@ for (let index = 0; index < CASES; index++) {
       // Text goes through hex(): the bytes DuckDB read, without the JS conversion of @duckdb/node-api,
       // which drops a leading U+FEFF from VARCHAR values (its TextDecoder's BOM handling; not ours).
       const select = c.columns.map(({ spec: { name, type } }) =>
-        type === 'utf8' ? `hex("${name}") as "${name}"`
-        : type === 'list<utf8>' ? `list_transform("${name}", lambda x: hex(x)) as "${name}"`
-        : `"${name}"`,
+        type === 'utf8'
+          ? `hex("${name}") as "${name}"`
+          : type === 'list<utf8>'
+            ? `list_transform("${name}", lambda x: hex(x)) as "${name}"`
+            : `"${name}"`,
       );
       const duck = (
-        await conn.runAndReadAll(`select ${select.join(', ')} from read_parquet('${file}', file_row_number = true) order by file_row_number`)
+        await conn.runAndReadAll(
+          `select ${select.join(', ')} from read_parquet('${file}', file_row_number = true) order by file_row_number`,
+        )
       ).getColumnsObjectJS() as Record<string, unknown[]>;
       for (const col of c.columns) {
         const v = duck[col.spec.name];
         if (!v) continue;
         if (col.spec.type === 'utf8') duck[col.spec.name] = v.map((h) => (h === null ? null : fromHex(h)));
-        if (col.spec.type === 'list<utf8>') duck[col.spec.name] = v.map((row) => (row === null ? null : (row as unknown[]).map(fromHex)));
+        if (col.spec.type === 'list<utf8>')
+          duck[col.spec.name] = v.map((row) => (row === null ? null : (row as unknown[]).map(fromHex)));
       }
       t.deepEqual(mismatches(c, duck, 'DuckDB'), [], what);
 
       // Footer: row groups, then every chunk's statistics, via hyparquet and via DuckDB.
       const meta: FileMetaData = await parquetMetadataAsync(
-        parquetBytes.buffer.slice(parquetBytes.byteOffset, parquetBytes.byteOffset + parquetBytes.byteLength) as ArrayBuffer,
+        parquetBytes.buffer.slice(
+          parquetBytes.byteOffset,
+          parquetBytes.byteOffset + parquetBytes.byteLength,
+        ) as ArrayBuffer,
       );
       const groups = Math.ceil(c.rows / c.rowGroupSize);
       t.is(meta.row_groups.length, groups, `${what}: row groups`);
@@ -977,7 +1099,8 @@ for (let index = 0; index < CASES; index++) {
       meta.row_groups.forEach((rg, g) => {
         const start = g * c.rowGroupSize;
         const end = Math.min(c.rows, start + c.rowGroupSize);
-        if (Number(rg.num_rows) !== end - start) chunkErrors.push(`row group ${g}: ${rg.num_rows} rows, expected ${end - start}`);
+        if (Number(rg.num_rows) !== end - start)
+          chunkErrors.push(`row group ${g}: ${rg.num_rows} rows, expected ${end - start}`);
         c.columns.forEach((col, k) => {
           const chunk = rg.columns[k]!;
           const md = chunk.meta_data!;
@@ -989,7 +1112,9 @@ for (let index = 0; index < CASES; index++) {
             chunkErrors.push(`${where}: nan_count ${show(nanCount)}, expected ${want.nans ?? 'none'}`);
           }
           const d = duckMeta[g * c.columns.length + k];
-          if (d) for (const p of duckStatsProblems(col.spec.type, want, fromHex(d.mn), fromHex(d.mx), d.nc)) chunkErrors.push(`${where}: DuckDB ${p}`);
+          if (d)
+            for (const p of duckStatsProblems(col.spec.type, want, fromHex(d.mn), fromHex(d.mx), d.nc))
+              chunkErrors.push(`${where}: DuckDB ${p}`);
           if (md.encodings.includes('RLE_DICTIONARY')) coverage.dictionaryChunks++;
           else if (md.type === 'BYTE_ARRAY' && end > start) coverage.plainTextChunks++;
           const cells = col.expected.slice(start, end);
@@ -1021,7 +1146,9 @@ for (let index = 0; index < CASES; index++) {
           if (present.length === 0) continue;
           // The extremes of a random row group (where truncated or wrong statistics would prune) and a random value.
           const g = probe.int(0, groups - 1);
-          const slice = col.expected.slice(g * c.rowGroupSize, (g + 1) * c.rowGroupSize).filter((x): x is string | number | bigint => x !== null);
+          const slice = col.expected
+            .slice(g * c.rowGroupSize, (g + 1) * c.rowGroupSize)
+            .filter((x): x is string | number | bigint => x !== null);
           const st = expectedStats(col.spec.type, slice);
           const probes = new Set<string | number | bigint>([pick(probe, present)]);
           if (col.spec.type === 'utf8' && st.minBytes) {
@@ -1046,7 +1173,11 @@ for (let index = 0; index < CASES; index++) {
     // Our readers: every value (a leading U+FEFF included), and the documented shapes.
     const pq = await readParquet(file, c.schema);
     t.is(pq.rows, c.rows, what);
-    t.deepEqual([...mismatches(c, pq.columns, 'readParquet'), ...shapeProblems(c, pq.columns, 'readParquet')], [], what);
+    t.deepEqual(
+      [...mismatches(c, pq.columns, 'readParquet'), ...shapeProblems(c, pq.columns, 'readParquet')],
+      [],
+      what,
+    );
     const ar = await readArrow(`${once}.arrow`, c.schema);
     t.is(ar.rows, c.rows, what);
     t.deepEqual([...mismatches(c, ar.columns, 'readArrow'), ...shapeProblems(c, ar.columns, 'readArrow')], [], what);
@@ -1071,7 +1202,10 @@ test('a leading U+FEFF is written: DuckDB reads the bytes EF BB BF', async (t) =
   await writeTable(join(dir, 'b'), BOM_SCHEMA, BOM_COLUMNS);
   const conn = await duckConnection();
   try {
-    const rows = await duckRows(conn, `select hex(s) as s, list_transform(l, lambda x: hex(x)) as l from read_parquet('${join(dir, 'b.parquet')}')`);
+    const rows = await duckRows(
+      conn,
+      `select hex(s) as s, list_transform(l, lambda x: hex(x)) as l from read_parquet('${join(dir, 'b.parquet')}')`,
+    );
     t.deepEqual(rows, [
       { s: 'EFBBBF6162', l: ['EFBBBF'] },
       { s: '61EFBBBF', l: [] },
@@ -1097,7 +1231,10 @@ test.after('the cases reached every path they are meant to', (t) => {
   // Several pages, required and nullable: text (flat and in lists), float lists (rep/def levels), 8-byte PLAIN values.
   for (const type of ['utf8', 'list<utf8>', 'list<float32>', 'float64', 'int64']) {
     for (const t2 of [type, `${type}?`]) {
-      t.true(coverage.multiPageTypes.has(t2), `no ${t2} chunk with several pages: ${[...coverage.multiPageTypes].join(', ')}`);
+      t.true(
+        coverage.multiPageTypes.has(t2),
+        `no ${t2} chunk with several pages: ${[...coverage.multiPageTypes].join(', ')}`,
+      );
     }
   }
 });

@@ -67,7 +67,9 @@ function goldenColumns(): Columns {
   const text: (string | null)[] = [];
   const tokens: (string[] | null)[] = [];
   for (let i = 0; i < ROWS; i++) {
-    text.push(i % 17 === 5 ? null : `${WORDS[i % WORDS.length]} ${i} ${WORDS[(i * 7) % WORDS.length]} ${'ab'.repeat(i % 9)}`);
+    text.push(
+      i % 17 === 5 ? null : `${WORDS[i % WORDS.length]} ${i} ${WORDS[(i * 7) % WORDS.length]} ${'ab'.repeat(i % 9)}`,
+    );
     tokens.push(i % 11 === 3 ? null : Array.from({ length: i % 4 }, (_, k) => WORDS[(i + k) % WORDS.length]!));
   }
   return {
@@ -84,7 +86,10 @@ function goldenColumns(): Columns {
   };
 }
 
-const sha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
+const sha256 = async (path: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 
 async function tmp(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-tables-golden-'));
@@ -131,7 +136,10 @@ for (const compression of ['zstd', 'snappy', 'uncompressed'] as const) {
     const c = await db.connect();
     try {
       const codec = await c.runAndReadAll(`select distinct compression from parquet_metadata('${p}')`);
-      t.deepEqual(codec.getRowObjectsJS().map((r) => r.compression), [compression.toUpperCase()]);
+      t.deepEqual(
+        codec.getRowObjectsJS().map((r) => r.compression),
+        [compression.toUpperCase()],
+      );
       const agg = await c.runAndReadAll(
         `select count(*) n, count(distinct lang) langs, count(text) texts, sum(big) big, count(flag) flags,
                 sum(len(tokens)) tokens, sum(list_sum(ids)) ids, count(*) filter (where isnan(score)) nans,

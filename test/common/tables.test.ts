@@ -176,10 +176,18 @@ test('DuckDB reads the Parquet with the right types, counts, values and metadata
   t.deepEqual(lists[2], { ls: ['中', '🙂'], li: [-5], lf: [0.25, -0.5] });
   t.deepEqual(lists[1], { ls: [], li: null, lf: [] });
   // Real Parquet LISTs (3-level), not JSON strings.
-  const schemaRows = await duck(`select name, converted_type from parquet_schema('${file}') where name in ('ls', 'li', 'lf')`);
-  t.deepEqual(schemaRows.map((r) => r.converted_type), ['LIST', 'LIST', 'LIST']);
+  const schemaRows = await duck(
+    `select name, converted_type from parquet_schema('${file}') where name in ('ls', 'li', 'lf')`,
+  );
+  t.deepEqual(
+    schemaRows.map((r) => r.converted_type),
+    ['LIST', 'LIST', 'LIST'],
+  );
   const codec = await duck(`select distinct compression from parquet_metadata('${file}')`);
-  t.deepEqual(codec.map((r) => r.compression), [defaultParquetCompression().toUpperCase()]);
+  t.deepEqual(
+    codec.map((r) => r.compression),
+    [defaultParquetCompression().toUpperCase()],
+  );
   const kv = await duck(`select decode(key) as k, decode(value) as v from parquet_kv_metadata('${file}')`);
   const meta = kv.find((r) => r.k === 'hybrid-xlr.schema');
   t.truthy(meta);
@@ -239,7 +247,10 @@ test('streaming writer equals the one-shot writer, byte for byte, whatever the a
   await w.append(bigRows(start, total - start));
   t.is(w.rows, total);
   // Nothing visible under the final names before close.
-  t.deepEqual((await readdir(dir)).filter((f) => f.startsWith('stream.')).filter((f) => !f.includes('.tmp-')), []);
+  t.deepEqual(
+    (await readdir(dir)).filter((f) => f.startsWith('stream.')).filter((f) => !f.includes('.tmp-')),
+    [],
+  );
   const res = await w.close();
   t.deepEqual(res.arrow, { rows: total, bytes: (await readFile(join(dir, 'stream.arrow'))).length });
   t.deepEqual(await readFile(join(dir, 'once.arrow')), await readFile(join(dir, 'stream.arrow')));
@@ -247,7 +258,9 @@ test('streaming writer equals the one-shot writer, byte for byte, whatever the a
   const back = await readParquet(join(dir, 'stream.parquet'), big);
   t.deepEqual(back.columns, { ...bigRows(0, total), score: (bigRows(0, total).score as unknown[]).slice() });
   t.deepEqual((await readArrow(join(dir, 'stream.arrow'), big)).columns, back.columns);
-  const groups = await duck(`select count(distinct row_group_id) as g, max(row_group_num_rows) as m from parquet_metadata('${join(dir, 'stream.parquet')}')`);
+  const groups = await duck(
+    `select count(distinct row_group_id) as g, max(row_group_num_rows) as m from parquet_metadata('${join(dir, 'stream.parquet')}')`,
+  );
   t.deepEqual(groups[0], { g: 6n, m: 500n });
   const arrowTable = tableFromIPC(await readFile(join(dir, 'stream.arrow')));
   t.is(arrowTable.batches.length, 6);
@@ -267,26 +280,114 @@ test('validation errors name the table, column and row, and leave no files', asy
   const dir = await tmp(t);
   const cases: [string, (c: Columns) => void, RegExp, string | undefined, number | undefined][] = [
     ['missing column', (c) => delete c.sn, /table "all_types": missing column "sn"/, 'sn', undefined],
-    ['extra column', (c) => (c.extra = [1, 2, 3, 4, 5, 6]), /table "all_types": unexpected column "extra"/, 'extra', undefined],
-    ['wrong length', (c) => (c.d = [1, 2]), /table "all_types": column "d" has 2 rows but column "s" has 6/, 'd', undefined],
-    ['string in int32', (c) => ((c.i as unknown[])[3] = '4'), /table "all_types": column "i" \(int32\) row 3: wrong type, expected number, got string "4"/, 'i', 3],
-    ['fraction in int32', (c) => ((c.i as unknown[])[2] = 1.5), /column "i" \(int32\) row 2: not a 32-bit integer/, 'i', 2],
-    ['int32 overflow', (c) => ((c.i as unknown[])[1] = 2 ** 31), /column "i" \(int32\) row 1: not a 32-bit integer/, 'i', 1],
-    ['number in int64', (c) => ((c.b as unknown[])[0] = 1), /column "b" \(int64\) row 0: wrong type, expected bigint, got number 1/, 'b', 0],
-    ['number in utf8', (c) => ((c.s as unknown[])[5] = 5), /column "s" \(utf8\) row 5: wrong type, expected string, got number 5/, 's', 5],
-    ['wrong typed array', (c) => (c.i = new Float64Array(6)), /column "i" \(int32\): wrong type, got Float64Array/, 'i', undefined],
-    ['string in bool', (c) => ((c.x as unknown[])[4] = 'true'), /column "x" \(bool\) row 4: wrong type, expected boolean/, 'x', 4],
-    ['null in non-nullable', (c) => ((c.s as unknown[])[2] = null), /column "s" \(utf8\) row 2: null in non-nullable column/, 's', 2],
-    ['null in non-nullable list', (c) => ((c.ls as unknown[])[1] = null), /column "ls" \(list<utf8>\) row 1: null in non-nullable column/, 'ls', 1],
-    ['number in list<utf8>', (c) => ((c.ls as unknown[])[0] = ['a', 1]), /column "ls" \(list<utf8>\) row 0: wrong element type, expected string, got number 1/, 'ls', 0],
-    ['not a list', (c) => ((c.lf as unknown[])[3] = 3), /column "lf" \(list<float32>\) row 3: wrong type, expected Float32Array or number\[\]/, 'lf', 3],
-    ['lone surrogate', (c) => ((c.s as unknown[])[0] = 'a\ud800'), /column "s" \(utf8\) row 0: string is not well-formed UTF-16/, 's', 0],
+    [
+      'extra column',
+      (c) => (c.extra = [1, 2, 3, 4, 5, 6]),
+      /table "all_types": unexpected column "extra"/,
+      'extra',
+      undefined,
+    ],
+    [
+      'wrong length',
+      (c) => (c.d = [1, 2]),
+      /table "all_types": column "d" has 2 rows but column "s" has 6/,
+      'd',
+      undefined,
+    ],
+    [
+      'string in int32',
+      (c) => ((c.i as unknown[])[3] = '4'),
+      /table "all_types": column "i" \(int32\) row 3: wrong type, expected number, got string "4"/,
+      'i',
+      3,
+    ],
+    [
+      'fraction in int32',
+      (c) => ((c.i as unknown[])[2] = 1.5),
+      /column "i" \(int32\) row 2: not a 32-bit integer/,
+      'i',
+      2,
+    ],
+    [
+      'int32 overflow',
+      (c) => ((c.i as unknown[])[1] = 2 ** 31),
+      /column "i" \(int32\) row 1: not a 32-bit integer/,
+      'i',
+      1,
+    ],
+    [
+      'number in int64',
+      (c) => ((c.b as unknown[])[0] = 1),
+      /column "b" \(int64\) row 0: wrong type, expected bigint, got number 1/,
+      'b',
+      0,
+    ],
+    [
+      'number in utf8',
+      (c) => ((c.s as unknown[])[5] = 5),
+      /column "s" \(utf8\) row 5: wrong type, expected string, got number 5/,
+      's',
+      5,
+    ],
+    [
+      'wrong typed array',
+      (c) => (c.i = new Float64Array(6)),
+      /column "i" \(int32\): wrong type, got Float64Array/,
+      'i',
+      undefined,
+    ],
+    [
+      'string in bool',
+      (c) => ((c.x as unknown[])[4] = 'true'),
+      /column "x" \(bool\) row 4: wrong type, expected boolean/,
+      'x',
+      4,
+    ],
+    [
+      'null in non-nullable',
+      (c) => ((c.s as unknown[])[2] = null),
+      /column "s" \(utf8\) row 2: null in non-nullable column/,
+      's',
+      2,
+    ],
+    [
+      'null in non-nullable list',
+      (c) => ((c.ls as unknown[])[1] = null),
+      /column "ls" \(list<utf8>\) row 1: null in non-nullable column/,
+      'ls',
+      1,
+    ],
+    [
+      'number in list<utf8>',
+      (c) => ((c.ls as unknown[])[0] = ['a', 1]),
+      /column "ls" \(list<utf8>\) row 0: wrong element type, expected string, got number 1/,
+      'ls',
+      0,
+    ],
+    [
+      'not a list',
+      (c) => ((c.lf as unknown[])[3] = 3),
+      /column "lf" \(list<float32>\) row 3: wrong type, expected Float32Array or number\[\]/,
+      'lf',
+      3,
+    ],
+    [
+      'lone surrogate',
+      (c) => ((c.s as unknown[])[0] = 'a\ud800'),
+      /column "s" \(utf8\) row 0: string is not well-formed UTF-16/,
+      's',
+      0,
+    ],
   ];
   for (const [label, mutate, message, column, row] of cases) {
     const cols = { ...input() };
     for (const k of Object.keys(cols)) cols[k] = ArrayBuffer.isView(cols[k]) ? cols[k] : Array.from(cols[k]!);
     mutate(cols);
-    const err = await t.throwsAsync(writeTable(join(dir, 'bad'), schema, cols), { instanceOf: TableError, message }, label);
+    const err = await t.throwsAsync(
+      writeTable(join(dir, 'bad'), schema, cols),
+      { instanceOf: TableError, message },
+      label,
+    );
     t.is(err?.table, 'all_types', label);
     t.is(err?.column, column, label);
     t.is(err?.row, row, label);
@@ -322,11 +423,16 @@ test('compression: snappy by default, zstd on every Node version, uncompressed; 
     await writeParquet(p, big, cols, { compression });
     t.deepEqual((await readParquet(p, big)).columns, { ...cols, score: (cols.score as unknown[]).slice() });
     const codec = await duck(`select distinct compression from parquet_metadata('${p}')`);
-    t.deepEqual(codec.map((r) => r.compression), [compression.toUpperCase()]);
+    t.deepEqual(
+      codec.map((r) => r.compression),
+      [compression.toUpperCase()],
+    );
   }
   // zstd files written by others (DuckDB's frames) read back too, several pages included.
   const z = join(dir, 'duck-zstd.parquet');
-  await duck(`copy (select repeat('x', (range % 50)::INTEGER) || range::VARCHAR as s from range(300000)) to '${z}' (format parquet, compression zstd)`);
+  await duck(
+    `copy (select repeat('x', (range % 50)::INTEGER) || range::VARCHAR as s from range(300000)) to '${z}' (format parquet, compression zstd)`,
+  );
   const back = await readParquet(z);
   t.is(back.rows, 300_000);
   t.is((back.columns.s as string[])[299_999], 'x'.repeat(299_999 % 50) + '299999');
@@ -348,21 +454,43 @@ test('tablesEnv: the codec and the bytes revision, the zstd build when zstd is w
 test('readers check the file against the schema', async (t) => {
   const dir = await tmp(t);
   await writeTable(join(dir, 'b'), big, bigRows(0, 5));
-  const renamed: TableSchema = { ...big, columns: big.columns.map((c) => (c.name === 'text' ? { ...c, name: 'body' } : c)) };
-  await t.throwsAsync(readArrow(join(dir, 'b.arrow'), renamed), { instanceOf: TableError, message: /schema expects \[id, body, tags, score\]/ });
-  await t.throwsAsync(readParquet(join(dir, 'b.parquet'), renamed), { instanceOf: TableError, message: /schema expects \[id, body, tags, score\]/ });
-  const retyped: TableSchema = { ...big, columns: big.columns.map((c) => (c.name === 'id' ? { ...c, type: 'int64' } : c)) };
-  await t.throwsAsync(readArrow(join(dir, 'b.arrow'), retyped), { message: /column "id" is Int32, schema expects int64/ });
-  await t.throwsAsync(readParquet(join(dir, 'b.parquet'), retyped), { message: /column "id" is int32, schema expects int64/ });
+  const renamed: TableSchema = {
+    ...big,
+    columns: big.columns.map((c) => (c.name === 'text' ? { ...c, name: 'body' } : c)),
+  };
+  await t.throwsAsync(readArrow(join(dir, 'b.arrow'), renamed), {
+    instanceOf: TableError,
+    message: /schema expects \[id, body, tags, score\]/,
+  });
+  await t.throwsAsync(readParquet(join(dir, 'b.parquet'), renamed), {
+    instanceOf: TableError,
+    message: /schema expects \[id, body, tags, score\]/,
+  });
+  const retyped: TableSchema = {
+    ...big,
+    columns: big.columns.map((c) => (c.name === 'id' ? { ...c, type: 'int64' } : c)),
+  };
+  await t.throwsAsync(readArrow(join(dir, 'b.arrow'), retyped), {
+    message: /column "id" is Int32, schema expects int64/,
+  });
+  await t.throwsAsync(readParquet(join(dir, 'b.parquet'), retyped), {
+    message: /column "id" is int32, schema expects int64/,
+  });
   const strict: TableSchema = { ...big, columns: big.columns.map((c) => ({ ...c, nullable: false })) };
-  await t.throwsAsync(readParquet(join(dir, 'b.parquet'), strict), { message: /column "score" row 0: null in non-nullable column/ });
+  await t.throwsAsync(readParquet(join(dir, 'b.parquet'), strict), {
+    message: /column "score" row 0: null in non-nullable column/,
+  });
 });
 
 test('schema checks: duplicate columns and unknown types', async (t) => {
   const dir = await tmp(t);
   const dup: TableSchema = { name: 'dup', description: '', columns: [big.columns[0]!, big.columns[0]!] };
   await t.throwsAsync(writeTable(join(dir, 'd'), dup, { id: [1] }), { message: /column "id" is declared twice/ });
-  const unknown = { name: 'u', description: '', columns: [{ name: 'a', type: 'int8', description: '' }] } as unknown as TableSchema;
+  const unknown = {
+    name: 'u',
+    description: '',
+    columns: [{ name: 'a', type: 'int8', description: '' }],
+  } as unknown as TableSchema;
   await t.throwsAsync(writeTable(join(dir, 'u'), unknown, { a: [1] }), { message: /unknown type "int8"/ });
   t.deepEqual(await readdir(dir), []);
 });
@@ -476,7 +604,9 @@ test('many rows: several pages and row groups, statistics, dictionaries, DuckDB 
     idn: BigInt(idn),
     big: BigInt(total - 1) * 4_000_000_000n - 5n,
   });
-  const [filtered] = await duck(`select count(*) as n from read_parquet('${file}') where id between 49990 and 50009 and lang = 'th'`);
+  const [filtered] = await duck(
+    `select count(*) as n from read_parquet('${file}') where id between 49990 and 50009 and lang = 'th'`,
+  );
   t.is(filtered!.n, 3n);
 
   const meta = await duck(
@@ -497,7 +627,9 @@ test('many rows: several pages and row groups, statistics, dictionaries, DuckDB 
   const texts = (input.text as string[]).slice(0, 50_000).map((s) => Buffer.from(s));
   const minText = texts.reduce((a, b) => (Buffer.compare(a, b) <= 0 ? a : b));
   const maxText = texts.reduce((a, b) => (Buffer.compare(a, b) >= 0 ? a : b));
-  t.true(minText.subarray(0, Buffer.byteLength(at(0, 'text').mn as string)).equals(Buffer.from(at(0, 'text').mn as string)));
+  t.true(
+    minText.subarray(0, Buffer.byteLength(at(0, 'text').mn as string)).equals(Buffer.from(at(0, 'text').mn as string)),
+  );
   t.true(Buffer.compare(Buffer.from(at(0, 'text').mx as string), maxText) >= 0);
   t.regex(String(at(0, 'lang').e), /RLE_DICTIONARY/);
   t.regex(String(at(0, 'one').e), /RLE_DICTIONARY/);
@@ -506,7 +638,9 @@ test('many rows: several pages and row groups, statistics, dictionaries, DuckDB 
   // The text chunks span several pages, so they carry an offset index.
   const { parquetMetadataAsync } = await import('hyparquet');
   const buf = await readFile(file);
-  const footer = await parquetMetadataAsync(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+  const footer = await parquetMetadataAsync(
+    buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+  );
   const textChunk = footer.row_groups[0]!.columns[1]!;
   t.truthy(textChunk.offset_index_offset);
 });

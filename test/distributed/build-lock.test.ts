@@ -14,7 +14,9 @@ test('one holder per key; other keys in the same process are independent; releas
   const b = await acquireBuildLock(root, 'scale-bbbbbbbbbbbbbbbbbbbb');
   let waited = '';
   let second = false;
-  const next = acquireBuildLock(root, 'scale-aaaaaaaaaaaaaaaaaaaa', { onWait: (holder) => (waited = holder) }).then((lock) => ((second = true), lock));
+  const next = acquireBuildLock(root, 'scale-aaaaaaaaaaaaaaaaaaaa', { onWait: (holder) => (waited = holder) }).then(
+    (lock) => ((second = true), lock),
+  );
   await new Promise((r) => setTimeout(r, 500));
   t.false(second, 'the second holder of one key waits');
   t.regex(waited, new RegExp(`pid ${process.pid} on `));
@@ -35,8 +37,20 @@ test("a dead holder's lock is taken over, and cleanup removes only staging folde
   const key = 'train-cccccccccccccccccccc';
   // A child takes the lock and is SIGKILLed while holding it.
   const moduleUrl = new URL('../../pipelines/engine/build-lock.ts', import.meta.url).href;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `const { acquireBuildLock } = await import(${JSON.stringify(moduleUrl)}); await acquireBuildLock(${JSON.stringify(store.root)}, '${key}'); console.log('held'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const { acquireBuildLock } = await import(${JSON.stringify(moduleUrl)}); await acquireBuildLock(${JSON.stringify(store.root)}, '${key}'); console.log('held'); setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve()),
+  );
   child.kill('SIGKILL');
   await new Promise((r) => child.on('close', r));
 
@@ -47,7 +61,11 @@ test("a dead holder's lock is taken over, and cleanup removes only staging folde
   await writeFile(join(live, 'partial.txt'), 'being written');
   const holder = await store.lockBuild('scale', 'dddddddddddddddddddd');
   t.is(await store.cleanup(), 1);
-  t.deepEqual(await readdir(join(store.root, '.tmp')), ['scale-dddddddddddddddddddd-1-0badf00d'], "the live build's staging folder stays");
+  t.deepEqual(
+    await readdir(join(store.root, '.tmp')),
+    ['scale-dddddddddddddddddddd-1-0badf00d'],
+    "the live build's staging folder stays",
+  );
   await holder.release();
 
   const taken = await store.lockBuild('train', 'cccccccccccccccccccc');

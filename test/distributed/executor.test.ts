@@ -42,12 +42,23 @@ test("a worker's progress and warnings reach the coordinator's display and the a
   const worker = startWorkerProcess(dir, redis.url);
   try {
     await worker.waitFor(/at a time/);
-    const run = await cli(dir, ['run', '--pipeline', 'pipelines/chatty.ts', '--executor', 'bullmq', '--redis', redis.url]);
+    const run = await cli(dir, [
+      'run',
+      '--pipeline',
+      'pipelines/chatty.ts',
+      '--executor',
+      'bullmq',
+      '--redis',
+      redis.url,
+    ]);
     t.is(run.code, 0, run.stdout + run.stderr);
     t.regex(run.stdout, /chatty 100% \(4\/4\) step 4/);
     t.regex(run.stdout, /chatty warn: chatty warning from chatty/);
     const [fp] = await readdir(join(dir, 'artifacts/chatty'));
-    const lines = (await readFile(join(dir, 'artifacts/chatty', fp, 'log.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(join(dir, 'artifacts/chatty', fp, 'log.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     t.true(lines.some((l) => l.level === 40 && l.msg === 'chatty warning from chatty'));
     const start = lines.find((l) => l.msg === 'start chatty');
     t.is(start.pid, worker.child.pid, 'the worker process built it');
@@ -57,7 +68,7 @@ test("a worker's progress and warnings reach the coordinator's display and the a
   }
 });
 
-test("a worker whose checkout plans another fingerprint refuses the job and says which field differs", async (t) => {
+test('a worker whose checkout plans another fingerprint refuses the job and says which field differs', async (t) => {
   const redis = await startRedis();
   const [coordinatorRoot, workerRoot] = await Promise.all([toyProject(), toyProject()]);
   await writeFile(join(workerRoot, 'data/input.txt'), 'not\nthe\nsame\ndata\n');
@@ -65,9 +76,14 @@ test("a worker whose checkout plans another fingerprint refuses the job and says
   const worker = startWorkerProcess(workerRoot, redis.url, [], { HXLR_STORE: store });
   try {
     await worker.waitFor(/at a time/);
-    const run = await cli(coordinatorRoot, ['run', ...TOY, '--executor', 'bullmq', '--redis', redis.url], { env: { HXLR_STORE: store } });
+    const run = await cli(coordinatorRoot, ['run', ...TOY, '--executor', 'bullmq', '--redis', redis.url], {
+      env: { HXLR_STORE: store },
+    });
     t.is(run.code, 1, run.stdout + run.stderr);
-    t.regex(run.stdout, /✖ source FAILED.*fingerprint mismatch for source: the coordinator asked for [0-9a-f]{20}, this worker .* plans [0-9a-f]{20} \(files changed: data\/input\.txt\)/);
+    t.regex(
+      run.stdout,
+      /✖ source FAILED.*fingerprint mismatch for source: the coordinator asked for [0-9a-f]{20}, this worker .* plans [0-9a-f]{20} \(files changed: data\/input\.txt\)/,
+    );
     t.regex(run.stdout, /0 ran, 0 cached, 1 failed, 3 skipped/);
     t.regex(run.stdout, /source failed:\n.*fingerprint mismatch[^]*\(on a worker; job source-[0-9a-f]{20}\)/);
     t.deepEqual(await readdir(store).then((names) => names.filter((n) => !n.startsWith('.'))), [], 'nothing was built');

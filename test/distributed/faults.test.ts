@@ -42,7 +42,10 @@ test('a bad or unreachable Redis is a clear error within seconds, for the coordi
   const closed = `redis://127.0.0.1:${await freePort()}`;
   const down = await cli(dir, [...bullmq, '--redis', closed], { timeoutMs: 20_000 });
   t.is(down.code, 69, down.stdout + down.stderr);
-  t.regex(down.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: .*ECONNREFUSED.*Start one \(redis-server --port 6379\) or check --redis/);
+  t.regex(
+    down.stderr,
+    /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/?: .*ECONNREFUSED.*Start one \(redis-server --port 6379\) or check --redis/,
+  );
   t.false(existsSync(join(dir, 'artifacts/source')), 'nothing ran');
 
   const worker = startWorkerProcess(dir, closed);
@@ -87,20 +90,33 @@ test('Redis restarted without its data mid-run: coordinator and worker reconnect
     await worker.waitFor(/2 at a time/);
     const args = ['run', ...TOY, '--executor', 'bullmq', '--redis', redis.url];
     let live = '';
-    const run = cli(dir, args, { env: { HXLR_POLL_MS: '300' }, timeoutMs: 120_000, onSpawn: (child) => child.stdout?.on('data', (d: Buffer) => (live += d)) });
+    const run = cli(dir, args, {
+      env: { HXLR_POLL_MS: '300' },
+      timeoutMs: 120_000,
+      onSpawn: (child) => child.stdout?.on('data', (d: Buffer) => (live += d)),
+    });
     // Both scale-stage jobs are inside their stage on the worker when Redis goes away with every job it held.
-    await until(() => existsSync(marker) && readFileSync(marker, 'utf8').trim().split('\n').length === 2, 'both scale jobs to start');
+    await until(
+      () => existsSync(marker) && readFileSync(marker, 'utf8').trim().split('\n').length === 2,
+      'both scale jobs to start',
+    );
     // The coordinator does not hold the store lock for its run; its lease keeps gc from collecting what its workers
     // commit before the lock file names it.
     const gc = await cli(dir, ['gc']);
     t.is(gc.code, 75, gc.stdout + gc.stderr);
-    t.regex(gc.stderr, /gc: distributed runs are using the store \(pid \d+ on .*--executor bullmq.*\); run gc after they finish/);
+    t.regex(
+      gc.stderr,
+      /gc: distributed runs are using the store \(pid \d+ on .*--executor bullmq.*\); run gc after they finish/,
+    );
     await redis.kill();
     await new Promise((r) => setTimeout(r, 1000));
     await redis.start();
     // The coordinator notices its jobs are gone and queues them again while the first builds still run: the new
     // jobs wait on the artifacts' build locks, then find them committed.
-    await until(() => (live.match(/is no longer in Redis .* submitting it again/g) ?? []).length === 2, 'the coordinator to queue both jobs again');
+    await until(
+      () => (live.match(/is no longer in Redis .* submitting it again/g) ?? []).length === 2,
+      'the coordinator to queue both jobs again',
+    );
     await writeFile(hold, '');
     const result = await run;
     t.log(result.stdout);

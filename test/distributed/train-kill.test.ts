@@ -40,7 +40,10 @@ test('a worker killed mid-training: another worker resumes the job from its chec
   let second: ReturnType<typeof startWorkerProcess> | undefined;
   try {
     await first.waitFor(/at a time/);
-    const run = cli(shared, ['run', ...PIPELINE, '--executor', 'bullmq', '--redis', redis.url], { timeoutMs: 170_000, env: { HXLR_POLL_MS: '500' } });
+    const run = cli(shared, ['run', ...PIPELINE, '--executor', 'bullmq', '--redis', redis.url], {
+      timeoutMs: 170_000,
+      env: { HXLR_POLL_MS: '500' },
+    });
     const deadline = Date.now() + 120_000;
     while (!checkpointed(join(shared, 'artifacts'))) {
       if (Date.now() > deadline) throw new Error(`no training checkpoint appeared; worker said:\n${first.output()}`);
@@ -55,16 +58,28 @@ test('a worker killed mid-training: another worker resumes the job from its chec
     t.is(result.code, 0, `${result.stdout}${result.stderr}\nsecond worker:\n${second.output()}`);
     t.regex(second.output(), /▶ train \(job train-[0-9a-f]{20}/);
     t.regex(second.output(), /✔ train done/);
-    t.regex(result.stdout, new RegExp(`train warn: took over the build lock of a dead builder \\(pid ${first.child.pid} on `));
+    t.regex(
+      result.stdout,
+      new RegExp(`train warn: took over the build lock of a dead builder \\(pid ${first.child.pid} on `),
+    );
 
     const reference = await cli(local, ['run', ...PIPELINE], { timeoutMs: 120_000 });
     t.is(reference.code, 0, reference.stdout + reference.stderr);
-    const [ours, theirs] = [await builtArtifacts(shared, 'distributed-train'), await builtArtifacts(local, 'distributed-train')];
+    const [ours, theirs] = [
+      await builtArtifacts(shared, 'distributed-train'),
+      await builtArtifacts(local, 'distributed-train'),
+    ];
     t.deepEqual(ours.fingerprints, theirs.fingerprints);
     // curve.* carries wall-clock throughput, the one column that differs between runs; everything else is equal.
-    const data = (b: typeof ours) => Object.fromEntries(Object.entries(b.files).map(([id, files]) => [id, files.filter((f) => !f.path.startsWith('curve.'))]));
+    const data = (b: typeof ours) =>
+      Object.fromEntries(
+        Object.entries(b.files).map(([id, files]) => [id, files.filter((f) => !f.path.startsWith('curve.'))]),
+      );
     t.deepEqual(data(ours), data(theirs));
-    t.true(ours.files.train.some((f) => f.path.startsWith('model/')), 'the model files are among those compared');
+    t.true(
+      ours.files.train.some((f) => f.path.startsWith('model/')),
+      'the model files are among those compared',
+    );
     const resumed = (ours.summaries.train as { resumedFromStep: number }).resumedFromStep;
     t.true(resumed >= 10 && resumed % 10 === 0, `resumed from step ${resumed}`);
     t.is((theirs.summaries.train as { resumedFromStep: number }).resumedFromStep, 0);

@@ -47,7 +47,12 @@ export async function startServer(
 }
 
 /** Answer a (possibly ranged) GET for `body` the way a well-behaved static server does. */
-export function serveBytes(req: IncomingMessage, res: ServerResponse, body: Buffer, headers: Record<string, string> = {}): void {
+export function serveBytes(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): void {
   const range = req.headers.range?.match(/^bytes=(\d+)-$/);
   if (range) {
     const start = Number(range[1]);

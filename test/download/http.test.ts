@@ -90,7 +90,13 @@ test('a connection reset mid-body resumes with Range and If-Range; the file is c
     else serveBytes(req, res, BODY, { etag: '"v1"' });
   });
   const dir = await scratchDir(t);
-  const result = await download({ ...FAST, url: `${server.url}/f`, dest: join(dir, 'f'), sha256: sha(BODY), bytes: BODY.length });
+  const result = await download({
+    ...FAST,
+    url: `${server.url}/f`,
+    dest: join(dir, 'f'),
+    sha256: sha(BODY),
+    bytes: BODY.length,
+  });
   t.is(server.requests.length, 2);
   t.is(server.requests[0].headers.range, undefined);
   const range = server.requests[1].headers.range;
@@ -224,7 +230,13 @@ test('an abort stops the download promptly and leaves nothing', async (t) => {
   setTimeout(() => controller.abort(new Error('stopped by test')), 100);
   const started = Date.now();
   await t.throwsAsync(
-    download({ ...FAST, url: `${server.url}/f`, dest: join(dir, 'f'), signal: controller.signal, stallTimeoutMs: 10_000 }),
+    download({
+      ...FAST,
+      url: `${server.url}/f`,
+      dest: join(dir, 'f'),
+      signal: controller.signal,
+      stallTimeoutMs: 10_000,
+    }),
     { message: /stopped by test/ },
   );
   t.true(Date.now() - started < 3_000);
@@ -272,7 +284,13 @@ test('requests go through the proxy named by HTTP_PROXY (EnvHttpProxyAgent)', as
   }
   t.teardown(() => proxied.close());
   const dir = await scratchDir(t);
-  await download({ ...FAST, url: 'http://origin.invalid:8080/file', dest: join(dir, 'f'), sha256: sha(BODY), dispatcher: proxied });
+  await download({
+    ...FAST,
+    url: 'http://origin.invalid:8080/file',
+    dest: join(dir, 'f'),
+    sha256: sha(BODY),
+    dispatcher: proxied,
+  });
   t.deepEqual(targets, ['origin.invalid:8080']);
   t.deepEqual(await readFile(join(dir, 'f')), BODY);
 });
@@ -288,8 +306,14 @@ test('backoff: exponential, jittered from a seeded source, capped, Retry-After a
     const exp = Math.min(1_000, 100 * 2 ** i);
     t.true(d >= exp / 2 && d <= exp, `retry ${i + 1}: ${d}`);
   }
-  t.is(backoffDelay(1, opts, () => 0, 700), 700);
-  t.is(backoffDelay(1, opts, () => 0, 60_000), 1_000);
+  t.is(
+    backoffDelay(1, opts, () => 0, 700),
+    700,
+  );
+  t.is(
+    backoffDelay(1, opts, () => 0, 60_000),
+    1_000,
+  );
   t.is(parseRetryAfter('3'), 3_000);
   t.is(parseRetryAfter(new Date(Date.now() + 5_000).toUTCString(), Date.now()) !== undefined, true);
   t.is(parseRetryAfter('soon'), undefined);

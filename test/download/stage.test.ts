@@ -43,7 +43,10 @@ async function buildMirror(overrides: Record<string, Buffer> = {}): Promise<Map<
     files.set(`/google-research-datasets/lareqa/master/xquad-r/${name}`, await readFile(join(DATA, 'xquad-r', name)));
   }
   for (const name of await dataFiles('mlqa-r')) {
-    files.set(`/google-research-datasets/lareqa/${MLQA_R_COMMIT}/mlqa-r/${name}`, await readFile(join(DATA, 'mlqa-r', name)));
+    files.set(
+      `/google-research-datasets/lareqa/${MLQA_R_COMMIT}/mlqa-r/${name}`,
+      await readFile(join(DATA, 'mlqa-r', name)),
+    );
   }
   for (const name of await dataFiles('muse')) {
     // The official format: one space between source and target.
@@ -110,7 +113,13 @@ test('source "local" (default) copies data/ into the documented layout, verified
 
 test('files(params) declares the data/ folders for local, nothing for remote; params are validated', (t) => {
   const parse = (raw: Record<string, unknown>) => resolveParams(downloadStage, 'download', raw) as never;
-  t.deepEqual(downloadStage.files!(parse({})), ['data/mlqa-dev', 'data/xquad-r', 'data/mlqa-r', 'data/muse', 'data/xnli-dev']);
+  t.deepEqual(downloadStage.files!(parse({})), [
+    'data/mlqa-dev',
+    'data/xquad-r',
+    'data/mlqa-r',
+    'data/muse',
+    'data/xnli-dev',
+  ]);
   t.deepEqual(downloadStage.files!(parse({ datasets: ['muse', 'xquad-r'] })), ['data/xquad-r', 'data/muse']);
   t.deepEqual(downloadStage.files!(parse({ source: 'remote' })), []);
   t.throws(() => parse({ baseUrl: 'http://127.0.0.1:1' }), { message: /baseUrl is only used with source "remote"/ });
@@ -123,10 +132,16 @@ test('the registry points at the official URLs', (t) => {
   const url = (id: keyof typeof DATASETS, i = 0) => remoteUrl(DATASETS[id].files[i].remote);
   t.is(url('mlqa-dev'), 'https://dl.fbaipublicfiles.com/MLQA/MLQA_V1.zip');
   t.is(url('xquad-r'), 'https://raw.githubusercontent.com/google-research-datasets/lareqa/master/xquad-r/ar.json');
-  t.is(url('mlqa-r'), `https://raw.githubusercontent.com/google-research-datasets/lareqa/${MLQA_R_COMMIT}/mlqa-r/ar.json`);
+  t.is(
+    url('mlqa-r'),
+    `https://raw.githubusercontent.com/google-research-datasets/lareqa/${MLQA_R_COMMIT}/mlqa-r/ar.json`,
+  );
   t.is(url('muse'), 'https://dl.fbaipublicfiles.com/arrival/dictionaries/en-ar.txt');
   t.is(url('xnli-dev'), `https://raw.githubusercontent.com/${XNLI_MIRROR}/data/xnli/dev-ar.tsv`);
-  t.is(remoteUrl(DATASETS.muse.files[1].remote, 'http://mirror/base/'), 'http://mirror/base/arrival/dictionaries/en-de.txt');
+  t.is(
+    remoteUrl(DATASETS.muse.files[1].remote, 'http://mirror/base/'),
+    'http://mirror/base/arrival/dictionaries/en-de.txt',
+  );
 });
 
 test('source "remote" with baseUrl on a loopback mirror produces the same files', async (t) => {
@@ -159,17 +174,28 @@ test('a corrupted local file stops the stage with an error naming the file', asy
   bytes[1000] ^= 0x20; // same size, different content
   await writeFile(join(dir, 'de.json'), bytes);
   const outDir = await scratchDir(t);
-  const error = await t.throwsAsync(runStage(downloadStage, { rootDir: root, outDir, params: { datasets: ['xquad-r'] } }));
-  t.regex(error!.message, /integrity check failed for data\/xquad-r\/de\.json: expected sha256 [0-9a-f]{64}, got sha256 [0-9a-f]{64}/);
+  const error = await t.throwsAsync(
+    runStage(downloadStage, { rootDir: root, outDir, params: { datasets: ['xquad-r'] } }),
+  );
+  t.regex(
+    error!.message,
+    /integrity check failed for data\/xquad-r\/de\.json: expected sha256 [0-9a-f]{64}, got sha256 [0-9a-f]{64}/,
+  );
   t.false((await readdir(join(outDir, 'xquad-r'))).includes('de.json'), 'the bad copy is not kept');
 
   await writeFile(join(dir, 'de.json'), bytes.subarray(0, 10));
-  await t.throwsAsync(runStage(downloadStage, { rootDir: root, outDir: await scratchDir(t), params: { datasets: ['xquad-r'] } }), {
-    message: /data\/xquad-r\/de\.json: expected 732156 bytes, got 10 bytes/,
-  });
-  await t.throwsAsync(runStage(downloadStage, { rootDir: root, outDir: await scratchDir(t), params: { datasets: ['muse'] } }), {
-    message: /data\/muse\/ does not exist/,
-  });
+  await t.throwsAsync(
+    runStage(downloadStage, { rootDir: root, outDir: await scratchDir(t), params: { datasets: ['xquad-r'] } }),
+    {
+      message: /data\/xquad-r\/de\.json: expected 732156 bytes, got 10 bytes/,
+    },
+  );
+  await t.throwsAsync(
+    runStage(downloadStage, { rootDir: root, outDir: await scratchDir(t), params: { datasets: ['muse'] } }),
+    {
+      message: /data\/muse\/ does not exist/,
+    },
+  );
 });
 
 test('a corrupted mirror file stops the stage with an error naming the URL and both digests', async (t) => {
@@ -189,7 +215,9 @@ test('a corrupted mirror file stops the stage with an error naming the URL and b
 });
 
 test('a MUSE dictionary that converts to other bytes, or does not parse, is refused', async (t) => {
-  const changed = Buffer.from((await readFile(join(DATA, 'muse', 'en-de.tsv'), 'utf8')).replaceAll('\t', ' ').replace('\nthe ', '\nThe '));
+  const changed = Buffer.from(
+    (await readFile(join(DATA, 'muse', 'en-de.tsv'), 'utf8')).replaceAll('\t', ' ').replace('\nthe ', '\nThe '),
+  );
   const mirror = await startMirror(t, await buildMirror({ '/arrival/dictionaries/en-de.txt': changed }));
   await t.throwsAsync(
     runStage(downloadStage, {
@@ -197,9 +225,15 @@ test('a MUSE dictionary that converts to other bytes, or does not parse, is refu
       outDir: await scratchDir(t),
       params: { source: 'remote', baseUrl: mirror.url, datasets: ['muse'], retries: 0 },
     }),
-    { message: /integrity check failed for http:\/\/127\.0\.0\.1:\d+\/arrival\/dictionaries\/en-de\.txt.*after conversion to TSV/ },
+    {
+      message:
+        /integrity check failed for http:\/\/127\.0\.0\.1:\d+\/arrival\/dictionaries\/en-de\.txt.*after conversion to TSV/,
+    },
   );
-  const garbled = await startMirror(t, await buildMirror({ '/arrival/dictionaries/en-ar.txt': Buffer.from('one two three\n') }));
+  const garbled = await startMirror(
+    t,
+    await buildMirror({ '/arrival/dictionaries/en-ar.txt': Buffer.from('one two three\n') }),
+  );
   await t.throwsAsync(
     runStage(downloadStage, {
       rootDir: ROOT,

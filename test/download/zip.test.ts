@@ -60,7 +60,14 @@ for (const [name, pattern] of [
   ['a\\..\\..\\evil.txt', /backslash/],
 ] as const) {
   test(`zip-slip: refuses ${JSON.stringify(name)}`, async (t) => {
-    const error = await refused(t, [{ name: 'ok.txt', data: Buffer.from('fine') }, { name, data: Buffer.from('pwned') }], pattern);
+    const error = await refused(
+      t,
+      [
+        { name: 'ok.txt', data: Buffer.from('fine') },
+        { name, data: Buffer.from('pwned') },
+      ],
+      pattern,
+    );
     t.true(error.message.includes(name), 'names the entry');
   });
 }
@@ -102,7 +109,11 @@ test('refuses a total over the limit', async (t) => {
 
 test('refuses a zip bomb by compression ratio (header check)', async (t) => {
   // 20 MiB of zeros deflates to ~20 KiB: ratio ~1000:1.
-  await refused(t, [{ name: 'bomb.bin', data: Buffer.alloc(20 * MiB) }], /compression ratio \d+:1 is over the limit of 200:1/);
+  await refused(
+    t,
+    [{ name: 'bomb.bin', data: Buffer.alloc(20 * MiB) }],
+    /compression ratio \d+:1 is over the limit of 200:1/,
+  );
 });
 
 test('refuses an entry that inflates to more than its header declares (bytes are counted, not trusted)', async (t) => {
@@ -115,7 +126,11 @@ test('refuses an entry that inflates to more than its header declares (bytes are
 });
 
 test('refuses an entry that inflates to fewer bytes than declared, and a CRC mismatch', async (t) => {
-  await refused(t, [{ name: 'short.bin', data: bytesOf(1000), declaredSize: 2000 }], /inflates to 1000 bytes but its header declares 2000/);
+  await refused(
+    t,
+    [{ name: 'short.bin', data: bytesOf(1000), declaredSize: 2000 }],
+    /inflates to 1000 bytes but its header declares 2000/,
+  );
   await refused(t, [{ name: 'crc.bin', data: bytesOf(1000), crc: 12345 }], /CRC-32 mismatch/);
 });
 

@@ -76,7 +76,14 @@ test('sweep branches are cached independently and fan in', async (t) => {
   const dir = await toyProject();
   const first = await cli(dir, ['run', ...TOY, '--sweep', 'scale.factor=1,2,5', '--jobs', '2']);
   t.is(first.code, 0, first.stdout + first.stderr);
-  t.deepEqual(ran(first.stdout), ['collect', 'scale[factor=1]', 'scale[factor=2]', 'scale[factor=5]', 'side', 'source']);
+  t.deepEqual(ran(first.stdout), [
+    'collect',
+    'scale[factor=1]',
+    'scale[factor=2]',
+    'scale[factor=5]',
+    'side',
+    'source',
+  ]);
   const collected = await readdir(join(dir, 'artifacts/collect'));
   const all = await readFile(join(dir, 'artifacts/collect', collected[0], 'all.txt'), 'utf8');
   t.deepEqual(all.split('\n'), ['scale[factor=1]:3', 'scale[factor=2]:6', 'scale[factor=5]:15']);
@@ -91,7 +98,12 @@ test('--sweep over two params is cartesian', async (t) => {
   const dir = await toyProject();
   const dry = await cli(dir, ['run', ...TOY, '--sweep', 'scale.factor=1,2', '--sweep', 'scale.seed=7,8', '--dry-run']);
   t.is(dry.code, 0, dry.stderr);
-  for (const id of ['scale[factor=1,seed=7]', 'scale[factor=1,seed=8]', 'scale[factor=2,seed=7]', 'scale[factor=2,seed=8]']) {
+  for (const id of [
+    'scale[factor=1,seed=7]',
+    'scale[factor=1,seed=8]',
+    'scale[factor=2,seed=7]',
+    'scale[factor=2,seed=8]',
+  ]) {
     t.true(dry.stdout.includes(`  ${id}  (never run)`), id);
   }
   t.false(dry.stdout.includes('✔'), 'a dry run runs nothing');
@@ -112,7 +124,18 @@ test('--force reruns a cached stage in place; downstream stays cached', async (t
 test('two instances with one fingerprint build it once, even in parallel', async (t) => {
   const dir = await toyProject();
   // side has factor 3, so scale[factor=3] has the same fingerprint: one of them must wait and reuse.
-  const result = await cli(dir, ['run', ...TOY, '--sweep', 'scale.factor=3', '--jobs', '4', '--set', 'scale.sleepMs=300', '--set', 'side.sleepMs=300']);
+  const result = await cli(dir, [
+    'run',
+    ...TOY,
+    '--sweep',
+    'scale.factor=3',
+    '--jobs',
+    '4',
+    '--set',
+    'scale.sleepMs=300',
+    '--set',
+    'side.sleepMs=300',
+  ]);
   t.is(result.code, 0, result.stdout + result.stderr);
   t.is(ran(result.stdout).filter((id) => id === 'side' || id === 'scale[factor=3]').length, 1);
   t.regex(result.stdout, /• (side|scale\[factor=3\]) cached/);

@@ -31,7 +31,10 @@ test('a second concurrent run exits with a clear message (exit 75) while the fir
   const second = await cli(dir, args);
   await first.release();
   t.is(second.code, 75, second.stdout + second.stderr);
-  t.regex(second.stderr, /artifact store .* is in use by another pipeline run \(pid \d+ on .*: run --pipeline pipelines\/toy\.ts\)/);
+  t.regex(
+    second.stderr,
+    /artifact store .* is in use by another pipeline run \(pid \d+ on .*: run --pipeline pipelines\/toy\.ts\)/,
+  );
   t.regex(second.stderr, /--wait/);
   const done = await first.done;
   t.is(done.code, 0, done.stdout + done.stderr);
@@ -44,7 +47,11 @@ test('with --wait both runs succeed, the second from cache', async (t) => {
   const first = await heldRun(dir, args);
   let waiting = false;
   const second = cli(dir, args, {
-    onSpawn: (child) => child.stdout?.on('data', (d: Buffer) => (waiting ||= d.toString().includes('waiting for another pipeline run to finish'))),
+    onSpawn: (child) =>
+      child.stdout?.on(
+        'data',
+        (d: Buffer) => (waiting ||= d.toString().includes('waiting for another pipeline run to finish')),
+      ),
   });
   await until(() => waiting, 'the second run to report that it waits');
   await first.release();

@@ -21,7 +21,10 @@ test('a run killed with SIGKILL mid-stage leaves no artifact; the rerun complete
   const killed = await cli(dir, args, {
     env: { HXLR_TEST_MARKER: marker },
     onSpawn: (child) => {
-      waitFor(() => existsSync(marker), 30_000).then(() => child.kill('SIGKILL'), () => child.kill('SIGKILL'));
+      waitFor(() => existsSync(marker), 30_000).then(
+        () => child.kill('SIGKILL'),
+        () => child.kill('SIGKILL'),
+      );
     },
   });
   t.is(killed.signal, 'SIGKILL');

@@ -6,20 +6,33 @@ import { cli, TOY, toyProject } from '../helpers/toy-project.ts';
 
 async function artifactCount(dir: string): Promise<number> {
   let n = 0;
-  for (const stage of await readdir(join(dir, 'artifacts'))) if (!stage.startsWith('.')) n += (await readdir(join(dir, 'artifacts', stage))).length;
+  for (const stage of await readdir(join(dir, 'artifacts')))
+    if (!stage.startsWith('.')) n += (await readdir(join(dir, 'artifacts', stage))).length;
   return n;
 }
 
 const cases: [string, string[], RegExp][] = [
-  ['unknown stage', ['run', ...TOY, '--stage', 'nope'], /--stage: unknown stage "nope" \(this pipeline has: source, scale, side, collect\)/],
+  [
+    'unknown stage',
+    ['run', ...TOY, '--stage', 'nope'],
+    /--stage: unknown stage "nope" \(this pipeline has: source, scale, side, collect\)/,
+  ],
   ['unknown --set stage', ['run', ...TOY, '--set', 'nope.x=1'], /--set: unknown stage "nope"/],
-  ['unknown param', ['run', ...TOY, '--set', 'scale.nope=1'], /unknown param scale\.nope \(stage "scale" has: factor, sleepMs, fail, seed\)/],
+  [
+    'unknown param',
+    ['run', ...TOY, '--set', 'scale.nope=1'],
+    /unknown param scale\.nope \(stage "scale" has: factor, sleepMs, fail, seed\)/,
+  ],
   ['wrong type', ['run', ...TOY, '--set', 'scale.factor=abc'], /invalid param scale\.factor \(got "abc"\): .*number/],
   ['out of range', ['run', ...TOY, '--set', 'scale.factor=1000'], /invalid param scale\.factor \(got 1000\): .*100/],
   ['malformed --set', ['run', ...TOY, '--set', 'factor'], /--set factor: expected <stage>\.<param>=<value>/],
   ['malformed --sweep', ['run', ...TOY, '--sweep', 'scale.factor'], /--sweep scale\.factor: expected/],
   ['bad --jobs', ['run', ...TOY, '--jobs', '0'], /--jobs 0: expected a positive integer/],
-  ['unknown pipeline', ['run', '--pipeline', 'nothere'], /--pipeline nothere: no pipeline module at .*pipelines\/nothere\.ts/],
+  [
+    'unknown pipeline',
+    ['run', '--pipeline', 'nothere'],
+    /--pipeline nothere: no pipeline module at .*pipelines\/nothere\.ts/,
+  ],
   ['explain unknown', ['explain', 'nope', ...TOY], /explain: unknown stage "nope"/],
 ];
 
@@ -40,7 +53,10 @@ test('--only fails clearly when its inputs are not cached', async (t) => {
   const dir = await toyProject();
   const result = await cli(dir, ['run', ...TOY, '--only', 'collect']);
   t.is(result.code, 2);
-  t.regex(result.stderr, /--only collect: input "parts" needs scale \(fingerprint [0-9a-f]+\), which is not in the store/);
+  t.regex(
+    result.stderr,
+    /--only collect: input "parts" needs scale \(fingerprint [0-9a-f]+\), which is not in the store/,
+  );
   t.regex(result.stderr, /--stage scale/);
   t.is((await cli(dir, ['run', ...TOY, '--stage', 'scale'])).code, 0);
   const only = await cli(dir, ['run', ...TOY, '--only', 'collect']);
@@ -86,7 +102,11 @@ export default definePipeline({ name: 'miswired', description: '', nodes: {
   for (const verb of ['run', 'status']) {
     const result = await cli(dir, [verb, '--pipeline', 'pipelines/miswired.ts']);
     t.is(result.code, 2, verb);
-    t.regex(result.stderr, /node collect input "parts" is wired to node source; it needs output "scaled" \(scaled\.txt\) of stage "scale", but stage "source" declares outputs lines/, verb);
+    t.regex(
+      result.stderr,
+      /node collect input "parts" is wired to node source; it needs output "scaled" \(scaled\.txt\) of stage "scale", but stage "source" declares outputs lines/,
+      verb,
+    );
   }
   t.false((await readdir(dir)).includes('artifacts'), 'nothing ran');
 
@@ -104,8 +124,15 @@ export default definePipeline({ name: 'forgetful', description: '', nodes: { for
   );
   const result = await cli(dir, ['run', '--pipeline', 'pipelines/forgetful.ts']);
   t.is(result.code, 1);
-  t.regex(result.stdout + result.stderr, /stage forgetful did not write its declared outputs: "lost" \(lost\.json\) was not written/);
-  t.deepEqual(await readdir(join(dir, 'artifacts')).then((names) => names.filter((n) => !n.startsWith('.'))), [], 'no artifact committed');
+  t.regex(
+    result.stdout + result.stderr,
+    /stage forgetful did not write its declared outputs: "lost" \(lost\.json\) was not written/,
+  );
+  t.deepEqual(
+    await readdir(join(dir, 'artifacts')).then((names) => names.filter((n) => !n.startsWith('.'))),
+    [],
+    'no artifact committed',
+  );
 });
 
 test('a failing stage stops new work, keeps finished artifacts, and --keep-going runs the rest', async (t) => {

@@ -29,7 +29,8 @@ test('explain prints the whole record and its diff against the last run', async 
   await cli(dir, ['run', ...TOY]);
   const same = await cli(dir, ['explain', 'scale', ...TOY]);
   t.regex(same.stdout, /^scale\n  fingerprint [0-9a-f]{20} \(cached at .*artifacts\/scale\/[0-9a-f]{20}\)/);
-  for (const field of ['format', 'stage', 'version', 'code', 'params', 'seed', 'inputs', 'files', 'env']) t.regex(same.stdout, new RegExp(`\\n  ${field} +\\S`), field);
+  for (const field of ['format', 'stage', 'version', 'code', 'params', 'seed', 'inputs', 'files', 'env'])
+    t.regex(same.stdout, new RegExp(`\\n  ${field} +\\S`), field);
   t.regex(same.stdout, /params   \{"factor":2,"fail":false\}/);
   t.regex(same.stdout, /identical record/);
   await appendFile(join(dir, 'stages/scale/index.ts'), '\n// edit\n');
@@ -111,7 +112,7 @@ test('profiles: the default one runs, --profile picks another, an unknown one is
   t.regex(bad.stderr, /--profile huge: pipeline "profiled" has profiles quick, full/);
 });
 
-test('a summary node fanned out by a sweep prints each instance\'s summary, headed by its id', async (t) => {
+test("a summary node fanned out by a sweep prints each instance's summary, headed by its id", async (t) => {
   const dir = await toyProject();
   const one = await cli(dir, ['run', '--pipeline', 'pipelines/summarized.ts']);
   t.is(one.code, 0, one.stderr);
@@ -119,25 +120,60 @@ test('a summary node fanned out by a sweep prints each instance\'s summary, head
   t.regex(one.stdout, /\(scaled\.txt of scale\/[0-9a-f]+\)\n$/);
   const swept = await cli(dir, ['run', '--pipeline', 'pipelines/summarized.ts', '--sweep', 'scale.factor=2,3']);
   t.is(swept.code, 0, swept.stderr);
-  t.regex(swept.stdout, /\nscale\[factor=2\]:\n\n[^]*\(scaled\.txt of scale\/[0-9a-f]+\)\n\nscale\[factor=3\]:\n\n[^]*\(scaled\.txt of scale\/[0-9a-f]+\)\n$/);
+  t.regex(
+    swept.stdout,
+    /\nscale\[factor=2\]:\n\n[^]*\(scaled\.txt of scale\/[0-9a-f]+\)\n\nscale\[factor=3\]:\n\n[^]*\(scaled\.txt of scale\/[0-9a-f]+\)\n$/,
+  );
 });
 
-test('an optional input may stay unwired (the stage sees no artifact), and the summary\'s links print as paths', async (t) => {
+test("an optional input may stay unwired (the stage sees no artifact), and the summary's links print as paths", async (t) => {
   const dir = await toyProject();
   const run = await cli(dir, ['run', '--pipeline', 'pipelines/optional.ts']);
   t.is(run.code, 0, run.stderr);
-  t.regex(run.stdout, /\nextra: not in this pipeline\n\n\(note\.txt of annotate\/([0-9a-f]+)\)\npage\.html: artifacts\/annotate\/\1\/page\.html\n$/);
+  t.regex(
+    run.stdout,
+    /\nextra: not in this pipeline\n\n\(note\.txt of annotate\/([0-9a-f]+)\)\npage\.html: artifacts\/annotate\/\1\/page\.html\n$/,
+  );
   t.notRegex(run.stdout, /missing\.html/, 'a link the artifact does not have is not printed');
 });
 
 test('optional inputs: wired when the pipeline has the node, unknown names still rejected, required ones still required', async (t) => {
   const { annotate, source } = await toyStages();
-  const wired = expand(definePipeline({ name: 'w', description: '', nodes: { source: { stage: source }, annotate: { stage: annotate, inputs: { base: 'source', extra: 'source' } } } }));
+  const wired = expand(
+    definePipeline({
+      name: 'w',
+      description: '',
+      nodes: { source: { stage: source }, annotate: { stage: annotate, inputs: { base: 'source', extra: 'source' } } },
+    }),
+  );
   t.deepEqual(wired.byNode.get('annotate')![0].inputs, { base: 'source', extra: 'source' });
-  t.throws(() => expand(definePipeline({ name: 'b', description: '', nodes: { source: { stage: source }, annotate: { stage: annotate, inputs: { base: 'source', bogus: 'source' } } } })), {
-    message: /wires input "bogus", which stage "annotate" does not declare \(it has: base, extra\)/,
-  });
-  t.throws(() => expand(definePipeline({ name: 'r', description: '', nodes: { source: { stage: source }, annotate: { stage: annotate, inputs: { extra: 'source' } } } })), {
-    message: /leaves input "base" of stage "annotate" unwired/,
-  });
+  t.throws(
+    () =>
+      expand(
+        definePipeline({
+          name: 'b',
+          description: '',
+          nodes: {
+            source: { stage: source },
+            annotate: { stage: annotate, inputs: { base: 'source', bogus: 'source' } },
+          },
+        }),
+      ),
+    {
+      message: /wires input "bogus", which stage "annotate" does not declare \(it has: base, extra\)/,
+    },
+  );
+  t.throws(
+    () =>
+      expand(
+        definePipeline({
+          name: 'r',
+          description: '',
+          nodes: { source: { stage: source }, annotate: { stage: annotate, inputs: { extra: 'source' } } },
+        }),
+      ),
+    {
+      message: /leaves input "base" of stage "annotate" unwired/,
+    },
+  );
 });

@@ -22,7 +22,11 @@ const input = (sources: Record<string, DatasetRecord>, languages = ['en', 'no'])
   tables: [
     {
       name: 'pairs',
-      schema: { name: 'pairs', description: 'Pairs.', columns: [{ name: 'question', type: 'utf8', description: 'Query text.' }] },
+      schema: {
+        name: 'pairs',
+        description: 'Pairs.',
+        columns: [{ name: 'question', type: 'utf8', description: 'Query text.' }],
+      },
       partitioning: [{ name: 'split', type: 'utf8', description: 'train or dev.' }],
       rows: 12_345,
       files: [{ path: 'pairs/split=train/part-0.parquet', rows: 12_345 }],
@@ -34,7 +38,9 @@ const input = (sources: Record<string, DatasetRecord>, languages = ['en', 'no'])
     fingerprints: { pairs: ['aaaaaaaaaaaaaaaaaaaa'], batches: ['bbbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccc'] },
     datasetFingerprint: 'f'.repeat(64),
     pairsParams: { train: 'mlqa-dev' },
-    batchConfigs: [{ partition: 'strategy=hybrid/batch_size=128/seed=0', params: { batchSize: 128 }, rows: 100, batches: 1 }],
+    batchConfigs: [
+      { partition: 'strategy=hybrid/batch_size=128/seed=0', params: { batchSize: 128 }, rows: 100, batches: 1 },
+    ],
   },
 });
 
@@ -53,7 +59,8 @@ test('one license: its id; languages survive YAML 1.1 readers; sizes and configs
   t.deepEqual(meta.size_categories, ['10K<n<100K']);
   t.deepEqual(meta.configs, [{ config_name: 'pairs', data_files: 'pairs/**/*.parquet' }]);
   t.false(card.includes('NON-COMMERCIAL'));
-  for (const fp of ['aaaaaaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccc', 'f'.repeat(64)]) t.true(card.includes(fp), fp);
+  for (const fp of ['aaaaaaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbbbb', 'cccccccccccccccccccc', 'f'.repeat(64)])
+    t.true(card.includes(fp), fp);
   t.regex(card, /\| `pairs\/` \| 12,345 \| 1 \| `split` \|/);
 });
 

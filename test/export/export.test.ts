@@ -26,7 +26,25 @@ test.after.always(async () => {
   if (root) await rm(await root, { recursive: true, force: true });
 });
 
-const exportTo = async (out: string, extra: string[] = []) => cli(await project(), ['export', '--pipeline', PIPELINE, '--root', await project(), '--out', out, '--jobs', '2', '--wait', ...SWEEP, ...extra], { timeoutMs: 170_000 });
+const exportTo = async (out: string, extra: string[] = []) =>
+  cli(
+    await project(),
+    [
+      'export',
+      '--pipeline',
+      PIPELINE,
+      '--root',
+      await project(),
+      '--out',
+      out,
+      '--jobs',
+      '2',
+      '--wait',
+      ...SWEEP,
+      ...extra,
+    ],
+    { timeoutMs: 170_000 },
+  );
 
 let first: Promise<{ out: string; code: number | null; log: string }> | undefined;
 const exported = () =>
@@ -42,14 +60,18 @@ async function duck(sql: string): Promise<Record<string, unknown>[]> {
 }
 const scan = (out: string, table: string) => `read_parquet('${out}/${table}/**/*.parquet', hive_partitioning = true)`;
 const types = async (out: string, table: string) =>
-  Object.fromEntries((await duck(`DESCRIBE SELECT * FROM ${scan(out, table)}`)).map((r) => [r.column_name, r.column_type]));
+  Object.fromEntries(
+    (await duck(`DESCRIBE SELECT * FROM ${scan(out, table)}`)).map((r) => [r.column_name, r.column_type]),
+  );
 
 test('DuckDB reads every table with its partition columns, row counts and types', async (t) => {
   const { out, code, log } = await exported();
   t.is(code, 0, log);
   t.regex(log, /Exported \d+ files .* to /);
   const schema = JSON.parse(await readFile(join(out, 'schema.json'), 'utf8'));
-  const rows = Object.fromEntries(schema.tables.map((x: { path: string; rows: number }) => [x.path.replace('/', ''), x.rows]));
+  const rows = Object.fromEntries(
+    schema.tables.map((x: { path: string; rows: number }) => [x.path.replace('/', ''), x.rows]),
+  );
   // The study's pairs: 15,747 MLQA dev QA pairs and, by default, 96,338 MUSE dictionary pairs (up to 10,000 entries
   // per language for the 10 non-English study languages, English word as the query; th has 9,341 non-identity
   // entries, vi 6,997).
@@ -59,24 +81,43 @@ test('DuckDB reads every table with its partition columns, row counts and types'
     t.is(n, rows[table], table);
   }
   const pairs = await types(out, 'pairs');
-  t.like(pairs, { split: 'VARCHAR', direction: 'VARCHAR', question: 'VARCHAR', answer_in_passage: 'BOOLEAN', answer: 'VARCHAR' });
+  t.like(pairs, {
+    split: 'VARCHAR',
+    direction: 'VARCHAR',
+    question: 'VARCHAR',
+    answer_in_passage: 'BOOLEAN',
+    answer: 'VARCHAR',
+  });
   t.like(await types(out, 'queries'), { lang: 'VARCHAR', relevant_ids: 'VARCHAR[]' });
   t.like(await types(out, 'candidates'), { lang: 'VARCHAR', paragraph_index: 'INTEGER' });
-  t.like(await types(out, 'batches'), { strategy: 'VARCHAR', batch_size: 'BIGINT', seed: 'BIGINT', batch_id: 'INTEGER', position: 'INTEGER' });
+  t.like(await types(out, 'batches'), {
+    strategy: 'VARCHAR',
+    batch_size: 'BIGINT',
+    seed: 'BIGINT',
+    batch_id: 'INTEGER',
+    position: 'INTEGER',
+  });
   t.like(await types(out, 'batch_composition'), { question_langs: 'VARCHAR[]', question_lang_counts: 'INTEGER[]' });
   // The partition folders agree with the rows: mono pairs have one language, cross pairs two.
   const wrong = await duck(
     `SELECT count(*)::INTEGER AS n FROM ${scan(out, 'pairs')} WHERE (direction = 'mono') <> (question_lang = passage_lang)`,
   );
   t.is(wrong[0].n, 0);
-  const splits = await duck(`SELECT split, count(*)::INTEGER AS n FROM ${scan(out, 'pairs')} GROUP BY split ORDER BY split`);
-  t.deepEqual(splits.map((r) => r.split), ['dev', 'train']);
+  const splits = await duck(
+    `SELECT split, count(*)::INTEGER AS n FROM ${scan(out, 'pairs')} GROUP BY split ORDER BY split`,
+  );
+  t.deepEqual(
+    splits.map((r) => r.split),
+    ['dev', 'train'],
+  );
 });
 
 test('partition columns live in folder names only, and texts come back as UTF-8', async (t) => {
   const { out } = await exported();
   const file = join(out, 'pairs/split=train/direction=cross/part-0.parquet');
-  const inside = (await duck(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`)).map((r) => r.column_name);
+  const inside = (await duck(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`)).map(
+    (r) => r.column_name,
+  );
   t.false(inside.includes('split'));
   t.false(inside.includes('direction'));
   const zh = await duck(`SELECT question FROM ${scan(out, 'pairs')} WHERE question_lang = 'zh' LIMIT 1`);
@@ -98,8 +139,14 @@ test('a sweep gives one batches partition per branch, each batch pure and free o
     parts.map((p) => `${p.strategy}/${p.batch_size}`),
     ['hybrid/32', 'hybrid/64', 'mono/32', 'mono/64'],
   );
-  t.deepEqual(parts.map((p) => p.qa_kinds), [2, 2, 1, 1]);
-  t.deepEqual(parts.map((p) => p.dictionary_kinds), [['cross'], ['cross'], ['cross'], ['cross']]);
+  t.deepEqual(
+    parts.map((p) => p.qa_kinds),
+    [2, 2, 1, 1],
+  );
+  t.deepEqual(
+    parts.map((p) => p.dictionary_kinds),
+    [['cross'], ['cross'], ['cross'], ['cross']],
+  );
   const impure = await duck(
     `SELECT count(*)::INTEGER AS n FROM (SELECT strategy, batch_size, batch_id FROM ${scan(out, 'batches')}
      GROUP BY ALL HAVING count(DISTINCT kind) > 1 OR count(DISTINCT question_id) < count(*))`,
@@ -117,7 +164,14 @@ test('SHA256SUMS lists every file with its digest, and the data card names licen
     .filter((p) => p !== 'SHA256SUMS')
     .sort();
   t.deepEqual([...listed.keys()], files);
-  for (const path of files) t.is(createHash('sha256').update(await readFile(join(out, path))).digest('hex'), listed.get(path) ?? 'not listed', path);
+  for (const path of files)
+    t.is(
+      createHash('sha256')
+        .update(await readFile(join(out, path)))
+        .digest('hex'),
+      listed.get(path) ?? 'not listed',
+      path,
+    );
 
   const card = await readFile(join(out, 'README.md'), 'utf8');
   const match = /^---\n([\s\S]*?)\n---\n/.exec(card);
@@ -128,7 +182,10 @@ test('SHA256SUMS lists every file with its digest, and the data card names licen
   t.deepEqual(meta.language, ['ar', 'de', 'el', 'en', 'es', 'hi', 'ru', 'th', 'tr', 'vi', 'zh']);
   t.deepEqual(meta.size_categories, ['100K<n<1M']);
   t.true(meta.tags.includes('non-commercial'));
-  t.deepEqual(meta.configs.map((c: { config_name: string }) => c.config_name), ['pairs', 'candidates', 'queries', 'batches', 'batch_composition']);
+  t.deepEqual(
+    meta.configs.map((c: { config_name: string }) => c.config_name),
+    ['pairs', 'candidates', 'queries', 'batches', 'batch_composition'],
+  );
   const schema = JSON.parse(await readFile(join(out, 'schema.json'), 'utf8'));
   t.regex(schema.datasetFingerprint, /^[0-9a-f]{64}$/);
   t.true(card.includes(schema.datasetFingerprint));
@@ -153,13 +210,35 @@ test('an existing export is kept unless --replace; the replacement is byte-ident
   t.regex(replaced.stdout, /replaced the previous export/);
   t.is(await readFile(join(out, 'SHA256SUMS'), 'utf8'), before);
   t.false((await readdir(out)).includes('stale.txt'));
-  t.deepEqual((await readdir(join(out, '..'))).filter((n) => n.startsWith('.')), [], 'no partial or old folder left behind');
+  t.deepEqual(
+    (await readdir(join(out, '..'))).filter((n) => n.startsWith('.')),
+    [],
+    'no partial or old folder left behind',
+  );
 });
 
 test('batches branches that would share a partition fail the export with both named', async (t) => {
   const out = join(await project(), 'out', 'collide');
-  const r = await cli(await project(), ['export', '--pipeline', PIPELINE, '--root', await project(), '--out', out, '--wait', '--sweep', 'batches.alpha=0.3,0.7'], { timeoutMs: 170_000 });
+  const r = await cli(
+    await project(),
+    [
+      'export',
+      '--pipeline',
+      PIPELINE,
+      '--root',
+      await project(),
+      '--out',
+      out,
+      '--wait',
+      '--sweep',
+      'batches.alpha=0.3,0.7',
+    ],
+    { timeoutMs: 170_000 },
+  );
   t.is(r.code, 1);
-  t.regex(r.stdout + r.stderr, /batches\[alpha=0\.3\] and batches\[alpha=0\.7\] both map to partition strategy=hybrid\/batch_size=128\/seed=0/);
+  t.regex(
+    r.stdout + r.stderr,
+    /batches\[alpha=0\.3\] and batches\[alpha=0\.7\] both map to partition strategy=hybrid\/batch_size=128\/seed=0/,
+  );
   await t.throwsAsync(readdir(out));
 });

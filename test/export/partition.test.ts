@@ -36,7 +36,10 @@ test('rows keep their order inside each partition, partitions come sorted, parti
   t.true(mono.columns.n instanceof Int32Array);
   t.deepEqual([...(mono.columns.n as Int32Array)], [0, 3]);
   t.deepEqual(mono.columns.text, ['a', 'd']);
-  t.is(parts.reduce((s, p) => s + p.rows, 0), 5);
+  t.is(
+    parts.reduce((s, p) => s + p.rows, 0),
+    5,
+  );
 });
 
 test('folder-unsafe partition values and unknown partition columns are refused by name', (t) => {

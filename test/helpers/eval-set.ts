@@ -25,8 +25,27 @@ export const candidateId = (lang: string, topic: number): string => `toy/${lang}
 
 export async function writeToyEvalSet(spec: ToyEvalSpec): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `hxlr-${spec.tag}-eval-`));
-  const cand = { candidate_id: [] as string[], lang: [] as string[], article_id: [] as string[], article_index: [] as number[], paragraph_index: [] as number[], sentence_index: [] as number[], start: [] as number[], end: [] as number[], text: [] as string[] };
-  const q = { query_id: [] as string[], question_id: [] as string[], lang: [] as string[], question: [] as string[], answer: [] as string[], article_id: [] as string[], own_candidate_id: [] as string[], relevant_ids: [] as string[][] };
+  const cand = {
+    candidate_id: [] as string[],
+    lang: [] as string[],
+    article_id: [] as string[],
+    article_index: [] as number[],
+    paragraph_index: [] as number[],
+    sentence_index: [] as number[],
+    start: [] as number[],
+    end: [] as number[],
+    text: [] as string[],
+  };
+  const q = {
+    query_id: [] as string[],
+    question_id: [] as string[],
+    lang: [] as string[],
+    question: [] as string[],
+    answer: [] as string[],
+    article_id: [] as string[],
+    own_candidate_id: [] as string[],
+    relevant_ids: [] as string[][],
+  };
   const relevant = spec.relevant ?? ((i: number) => spec.langs.map((l) => candidateId(l, i)));
   spec.langs.forEach((lang, li) => {
     for (let i = 0; i < spec.topics; i++) {
@@ -51,7 +70,14 @@ export async function writeToyEvalSet(spec: ToyEvalSpec): Promise<string> {
     }
   });
   const ints = (xs: number[]) => Int32Array.from(xs);
-  await writeArrow(join(dir, 'candidates.arrow'), CANDIDATES_SCHEMA, { ...cand, article_index: ints(cand.article_index), paragraph_index: ints(cand.paragraph_index), sentence_index: ints(cand.sentence_index), start: ints(cand.start), end: ints(cand.end) });
+  await writeArrow(join(dir, 'candidates.arrow'), CANDIDATES_SCHEMA, {
+    ...cand,
+    article_index: ints(cand.article_index),
+    paragraph_index: ints(cand.paragraph_index),
+    sentence_index: ints(cand.sentence_index),
+    start: ints(cand.start),
+    end: ints(cand.end),
+  });
   await writeArrow(join(dir, 'queries.arrow'), QUERIES_SCHEMA, q);
   if (spec.report !== undefined) await writeFile(join(dir, 'report.json'), JSON.stringify(spec.report));
   return dir;

@@ -31,13 +31,20 @@ export async function freePort(): Promise<number> {
 
 export async function startRedis(): Promise<RedisServer> {
   const binary = await which('redis-server', { nothrow: true });
-  if (!binary) throw new Error('redis-server is not installed; the distributed tests need it: apt-get install -y redis-server (.ci/run does this)');
+  if (!binary)
+    throw new Error(
+      'redis-server is not installed; the distributed tests need it: apt-get install -y redis-server (.ci/run does this)',
+    );
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-redis-'));
   let proc: ProcessPromise | null = null;
   const start = async (): Promise<void> => {
     // No persistence: a restart loses every job, the harshest case for the coordinator and the workers.
-    const p = $({ quiet: true, nothrow: true, cwd: dir })`${binary} --port ${port} --bind 127.0.0.1 --save ${''} --appendonly no --dir ${dir}`;
+    const p = $({
+      quiet: true,
+      nothrow: true,
+      cwd: dir,
+    })`${binary} --port ${port} --bind 127.0.0.1 --save ${''} --appendonly no --dir ${dir}`;
     proc = p;
     if (p.child) children.add(p.child);
     await new Promise<void>((resolve, reject) => {
@@ -85,12 +92,21 @@ export interface WorkerProcess {
 }
 
 /** `npm run worker -- --redis URL --root DIR ...` as a real process. */
-export function startWorkerProcess(root: string, redis: string, args: string[] = [], env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'pipelines/worker.ts'), '--redis', redis, '--root', root, ...args], {
-    cwd: root,
-    env: { ...process.env, CI: 'true', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function startWorkerProcess(
+  root: string,
+  redis: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'pipelines/worker.ts'), '--redis', redis, '--root', root, ...args],
+    {
+      cwd: root,
+      env: { ...process.env, CI: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.add(child);
   let text = '';
   const listeners = new Set<() => void>();

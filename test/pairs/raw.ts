@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 export const SHARED = fileURLToPath(new URL('../../../shared/datasets/', import.meta.url));
 
 /** Folders of the raw artifact and where they come from in shared/datasets. */
-const SOURCES = { 'mlqa-dev': 'mlqa/dev', 'xquad-r': 'xquad-r', 'mlqa-r': 'mlqa-r', muse: 'muse-dictionaries' } as const;
+const SOURCES = {
+  'mlqa-dev': 'mlqa/dev',
+  'xquad-r': 'xquad-r',
+  'mlqa-r': 'mlqa-r',
+  muse: 'muse-dictionaries',
+} as const;
 export type RawFolder = keyof typeof SOURCES;
 
 const created: string[] = [];
@@ -26,7 +31,9 @@ export async function cleanup(): Promise<void> {
 }
 
 /** A fresh raw folder with the given dataset folders copied whole. */
-export async function makeRaw(folders: readonly RawFolder[] = ['mlqa-dev', 'xquad-r', 'mlqa-r', 'muse']): Promise<string> {
+export async function makeRaw(
+  folders: readonly RawFolder[] = ['mlqa-dev', 'xquad-r', 'mlqa-r', 'muse'],
+): Promise<string> {
   const dir = await tempDir('hxlr-raw-');
   for (const f of folders) await cp(join(SHARED, SOURCES[f]), join(dir, f), { recursive: true });
   return dir;
@@ -47,7 +54,14 @@ export async function readShared(path: string): Promise<string> {
 }
 
 /** A tiny SQuAD document: one article per entry, one paragraph each. */
-export function squad(articles: { title: string; context: string; qas: { id: string; question: string; answer: string; start?: number }[]; breaks?: [number, number][] }[]): string {
+export function squad(
+  articles: {
+    title: string;
+    context: string;
+    qas: { id: string; question: string; answer: string; start?: number }[];
+    breaks?: [number, number][];
+  }[],
+): string {
   return JSON.stringify({
     version: '1.0',
     data: articles.map((a) => ({
@@ -55,8 +69,14 @@ export function squad(articles: { title: string; context: string; qas: { id: str
       paragraphs: [
         {
           context: a.context,
-          qas: a.qas.map((q) => ({ id: q.id, question: q.question, answers: [{ text: q.answer, answer_start: q.start ?? a.context.indexOf(q.answer) }] })),
-          ...(a.breaks ? { sentence_breaks: a.breaks, sentences: a.breaks.map(([s, e]) => a.context.slice(s, e)) } : {}),
+          qas: a.qas.map((q) => ({
+            id: q.id,
+            question: q.question,
+            answers: [{ text: q.answer, answer_start: q.start ?? a.context.indexOf(q.answer) }],
+          })),
+          ...(a.breaks
+            ? { sentence_breaks: a.breaks, sentences: a.breaks.map(([s, e]) => a.context.slice(s, e)) }
+            : {}),
         },
       ],
     })),

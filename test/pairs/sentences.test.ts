@@ -14,9 +14,12 @@ const MIN_PARAGRAPH_EXACT = 0.93;
 
 for (const lang of XQUAD_LANGS) {
   test(`xquad-r/${lang}: break agreement with LAReQA`, async (t) => {
-    const doc = parseSquad(await readShared(`xquad-r/${lang}.json`), `xquad-r/${lang}.json`, { requireSentences: true });
+    const doc = parseSquad(await readShared(`xquad-r/${lang}.json`), `xquad-r/${lang}.json`, {
+      requireSentences: true,
+    });
     const acc = emptyAgreement();
-    for (const a of doc.articles) for (const p of a.paragraphs) addAgreement(acc, p.sentenceBreaks!, splitSentences(p.context, lang));
+    for (const a of doc.articles)
+      for (const p of a.paragraphs) addAgreement(acc, p.sentenceBreaks!, splitSentences(p.context, lang));
     const r = agreementOf(acc);
     t.is(r.paragraphs, 240);
     t.log(`paragraph-exact ${r.paragraphExact}  P ${r.precision}  R ${r.recall}  F1 ${r.f1}`);
@@ -32,7 +35,10 @@ for (const lang of XQUAD_LANGS) {
 
 test('abbreviations, initials and line breaks do not end a sentence; numbers after a stop start one', (t) => {
   const text = (s: string, lang: 'en' | 'de') => splitSentences(s, lang).map(([a, b]) => s.slice(a, b));
-  t.deepEqual(text('Nixon named William E. Simon as head. He served (c. 1974).', 'en'), ['Nixon named William E. Simon as head.', 'He served (c. 1974).']);
+  t.deepEqual(text('Nixon named William E. Simon as head. He served (c. 1974).', 'en'), [
+    'Nixon named William E. Simon as head.',
+    'He served (c. 1974).',
+  ]);
   t.deepEqual(text('Pressure of O\n2 rises. Then it falls.', 'en'), ['Pressure of O\n2 rises.', 'Then it falls.']);
   t.deepEqual(text('Tesla starb am 7. Januar 1943. Er war vergessen. 1960 benannte man es nach ihm.', 'de'), [
     'Tesla starb am 7. Januar 1943.',

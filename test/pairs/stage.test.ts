@@ -11,7 +11,15 @@ import { MLQA_LANGS, XQUAD_LANGS } from '../../stages/pairs/langs.ts';
 import { CANDIDATES_SCHEMA, PAIRS_SCHEMA, QUERIES_SCHEMA } from '../../stages/pairs/schema.ts';
 import { cleanup, makeRaw, tempDir } from './raw.ts';
 
-const OUTPUT_FILES = ['pairs.arrow', 'pairs.parquet', 'candidates.arrow', 'candidates.parquet', 'queries.arrow', 'queries.parquet', 'report.json'];
+const OUTPUT_FILES = [
+  'pairs.arrow',
+  'pairs.parquet',
+  'candidates.arrow',
+  'candidates.parquet',
+  'queries.arrow',
+  'queries.parquet',
+  'report.json',
+];
 
 let rawPromise: Promise<string> | undefined;
 const raw = () => (rawPromise ??= makeRaw());
@@ -19,7 +27,11 @@ const runs = new Map<string, Promise<{ outDir: string }>>();
 /** One run per distinct params, shared by the tests that look at it. */
 function run(params: Record<string, unknown>): Promise<{ outDir: string }> {
   const key = JSON.stringify(params);
-  if (!runs.has(key)) runs.set(key, raw().then(async (r) => runStage(pairsStage, { params, inputs: { raw: r }, outDir: await tempDir() })));
+  if (!runs.has(key))
+    runs.set(
+      key,
+      raw().then(async (r) => runStage(pairsStage, { params, inputs: { raw: r }, outDir: await tempDir() })),
+    );
   return runs.get(key)!;
 }
 // The raw copy and every output folder are tens of MB each: remove them when the file's tests are done.
@@ -37,7 +49,12 @@ async function tables(outDir: string) {
     readArrow(join(outDir, 'queries.arrow'), QUERIES_SCHEMA),
   ]);
   const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as PairsReportFile;
-  return { pairs: pairs.columns as any, candidates: candidates.columns as any, queries: queries.columns as any, report };
+  return {
+    pairs: pairs.columns as any,
+    candidates: candidates.columns as any,
+    queries: queries.columns as any,
+    report,
+  };
 }
 
 test('default study (MLQA dev → XQuAD-R): 49 directions, cross pairs cross languages, positives hold the answer', async (t) => {
@@ -69,7 +86,8 @@ test('default study (MLQA dev → XQuAD-R): 49 directions, cross pairs cross lan
   // Rows of a question id are adjacent.
   const seen = new Set<string>();
   for (let i = 0; i < n; i++) {
-    if (i > 0 && pairs.question_id[i] !== pairs.question_id[i - 1]) t.false(seen.has(pairs.question_id[i]), 'question rows not adjacent');
+    if (i > 0 && pairs.question_id[i] !== pairs.question_id[i - 1])
+      t.false(seen.has(pairs.question_id[i]), 'question rows not adjacent');
     seen.add(pairs.question_id[i]);
   }
 });
@@ -87,7 +105,8 @@ test('splits are by article: no article and no question id in both train and dev
   const fraction = articles.dev.size / (articles.dev.size + articles.train.size);
   t.true(Math.abs(fraction - 0.1) < 0.01, `dev article fraction ${fraction}`);
   t.is(report.train.bySplit.dev.articles, articles.dev.size);
-  // MLQA titles differ by language; groups are named after the English title, so there are ~520 (en articles), not 1,5k.
+  // MLQA titles differ by language; groups are named after the English title, so there are ~520 (en articles), not
+  // 1,5k.
   t.true(articles.dev.size + articles.train.size <= 520);
 });
 
@@ -95,21 +114,43 @@ test('XQuAD-R evaluation: 13,014 candidates, 1190 × 11 queries, 11 relevant eac
   const { pairs, candidates, queries, report } = await tables((await run(DEFAULT_W2)).outDir);
   t.is(candidates.candidate_id.length, 13014);
   t.is(new Set(candidates.candidate_id).size, 13014);
-  t.deepEqual(report.eval.candidatesByLanguage, { ar: 1222, de: 1276, el: 1234, en: 1180, es: 1215, hi: 1244, ru: 1219, th: 852, tr: 1167, vi: 1209, zh: 1196 });
+  t.deepEqual(report.eval.candidatesByLanguage, {
+    ar: 1222,
+    de: 1276,
+    el: 1234,
+    en: 1180,
+    es: 1215,
+    hi: 1244,
+    ru: 1219,
+    th: 852,
+    tr: 1167,
+    vi: 1209,
+    zh: 1196,
+  });
   t.is(queries.query_id.length, 13090);
-  const text = new Map<string, string>(candidates.candidate_id.map((id: string, i: number) => [id, candidates.text[i]]));
-  const langOf = new Map<string, string>(candidates.candidate_id.map((id: string, i: number) => [id, candidates.lang[i]]));
+  const text = new Map<string, string>(
+    candidates.candidate_id.map((id: string, i: number) => [id, candidates.text[i]]),
+  );
+  const langOf = new Map<string, string>(
+    candidates.candidate_id.map((id: string, i: number) => [id, candidates.lang[i]]),
+  );
   let straddling = 0;
   for (let i = 0; i < queries.query_id.length; i++) {
     const rel: string[] = queries.relevant_ids[i];
     t.is(rel.length, 11);
-    t.deepEqual(rel.map((id) => langOf.get(id)), [...XQUAD_LANGS]);
+    t.deepEqual(
+      rel.map((id) => langOf.get(id)),
+      [...XQUAD_LANGS],
+    );
     t.true(rel.includes(queries.own_candidate_id[i]));
     if (!text.get(queries.own_candidate_id[i])!.includes(queries.answer[i])) straddling++;
   }
   t.true(straddling <= 120, `${straddling} gold sentences without their full answer`);
   const trainIds = new Set<string>(pairs.question_id);
-  t.false(queries.question_id.some((id: string) => trainIds.has(id)), 'a question is both in training and in evaluation');
+  t.false(
+    queries.question_id.some((id: string) => trainIds.has(id)),
+    'a question is both in training and in evaluation',
+  );
   // Our splitter is measured on every annotated file read.
   t.true(report.sentenceAgreement['xquad-r'].en.f1 >= 0.95);
 });
@@ -127,7 +168,10 @@ test('another seed gives another article split of the same pairs', async (t) => 
   const [x, y] = await Promise.all([tables(a.outDir), tables(b.outDir)]);
   t.deepEqual(y.pairs.pair_id, x.pairs.pair_id);
   t.notDeepEqual(y.pairs.split, x.pairs.split);
-  t.true((await readFile(join(a.outDir, 'candidates.parquet'))).equals(await readFile(join(b.outDir, 'candidates.parquet'))), 'eval side does not depend on the seed');
+  t.true(
+    (await readFile(join(a.outDir, 'candidates.parquet'))).equals(await readFile(join(b.outDir, 'candidates.parquet'))),
+    'eval side does not depend on the seed',
+  );
 });
 
 test('XQuAD training (11 languages): 121 directions joined by id, evaluated on MLQA-R with 2-4 relevant', async (t) => {
@@ -161,7 +205,9 @@ test('MUSE alignment by default: every training and evaluation language with a d
   const { pairs } = await tables((await run({ workers: 2, alignmentMaxPerLanguage: 50 })).outDir);
   t.deepEqual(dictionaryLanguages(pairs), ['ar', 'de', 'el', 'es', 'hi', 'ru', 'th', 'tr', 'vi', 'zh']);
   // One row per entry by default (alignmentDirections "en-xx"): the English word is the query.
-  const dictRows = pairs.source.map((s: string, i: number) => (s === 'dictionary' ? i : -1)).filter((i: number) => i >= 0);
+  const dictRows = pairs.source
+    .map((s: string, i: number) => (s === 'dictionary' ? i : -1))
+    .filter((i: number) => i >= 0);
   t.is(dictRows.length, 10 * 50);
   t.true(dictRows.every((i: number) => pairs.question_lang[i] === 'en' && pairs.passage_lang[i] !== 'en'));
   // QA rows are unchanged: still only the 7 MLQA languages.
@@ -170,7 +216,17 @@ test('MUSE alignment by default: every training and evaluation language with a d
 });
 
 test('MUSE alignment pairs with alignmentLanguages "train" both ways: training languages only, no identity pairs, capped, all in train', async (t) => {
-  const { pairs, report } = await tables((await run({ workers: 2, alignment: 'muse', alignmentLanguages: 'train', alignmentMaxPerLanguage: 50, alignmentDirections: 'both' })).outDir);
+  const { pairs, report } = await tables(
+    (
+      await run({
+        workers: 2,
+        alignment: 'muse',
+        alignmentLanguages: 'train',
+        alignmentMaxPerLanguage: 50,
+        alignmentDirections: 'both',
+      })
+    ).outDir,
+  );
   const dict = pairs.source.map((s: string, i: number) => (s === 'dictionary' ? i : -1)).filter((i: number) => i >= 0);
   t.is(dict.length, 6 * 50 * 2);
   const langs = new Set<string>();
@@ -196,9 +252,18 @@ test('Parquet files read back by DuckDB with the right counts', async (t) => {
       { direction: 'cross', n: 11548 },
       { direction: 'mono', n: 4199 },
     ]);
-    t.deepEqual(await q(`select count(distinct question_lang || passage_lang)::int as d from ${pq('pairs')}`), [{ d: 49 }]);
-    t.deepEqual(await q(`select count(*)::int as n, count(distinct lang)::int as l from ${pq('candidates')}`), [{ n: 13014, l: 11 }]);
-    t.deepEqual(await q(`select count(*)::int as n, min(len(relevant_ids))::int as lo, max(len(relevant_ids))::int as hi from ${pq('queries')}`), [{ n: 13090, lo: 11, hi: 11 }]);
+    t.deepEqual(await q(`select count(distinct question_lang || passage_lang)::int as d from ${pq('pairs')}`), [
+      { d: 49 },
+    ]);
+    t.deepEqual(await q(`select count(*)::int as n, count(distinct lang)::int as l from ${pq('candidates')}`), [
+      { n: 13014, l: 11 },
+    ]);
+    t.deepEqual(
+      await q(
+        `select count(*)::int as n, min(len(relevant_ids))::int as lo, max(len(relevant_ids))::int as hi from ${pq('queries')}`,
+      ),
+      [{ n: 13090, lo: 11, hi: 11 }],
+    );
     t.deepEqual(await q(`select count(*)::int as n from ${pq('pairs')} where answer is null`), [{ n: 0 }]);
   } finally {
     con.closeSync();

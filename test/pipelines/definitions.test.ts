@@ -18,7 +18,10 @@ test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train →
   t.true(trains.every((i) => i.params.loss === 'infonce' && i.inputs.dev === 'pairs'));
   const score = e.byNode.get('score')!;
   t.is(score.length, 1);
-  t.deepEqual(score[0].inputs.models, trains.map((i) => i.id));
+  t.deepEqual(
+    score[0].inputs.models,
+    trains.map((i) => i.id),
+  );
   t.is(score[0].inputs.eval, 'pairs');
   // One attack over every model (MUSE dictionaries from the download), its query sets scored by score.
   const attack = e.byNode.get('attack')!;
@@ -32,7 +35,12 @@ test('study: download → pairs (MLQA dev → XQuAD-R) → batches → train →
   // The report is the last node and what the run prints: its summary (the answer) and the paths of the full report.
   const report = e.byNode.get('report')!;
   t.is(report.length, 1);
-  t.deepEqual(report[0].inputs, { score: 'score', models: trains.map((i) => i.id), attack: 'attack', classify: 'classify' });
+  t.deepEqual(report[0].inputs, {
+    score: 'score',
+    models: trains.map((i) => i.id),
+    attack: 'attack',
+    classify: 'classify',
+  });
   t.deepEqual(study.summary, { node: 'report', file: 'summary.md', links: ['report.html', 'report.md'] });
 });
 
@@ -65,6 +73,9 @@ test('export: shares the study nodes and fans in every batches branch', (t) => {
   t.is(exportPipeline.output, 'export');
   t.is(e.byNode.get('batches')!.length, 2);
   const node = e.byNode.get('export')![0];
-  t.deepEqual(node.inputs.batches, e.byNode.get('batches')!.map((i) => i.id));
+  t.deepEqual(
+    node.inputs.batches,
+    e.byNode.get('batches')!.map((i) => i.id),
+  );
   t.is(exportPipeline.nodes.pairs, study.nodes.pairs);
 });

@@ -30,13 +30,17 @@ test('type-7 quantiles interpolate between order statistics', (t) => {
   t.is(quantileSorted([10, 20], 0.25), 12.5);
 });
 
-test('the plan draws each resample\'s clusters with replacement, the same for the same seed', (t) => {
+test("the plan draws each resample's clusters with replacement, the same for the same seed", (t) => {
   const a = resamplingPlan(50, 200, 7);
   const b = resamplingPlan(50, 200, 7);
   const c = resamplingPlan(50, 200, 8);
   t.deepEqual(a.counts, b.counts);
   t.notDeepEqual(a.counts, c.counts);
-  for (let r = 0; r < 200; r++) t.is(a.counts.subarray(r * 50, (r + 1) * 50).reduce((s, v) => s + v, 0), 50);
+  for (let r = 0; r < 200; r++)
+    t.is(
+      a.counts.subarray(r * 50, (r + 1) * 50).reduce((s, v) => s + v, 0),
+      50,
+    );
   t.throws(() => resamplingPlan(0, 10, 0), { message: /at least one cluster/ });
 });
 
@@ -100,7 +104,11 @@ test('resampling questions, not their language versions: correlated versions wid
     }
   }
   const byQuestion = pairedBootstrap(resamplingPlan(100, 2000, 0), cluster, diff);
-  const byQuery = pairedBootstrap(resamplingPlan(1000, 2000, 0), cluster.map((_, i) => i), diff);
+  const byQuery = pairedBootstrap(
+    resamplingPlan(1000, 2000, 0),
+    cluster.map((_, i) => i),
+    diff,
+  );
   t.true(Math.abs(byQuestion.estimate - byQuery.estimate) < 1e-12, 'the same mean, summed in another order');
   const wide = byQuestion.high - byQuestion.low;
   const narrow = byQuery.high - byQuery.low;
@@ -129,7 +137,10 @@ test('two-level bootstrap: run-to-run spread widens the interval; with one seed 
   const a = [run(0.01 + 0.05), run(0.01 - 0.05), run(0.01 + 0.04)];
   const b = [run(0.05), run(-0.06), run(0)];
   const plan = resamplingPlan(n, 2000, 0);
-  const diff = Float64Array.from({ length: n }, (_, i) => (a[0][i] + a[1][i] + a[2][i]) / 3 - (b[0][i] + b[1][i] + b[2][i]) / 3);
+  const diff = Float64Array.from(
+    { length: n },
+    (_, i) => (a[0][i] + a[1][i] + a[2][i]) / 3 - (b[0][i] + b[1][i] + b[2][i]) / 3,
+  );
   const questions = pairedBootstrap(plan, cluster, diff);
   const both = seedBootstrap(plan, cluster, { values: a }, { values: b }, createRng(0, 's'));
   t.true(questions.distinguishable, `questions alone: [${questions.low}, ${questions.high}]`);
@@ -137,6 +148,10 @@ test('two-level bootstrap: run-to-run spread widens the interval; with one seed 
   t.true(both.high - both.low > 5 * (questions.high - questions.low));
   // One run per side: no seed to resample, the same interval as the question-level bootstrap.
   const one = seedBootstrap(plan, cluster, { values: [a[0]] }, { values: [b[0]] }, createRng(0, 's'));
-  const q1 = pairedBootstrap(plan, cluster, Float64Array.from({ length: n }, (_, i) => a[0][i] - b[0][i]));
+  const q1 = pairedBootstrap(
+    plan,
+    cluster,
+    Float64Array.from({ length: n }, (_, i) => a[0][i] - b[0][i]),
+  );
   t.true(Math.abs(one.low - q1.low) < 1e-12 && Math.abs(one.high - q1.high) < 1e-12);
 });

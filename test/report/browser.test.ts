@@ -18,7 +18,9 @@ async function chromium(): Promise<string> {
   try {
     await access(CHROMIUM);
   } catch {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH. This test does not skip.`);
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH. This test does not skip.`,
+    );
   }
   return CHROMIUM;
 }
@@ -32,8 +34,15 @@ interface FigureState {
   text: string;
 }
 
-async function inspect(htmlPath: string, screenshot: string): Promise<{ figures: FigureState[]; console: string[]; requests: string[] }> {
-  const browser = await puppeteer.launch({ executablePath: await chromium(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+async function inspect(
+  htmlPath: string,
+  screenshot: string,
+): Promise<{ figures: FigureState[]; console: string[]; requests: string[] }> {
+  const browser = await puppeteer.launch({
+    executablePath: await chromium(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
   try {
     const page = await browser.newPage();
     const consoleErrors: string[] = [];
@@ -53,7 +62,14 @@ async function inspect(htmlPath: string, screenshot: string): Promise<{ figures:
     const figures = await page.$$eval('section.figure', (sections) =>
       sections.map((s) => {
         const svgs = [...s.querySelectorAll('svg')];
-        const marks = svgs.reduce((n, svg) => n + svg.querySelectorAll('g[class*="mark-"] path, g[class*="mark-"] rect, g[class*="mark-"] line, g[class*="mark-"] text').length, 0);
+        const marks = svgs.reduce(
+          (n, svg) =>
+            n +
+            svg.querySelectorAll(
+              'g[class*="mark-"] path, g[class*="mark-"] rect, g[class*="mark-"] line, g[class*="mark-"] text',
+            ).length,
+          0,
+        );
         return {
           id: s.getAttribute('data-figure') ?? '',
           status: s.getAttribute('data-status') ?? '',
@@ -92,10 +108,19 @@ test('every figure of a full report renders in Chromium, offline, with a clean c
 });
 
 test('a report on score alone shows the absent sections in words, not as broken plots', async (t) => {
-  const { outDir } = await runStage(reportStage, { inputs: { score: await scoreFixture(), models: await trainFixtures() }, params: { resamples: 1000 } });
-  const { figures, console: messages } = await inspect(join(outDir, REPORT_FILES.html), join(SHOTS, 'report-score-only.png'));
+  const { outDir } = await runStage(reportStage, {
+    inputs: { score: await scoreFixture(), models: await trainFixtures() },
+    params: { resamples: 1000 },
+  });
+  const { figures, console: messages } = await inspect(
+    join(outDir, REPORT_FILES.html),
+    join(SHOTS, 'report-score-only.png'),
+  );
   const absent = figures.filter((f) => f.status === 'absent');
-  t.deepEqual(absent.map((f) => f.id), ['quality-attacked', 'robustness-drop', 'transfer-matrix', 'xnli-accuracy']);
+  t.deepEqual(
+    absent.map((f) => f.id),
+    ['quality-attacked', 'robustness-drop', 'transfer-matrix', 'xnli-accuracy'],
+  );
   for (const f of absent) {
     t.is(f.svgs, 0);
     t.regex(f.text, /not in this pipeline/);

@@ -37,9 +37,18 @@ export function fixtureModels(): FixtureModel[] {
     { id: 'bm25', kind: 'bm25', strategy: null, batchSize: null, loss: null, seed: null },
     { id: 'random-encoder', kind: 'random', strategy: null, batchSize: null, loss: null, seed: null },
   ];
-  for (const strategy of STRATEGIES) for (const batchSize of SIZES) for (const seed of SEEDS) {
-    out.push({ id: `train[strategy=${strategy},batchSize=${batchSize},seed=${seed}]`, kind: 'model', strategy, batchSize, loss: 'infonce', seed });
-  }
+  for (const strategy of STRATEGIES)
+    for (const batchSize of SIZES)
+      for (const seed of SEEDS) {
+        out.push({
+          id: `train[strategy=${strategy},batchSize=${batchSize},seed=${seed}]`,
+          kind: 'model',
+          strategy,
+          batchSize,
+          loss: 'infonce',
+          seed,
+        });
+      }
   return out;
 }
 
@@ -70,14 +79,46 @@ async function build(attacked: boolean): Promise<{ score: string; monoRanks: Map
   const monoRanks = new Map<string, number>();
   const models = fixtureModels();
   const sets = options.attacked ? ['clean', 'char'] : ['clean'];
-  const ranks: Record<string, unknown[]> = { retriever: [], query_id: [], query_lang: [], candidate_id: [], candidate_lang: [], rank_all: [], rank_in_language: [] };
+  const ranks: Record<string, unknown[]> = {
+    retriever: [],
+    query_id: [],
+    query_lang: [],
+    candidate_id: [],
+    candidate_lang: [],
+    rank_all: [],
+    rank_in_language: [],
+  };
   const metrics: Record<string, unknown[]> = Object.fromEntries(METRICS_SCHEMA.columns.map((c) => [c.name, []]));
-  const pushMetric = (m: FixtureModel, set: string, setting: string, aggregate: string, ql: string, pl: string, metric: string, value: number, queries: number): void => {
+  const pushMetric = (
+    m: FixtureModel,
+    set: string,
+    setting: string,
+    aggregate: string,
+    ql: string,
+    pl: string,
+    metric: string,
+    value: number,
+    queries: number,
+  ): void => {
     // The sample is every query here: its metrics are the clean ones.
     for (const s of set === 'clean' && options.attacked ? ['clean', 'sample'] : [set]) {
       const row: Record<string, unknown> = {
-        retriever: m.id, kind: m.kind, strategy: m.strategy, batch_size: m.batchSize, loss: m.loss, seed: m.seed, dataset: 'toy-r', setting, aggregate,
-        query_lang: ql, pool_lang: pl, metric, value, queries, skipped: 0, query_set: s,
+        retriever: m.id,
+        kind: m.kind,
+        strategy: m.strategy,
+        batch_size: m.batchSize,
+        loss: m.loss,
+        seed: m.seed,
+        dataset: 'toy-r',
+        setting,
+        aggregate,
+        query_lang: ql,
+        pool_lang: pl,
+        metric,
+        value,
+        queries,
+        skipped: 0,
+        query_set: s,
       };
       for (const [k, v] of Object.entries(row)) metrics[k].push(v);
     }
@@ -85,7 +126,10 @@ async function build(attacked: boolean): Promise<{ score: string; monoRanks: Map
   for (const set of sets) {
     for (const m of models) {
       // Mono hits ignore the strategy (same stream for every model of a seed): the built-in null.
-      const monoStream = createRng(m.seed ?? 99, `mono-${set}-${m.kind === 'model' ? (set === 'clean' ? 'model' : `${m.strategy}-${m.batchSize}`) : m.kind}`);
+      const monoStream = createRng(
+        m.seed ?? 99,
+        `mono-${set}-${m.kind === 'model' ? (set === 'clean' ? 'model' : `${m.strategy}-${m.batchSize}`) : m.kind}`,
+      );
       const crossStream = createRng(m.seed ?? 99, `cross-${set}-${m.id}`);
       const mono = new Map<string, number[]>(LANGS.map((l) => [l, []]));
       const cross = new Map<string, number[]>();
@@ -102,8 +146,7 @@ async function build(attacked: boolean): Promise<{ score: string; monoRanks: Map
             if (cl === lang) {
               mono.get(lang)!.push(hit ? 1 : 0);
               monoRanks.set(`${set}\u0000${m.id}\u0000${queryId}`, r);
-            }
-            else {
+            } else {
               const key = `${lang}\u0000${cl}`;
               if (!cross.has(key)) cross.set(key, []);
               cross.get(key)!.push(hit ? 1 : 0);
@@ -118,7 +161,9 @@ async function build(attacked: boolean): Promise<{ score: string; monoRanks: Map
             ranks.rank_all.push((r - 1) * LANGS.length + ((ci - li + LANGS.length) % LANGS.length) + 1);
             ranks.rank_in_language.push(r);
           }
-          const all = inLanguage.map((r, ci) => (r - 1) * LANGS.length + ((ci - li + LANGS.length) % LANGS.length) + 1).sort((a, b) => a - b);
+          const all = inLanguage
+            .map((r, ci) => (r - 1) * LANGS.length + ((ci - li + LANGS.length) % LANGS.length) + 1)
+            .sort((a, b) => a - b);
           let s = 0;
           all.forEach((r, i) => {
             if (r <= 20) s += (i + 1) / r;
@@ -129,32 +174,86 @@ async function build(attacked: boolean): Promise<{ score: string; monoRanks: Map
       const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
       pushMetric(m, set, 'multilingual', 'micro', 'all', 'all', 'map@20', mean(ap), ap.length);
       for (const l of LANGS) pushMetric(m, set, 'mono', 'language', l, l, 'recall@1', mean(mono.get(l)!), QUESTIONS);
-      pushMetric(m, set, 'mono', 'macro', 'all', 'all', 'recall@1', mean(LANGS.map((l) => mean(mono.get(l)!))), QUESTIONS * LANGS.length);
+      pushMetric(
+        m,
+        set,
+        'mono',
+        'macro',
+        'all',
+        'all',
+        'recall@1',
+        mean(LANGS.map((l) => mean(mono.get(l)!))),
+        QUESTIONS * LANGS.length,
+      );
       for (const [key, hits] of cross) {
         const [x, y] = key.split('\u0000');
         pushMetric(m, set, 'cross', 'language', x, y, 'recall@1', mean(hits), QUESTIONS);
       }
-      pushMetric(m, set, 'cross', 'macro', 'all', 'all', 'recall@1', mean([...cross.values()].map(mean)), QUESTIONS * cross.size);
+      pushMetric(
+        m,
+        set,
+        'cross',
+        'macro',
+        'all',
+        'all',
+        'recall@1',
+        mean([...cross.values()].map(mean)),
+        QUESTIONS * cross.size,
+      );
       if (set === 'clean') {
-        pushMetric(m, set, 'bias', 'micro', 'all', 'all', 'rank_distance', 10 + (m.batchSize ?? 0) / 100 + (m.seed ?? 0), ap.length);
-        pushMetric(m, set, 'bias', 'micro', 'all', 'all', 'own_language_first', m.strategy === 'mono' ? 0.8 : 0.6, ap.length);
+        pushMetric(
+          m,
+          set,
+          'bias',
+          'micro',
+          'all',
+          'all',
+          'rank_distance',
+          10 + (m.batchSize ?? 0) / 100 + (m.seed ?? 0),
+          ap.length,
+        );
+        pushMetric(
+          m,
+          set,
+          'bias',
+          'micro',
+          'all',
+          'all',
+          'own_language_first',
+          m.strategy === 'mono' ? 0.8 : 0.6,
+          ap.length,
+        );
         pushMetric(m, set, 'bias', 'micro', 'all', 'all', 'own_language_chance', 1 / LANGS.length, ap.length);
       }
     }
   }
   await writeParquet(join(dir, 'ranks.parquet'), RANKS_SCHEMA, ranks);
   await writeParquet(join(dir, 'metrics.parquet'), METRICS_SCHEMA, metrics);
-  await writeFile(join(dir, 'metrics.json'), `${JSON.stringify({ format: 'hybrid-xlr/metrics@1', eval: { dataset: 'toy-r', languages: LANGS, trainLanguages: ['en', 'de'] }, backend: 'cpu@4.22.0' })}\n`);
+  await writeFile(
+    join(dir, 'metrics.json'),
+    `${JSON.stringify({ format: 'hybrid-xlr/metrics@1', eval: { dataset: 'toy-r', languages: LANGS, trainLanguages: ['en', 'de'] }, backend: 'cpu@4.22.0' })}\n`,
+  );
   return { score: dir, monoRanks };
 }
 
-/** Train artifact folders (curve.parquet + model/model.json metadata, `batchesMeta` added to its batches part), one per model of the fixture, in order. */
+/**
+ * Train artifact folders (curve.parquet + model/model.json metadata, `batchesMeta` added to its batches part), one per
+ * model of the fixture, in order.
+ */
 export async function trainFixtures(batchesMeta: Record<string, unknown> = {}): Promise<string[]> {
   const dirs: string[] = [];
   for (const m of fixtureModels().filter((x) => x.kind === 'model')) {
     const dir = await mkdtemp(join(tmpdir(), 'hxlr-report-train-'));
     await mkdir(join(dir, 'model'));
-    await writeFile(join(dir, 'model', 'model.json'), JSON.stringify({ userDefinedMetadata: { loss: m.loss, batches: { strategy: m.strategy, batchSize: m.batchSize, seed: m.seed, ...batchesMeta } } }));
+    await writeFile(
+      join(dir, 'model', 'model.json'),
+      JSON.stringify({
+        userDefinedMetadata: {
+          loss: m.loss,
+          batches: { strategy: m.strategy, batchSize: m.batchSize, seed: m.seed, ...batchesMeta },
+        },
+      }),
+    );
     const steps = m.batchSize === 32 ? 300 : 20;
     const rng = createRng(m.seed!, `curve-${m.id}`);
     const step = Int32Array.from({ length: steps }, (_, i) => i + 1);
@@ -178,7 +277,13 @@ export async function trainFixtures(batchesMeta: Record<string, unknown> = {}): 
 /** attacks.parquet from the score fixture's mono ranks (clean = before, char = after) and a transfer matrix. */
 async function attackFixture(monoRanks: Map<string, number>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-report-attack-'));
-  const attacks = { retriever: [] as string[], query_id: [] as string[], recipe: [] as string[], rank_before: [] as number[], rank_after: [] as number[] };
+  const attacks = {
+    retriever: [] as string[],
+    query_id: [] as string[],
+    recipe: [] as string[],
+    rank_before: [] as number[],
+    rank_after: [] as number[],
+  };
   for (const [key, before] of monoRanks) {
     const [set, retriever, queryId] = key.split('\u0000');
     if (set !== 'clean') continue;
@@ -189,27 +294,90 @@ async function attackFixture(monoRanks: Map<string, number>): Promise<string> {
     attacks.rank_after.push(monoRanks.get(`char\u0000${retriever}\u0000${queryId}`)!);
   }
   const col = (name: string, type: 'utf8' | 'int32' | 'float64') => ({ name, type, description: '' });
-  await writeParquet(join(dir, 'attacks.parquet'), { name: 'attacks', description: 'fixture', columns: [col('retriever', 'utf8'), col('query_id', 'utf8'), col('recipe', 'utf8'), col('rank_before', 'int32'), col('rank_after', 'int32')] }, attacks);
+  await writeParquet(
+    join(dir, 'attacks.parquet'),
+    {
+      name: 'attacks',
+      description: 'fixture',
+      columns: [
+        col('retriever', 'utf8'),
+        col('query_id', 'utf8'),
+        col('recipe', 'utf8'),
+        col('rank_before', 'int32'),
+        col('rank_after', 'int32'),
+      ],
+    },
+    attacks,
+  );
   const hybrids = fixtureModels().filter((m) => m.strategy === 'hybrid' && m.seed === 0);
-  const cols = { source_retriever: [] as string[], target_retriever: [] as string[], recipe: [] as string[], metric: [] as string[], value: [] as number[] };
-  for (const recipe of ['greedy', 'clean']) for (const s of hybrids) for (const t of hybrids) for (const metric of ['mono_recall@1', 'cross_recall@1', 'map@20']) {
-    cols.source_retriever.push(s.id);
-    cols.target_retriever.push(t.id);
-    cols.recipe.push(recipe);
-    cols.metric.push(metric);
-    cols.value.push(recipe === 'clean' ? 0.5 : metric !== 'mono_recall@1' ? 0.2 : s.id === t.id ? 0.05 : 0.3);
-  }
-  await writeParquet(join(dir, 'transfer.parquet'), { name: 'transfer', description: 'fixture', columns: [col('source_retriever', 'utf8'), col('target_retriever', 'utf8'), col('recipe', 'utf8'), col('metric', 'utf8'), col('value', 'float64')] }, cols);
+  const cols = {
+    source_retriever: [] as string[],
+    target_retriever: [] as string[],
+    recipe: [] as string[],
+    metric: [] as string[],
+    value: [] as number[],
+  };
+  for (const recipe of ['greedy', 'clean'])
+    for (const s of hybrids)
+      for (const t of hybrids)
+        for (const metric of ['mono_recall@1', 'cross_recall@1', 'map@20']) {
+          cols.source_retriever.push(s.id);
+          cols.target_retriever.push(t.id);
+          cols.recipe.push(recipe);
+          cols.metric.push(metric);
+          cols.value.push(recipe === 'clean' ? 0.5 : metric !== 'mono_recall@1' ? 0.2 : s.id === t.id ? 0.05 : 0.3);
+        }
+  await writeParquet(
+    join(dir, 'transfer.parquet'),
+    {
+      name: 'transfer',
+      description: 'fixture',
+      columns: [
+        col('source_retriever', 'utf8'),
+        col('target_retriever', 'utf8'),
+        col('recipe', 'utf8'),
+        col('metric', 'utf8'),
+        col('value', 'float64'),
+      ],
+    },
+    cols,
+  );
   return dir;
 }
 
 export async function classifyFixture(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-report-classify-'));
-  const cols: Record<string, unknown[]> = { retriever: [], kind: [], strategy: [], batch_size: [], loss: [], seed: [], dataset: [], language: [], recipe: [], metric: [], value: [], examples: [] };
+  const cols: Record<string, unknown[]> = {
+    retriever: [],
+    kind: [],
+    strategy: [],
+    batch_size: [],
+    loss: [],
+    seed: [],
+    dataset: [],
+    language: [],
+    recipe: [],
+    metric: [],
+    value: [],
+    examples: [],
+  };
   for (const m of fixtureModels().filter((x) => x.kind === 'model')) {
     for (const language of ['en', 'de', 'fr', 'sw']) {
       for (const recipe of ['clean', 'char', 'homoglyph']) {
-        const row = { retriever: m.id, kind: m.kind, strategy: m.strategy, batch_size: m.batchSize, loss: m.loss, seed: m.seed, dataset: 'xnli', language, recipe, metric: 'accuracy', value: (recipe === 'clean' ? 0.55 : 0.45) + 0.01 * m.seed!, examples: 500 };
+        const row = {
+          retriever: m.id,
+          kind: m.kind,
+          strategy: m.strategy,
+          batch_size: m.batchSize,
+          loss: m.loss,
+          seed: m.seed,
+          dataset: 'xnli',
+          language,
+          recipe,
+          metric: 'accuracy',
+          value: (recipe === 'clean' ? 0.55 : 0.45) + 0.01 * m.seed!,
+          examples: 500,
+        };
         for (const [k, v] of Object.entries(row)) cols[k].push(v);
       }
     }

@@ -4,11 +4,17 @@ import test from 'ava';
 import { join } from 'node:path';
 import { runStage } from '../../pipelines/engine/testing.ts';
 import { readParquet } from '../../stages/common/tables.ts';
-import { meanOverSeeds, perQueryValues, questionOf, queryValuesKey, type RankColumns } from '../../stages/report/per-query.ts';
+import {
+  meanOverSeeds,
+  perQueryValues,
+  questionOf,
+  queryValuesKey,
+  type RankColumns,
+} from '../../stages/report/per-query.ts';
 import { scoreStage } from '../../stages/score/index.ts';
 import { writeToyEvalSet } from '../helpers/eval-set.ts';
 
-test('AP@20, mono and cross R@1 of one query from its relevant candidates\' ranks', (t) => {
+test("AP@20, mono and cross R@1 of one query from its relevant candidates' ranks", (t) => {
   // Query q/en with answers in en (rank 2 overall, 1 in English), de (rank 5, 1 in German), es (rank 40, 7 in Spanish).
   const ranks: RankColumns = {
     retriever: ['m', 'm', 'm'],
@@ -37,7 +43,10 @@ test('query sets are kept apart, and seeds average per query', (t) => {
     query_set: ['clean', 'clean', 'clean', 'char'],
   };
   const all = perQueryValues(ranks);
-  t.deepEqual([...all.keys()], [queryValuesKey('char', 'a'), queryValuesKey('clean', 'a'), queryValuesKey('clean', 'b')]);
+  t.deepEqual(
+    [...all.keys()],
+    [queryValuesKey('char', 'a'), queryValuesKey('clean', 'a'), queryValuesKey('clean', 'b')],
+  );
   const mean = meanOverSeeds([all.get(queryValuesKey('clean', 'a'))!, all.get(queryValuesKey('clean', 'b'))!]);
   t.deepEqual(mean.ids, ['q1/en', 'q2/en']);
   // q1: a hits, b does not → 0.5; q2 only in a (a miss) → 0.
@@ -47,13 +56,27 @@ test('query sets are kept apart, and seeds average per query', (t) => {
 });
 
 const TOPICS = [
-  ['river', 'Fluss', 'río'], ['mountain', 'Berg', 'montaña'], ['city', 'Stadt', 'ciudad'], ['music', 'Musik', 'música'], ['king', 'König', 'rey'], ['bridge', 'Brücke', 'puente'], ['tower', 'Turm', 'torre'],
+  ['river', 'Fluss', 'río'],
+  ['mountain', 'Berg', 'montaña'],
+  ['city', 'Stadt', 'ciudad'],
+  ['music', 'Musik', 'música'],
+  ['king', 'König', 'rey'],
+  ['bridge', 'Brücke', 'puente'],
+  ['tower', 'Turm', 'torre'],
 ];
 const LANGS = ['en', 'de', 'es'];
 
 function evalSet(): Promise<string> {
-  const templates = [(w: string, i: number) => `The ${w} stands near the old town ${i}.`, (w: string, i: number) => `Der ${w} liegt bei der Altstadt ${i}.`, (w: string, i: number) => `El ${w} está cerca del casco antiguo ${i}.`];
-  const questions = [(w: string) => `where is the ${w}?`, (w: string) => `wo ist der ${w}?`, (w: string) => `dónde está el ${w}?`];
+  const templates = [
+    (w: string, i: number) => `The ${w} stands near the old town ${i}.`,
+    (w: string, i: number) => `Der ${w} liegt bei der Altstadt ${i}.`,
+    (w: string, i: number) => `El ${w} está cerca del casco antiguo ${i}.`,
+  ];
+  const questions = [
+    (w: string) => `where is the ${w}?`,
+    (w: string) => `wo ist der ${w}?`,
+    (w: string) => `dónde está el ${w}?`,
+  ];
   return writeToyEvalSet({
     tag: 'report',
     langs: LANGS,
@@ -63,8 +86,11 @@ function evalSet(): Promise<string> {
   });
 }
 
-test('the mean of the per-query values equals score\'s own mAP@20 (micro) and mono/cross R@1 (macro) on a real score run', async (t) => {
-  const { outDir } = await runStage(scoreStage, { inputs: { eval: await evalSet(), models: [] }, params: { backend: 'cpu' } });
+test("the mean of the per-query values equals score's own mAP@20 (micro) and mono/cross R@1 (macro) on a real score run", async (t) => {
+  const { outDir } = await runStage(scoreStage, {
+    inputs: { eval: await evalSet(), models: [] },
+    params: { backend: 'cpu' },
+  });
   const { columns: r } = await readParquet(join(outDir, 'ranks.parquet'));
   const { rows, columns: m } = await readParquet(join(outDir, 'metrics.parquet'));
   const perQuery = perQueryValues(r as unknown as RankColumns);
@@ -74,10 +100,18 @@ test('the mean of the per-query values equals score\'s own mAP@20 (micro) and mo
     const v = perQuery.get(queryValuesKey('clean', retriever))!;
     t.is(v.ids.length, TOPICS.length * LANGS.length);
     const expect = (setting: string, aggregate: string, metric: string): number => {
-      for (let i = 0; i < rows; i++) if (m.retriever[i] === retriever && m.setting[i] === setting && m.aggregate[i] === aggregate && m.metric[i] === metric) return m.value[i] as number;
+      for (let i = 0; i < rows; i++)
+        if (
+          m.retriever[i] === retriever &&
+          m.setting[i] === setting &&
+          m.aggregate[i] === aggregate &&
+          m.metric[i] === metric
+        )
+          return m.value[i] as number;
       throw new Error(`no ${setting}/${aggregate}/${metric} row for ${retriever}`);
     };
-    const close = (a: number, b: number, what: string) => t.true(Math.abs(a - b) < 1e-12, `${retriever} ${what}: ${a} vs ${b}`);
+    const close = (a: number, b: number, what: string) =>
+      t.true(Math.abs(a - b) < 1e-12, `${retriever} ${what}: ${a} vs ${b}`);
     close(mean(v.values['map@20']), expect('multilingual', 'micro', 'map@20'), 'mAP@20');
     close(mean(v.values.mono_r1), expect('mono', 'macro', 'recall@1'), 'mono R@1');
     close(mean(v.values.cross_r1), expect('cross', 'macro', 'recall@1'), 'cross R@1');

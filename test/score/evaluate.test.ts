@@ -4,7 +4,8 @@ import test from 'ava';
 import { evaluate, type EvalSet } from '../../stages/score/evaluate.ts';
 import { headline, summaryMarkdown, summaryRows } from '../../stages/score/summary.ts';
 
-// Pool: c0 "A" en, c1 "B" en, c2 "A" de, c3 "B" de. q0: question A in en; q1: question B in de; q2: en, answer only in en.
+// Pool: c0 "A" en, c1 "B" en, c2 "A" de, c3 "B" de. q0: question A in en; q1: question B in de; q2: en, answer only in
+// en.
 const data: EvalSet = {
   dataset: 'toy',
   languages: ['en', 'de'],
@@ -24,9 +25,13 @@ const scores = [
 ];
 
 async function run(block: number) {
-  return evaluate(data, (from, count, out) => {
-    for (let i = 0; i < count; i++) out.set(scores[from + i], i * 4);
-  }, { block });
+  return evaluate(
+    data,
+    (from, count, out) => {
+      for (let i = 0; i < count; i++) out.set(scores[from + i], i * 4);
+    },
+    { block },
+  );
 }
 
 test('multilingual, mono and cross metrics of the toy case', async (t) => {
@@ -49,7 +54,8 @@ test('multilingual, mono and cross metrics of the toy case', async (t) => {
 
 test('language bias: rank distance and own-language-first over questions with answers in several languages', async (t) => {
   const { metrics: m } = await run(2);
-  // q0: relevant at 1 and 3 → distance 2, best (c0) is English like q0. q1: c3 at 1, c1 at 2 → distance 1, best German like q1.
+  // q0: relevant at 1 and 3 → distance 2, best (c0) is English like q0. q1: c3 at 1, c1 at 2 → distance 1, best German
+  // like q1.
   t.deepEqual(m.bias.all, { rankDistance: 1.5, ownLanguageFirst: 1, ownLanguageChance: 0.5, queries: 2 });
   t.is(m.bias.byLanguage.en.rankDistance, 2);
 });
@@ -72,13 +78,30 @@ test('training languages split R@1 into seen and zero-shot languages, in the hea
   const h = headline(m, ['en']);
   t.like(h, { monoR1Seen: 0.5, monoR1ZeroShot: 1, crossR1ZeroShot: 1 });
   t.true(Number.isNaN(h.crossR1Seen));
-  const info = { id: 'm', kind: 'model' as const, strategy: 'hybrid', batchSize: 32, loss: 'infonce', seed: 0, fingerprint: 'f' };
+  const info = {
+    id: 'm',
+    kind: 'model' as const,
+    strategy: 'hybrid',
+    batchSize: 32,
+    loss: 'infonce',
+    seed: 0,
+    fingerprint: 'f',
+  };
   const ctx = { dataset: 'toy', queries: 3, candidates: 4, languages: ['en', 'de'], directions: 2 };
   const md = summaryMarkdown(summaryRows([{ info, headline: h }]), { ...ctx, trainLanguages: ['en'] });
   t.regex(md, /Seen and zero-shot languages: trained on en; zero-shot here: de\./);
-  t.regex(md, /\| mono R@1 seen \(1\) \| mono R@1 zero-shot \(1\) \| cross R@1 seen → seen \(0 dirs\) \| cross R@1 with a zero-shot language \(2 dirs\) \|/);
+  t.regex(
+    md,
+    /\| mono R@1 seen \(1\) \| mono R@1 zero-shot \(1\) \| cross R@1 seen → seen \(0 dirs\) \| cross R@1 with a zero-shot language \(2 dirs\) \|/,
+  );
   t.regex(md, /\| dual encoder \| hybrid \| 32 \| infonce \| 0\.500 \| 1\.000 \| — \| 1\.000 \|/);
   // Every language seen, or none known: no second table.
-  t.notRegex(summaryMarkdown(summaryRows([{ info, headline: headline(m, ['en', 'de']) }]), { ...ctx, trainLanguages: ['en', 'de'] }), /zero-shot here/);
+  t.notRegex(
+    summaryMarkdown(summaryRows([{ info, headline: headline(m, ['en', 'de']) }]), {
+      ...ctx,
+      trainLanguages: ['en', 'de'],
+    }),
+    /zero-shot here/,
+  );
   t.notRegex(summaryMarkdown(summaryRows([{ info, headline: none }]), ctx), /zero-shot here/);
 });

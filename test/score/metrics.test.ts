@@ -1,7 +1,15 @@
 // Metric definitions against values computed by hand (the cases the issue names: ties are in ranking.test.ts;
 // here no relevant item, many relevant items, k larger than the pool, and the edges of each cut-off).
 import test from 'ava';
-import { averagePrecisionAt, macroMean, MetricMeans, ndcgAt, queryMetrics, recallAt, reciprocalRankAt } from '../../stages/score/metrics.ts';
+import {
+  averagePrecisionAt,
+  macroMean,
+  MetricMeans,
+  ndcgAt,
+  queryMetrics,
+  recallAt,
+  reciprocalRankAt,
+} from '../../stages/score/metrics.ts';
 
 const close = (t: { true(v: boolean, m?: string): void }, actual: number, expected: number, what: string): void =>
   t.true(Math.abs(actual - expected) < 1e-12, `${what}: ${actual} ≠ ${expected}`);

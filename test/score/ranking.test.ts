@@ -4,7 +4,10 @@ import test from 'ava';
 import { createRng } from '../../stages/common/random.ts';
 import { relevantRanks, RankScratch } from '../../stages/score/ranking.ts';
 
-const pool = (langs: number[], names = ['en', 'de', 'zh']) => ({ lang: Uint8Array.from(langs), languages: names.slice(0, Math.max(...langs) + 1) });
+const pool = (langs: number[], names = ['en', 'de', 'zh']) => ({
+  lang: Uint8Array.from(langs),
+  languages: names.slice(0, Math.max(...langs) + 1),
+});
 
 test('all scores equal: ranks follow pool order, overall and within each language', (t) => {
   const p = pool([0, 1, 0, 1, 0, 1, 0, 1]);
@@ -19,7 +22,11 @@ test('a tie with a relevant item: the earlier pool position ranks first', (t) =>
   const scores = Float32Array.from([0.2, 0.9, 0.9, 0.1]);
   t.deepEqual([...relevantRanks(scores, Int32Array.from([2]), p).all], [2], 'candidate 1 ties and is earlier');
   t.deepEqual([...relevantRanks(scores, Int32Array.from([1]), p).all], [1], 'candidate 2 ties and is later');
-  t.deepEqual([...relevantRanks(scores, Int32Array.from([2, 1]), p).all], [2, 1], 'both relevant: each counts the other when above it');
+  t.deepEqual(
+    [...relevantRanks(scores, Int32Array.from([2, 1]), p).all],
+    [2, 1],
+    'both relevant: each counts the other when above it',
+  );
 });
 
 test('no relevant item: empty ranks', (t) => {
@@ -27,7 +34,11 @@ test('no relevant item: empty ranks', (t) => {
   t.is(r.all.length, 0);
 });
 
-function reference(scores: Float32Array, relevant: Int32Array, lang: Uint8Array): { all: number[]; inLanguage: number[] } {
+function reference(
+  scores: Float32Array,
+  relevant: Int32Array,
+  lang: Uint8Array,
+): { all: number[]; inLanguage: number[] } {
   const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
   const all = [...relevant].map((r) => order.indexOf(r) + 1);
   const inLanguage = [...relevant].map((r) => order.filter((c) => lang[c] === lang[r]).indexOf(r) + 1);
@@ -44,7 +55,9 @@ test('agrees with a full sort on 300 seeded cases with heavy ties', (t) => {
     // Few distinct values: ties everywhere.
     const levels = rng.int(1, 6);
     const scores = Float32Array.from({ length: n }, () => rng.int(0, levels) / levels);
-    const relevant = Int32Array.from([...new Set(Array.from({ length: rng.int(1, Math.min(n, 12)) }, () => rng.int(0, n - 1)))]);
+    const relevant = Int32Array.from([
+      ...new Set(Array.from({ length: rng.int(1, Math.min(n, 12)) }, () => rng.int(0, n - 1))),
+    ]);
     const got = relevantRanks(scores, relevant, p, scratch);
     const want = reference(scores, relevant, p.lang);
     t.deepEqual([...got.all], want.all, `case ${k}: overall`);

@@ -41,12 +41,24 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 test.serial('cpu and wasm start and report the backend, package and version', async (t) => {
   const cpu = await initBackend('cpu');
-  t.like(cpu, { requested: 'cpu', name: 'cpu', tfBackend: 'cpu', package: '@tensorflow/tfjs-backend-cpu', version: VERSION });
+  t.like(cpu, {
+    requested: 'cpu',
+    name: 'cpu',
+    tfBackend: 'cpu',
+    package: '@tensorflow/tfjs-backend-cpu',
+    version: VERSION,
+  });
   t.deepEqual(cpu.tried, []);
   t.is(tf.getBackend(), 'cpu');
 
   const wasm = await initBackend('wasm');
-  t.like(wasm, { requested: 'wasm', name: 'wasm', tfBackend: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: VERSION });
+  t.like(wasm, {
+    requested: 'wasm',
+    name: 'wasm',
+    tfBackend: 'wasm',
+    package: '@tensorflow/tfjs-backend-wasm',
+    version: VERSION,
+  });
   t.is(tf.getBackend(), 'wasm');
   t.is(typeof wasm.simd, 'boolean');
   t.true(Number.isInteger(wasm.threads) && wasm.threads! >= 1);
@@ -95,41 +107,63 @@ test.serial("'auto' takes the first backend that loads and says why it passed ov
 );
 
 test.serial('an unknown backend name is refused with the list of choices', async (t) => {
-  await t.throwsAsync(initBackend('gpu' as BackendChoice), { message: /unknown TF\.js backend "gpu".*auto, node-gpu, node, wasm, cpu/ });
+  await t.throwsAsync(initBackend('gpu' as BackendChoice), {
+    message: /unknown TF\.js backend "gpu".*auto, node-gpu, node, wasm, cpu/,
+  });
 });
 
-test.serial('the probe tells a missing package, a missing binding, a binding that does not load and a wrong version apart', async (t) => {
-  const root = await mkdtemp(join(tmpdir(), 'hxlr-backend-'));
-  t.teardown(() => rm(root, { recursive: true, force: true }));
-  /** A folder holding a fake @tensorflow/tfjs-node whose node-pre-gyp points at lib/tfjs_binding.node. */
-  async function fakeInstall(name: string, version: string, binding?: string): Promise<URL> {
-    const dir = join(root, name);
-    const pkg = join(dir, 'node_modules/@tensorflow/tfjs-node');
-    const preGyp = join(pkg, 'node_modules/@mapbox/node-pre-gyp');
-    await mkdir(preGyp, { recursive: true });
-    await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', version, main: 'index.js' }));
-    await writeFile(join(preGyp, 'package.json'), JSON.stringify({ name: '@mapbox/node-pre-gyp', version: '1.0.9', main: 'index.js' }));
-    await writeFile(
-      join(preGyp, 'index.js'),
-      `exports.find = (p) => require('path').join(require('path').dirname(p), 'lib', 'tfjs_binding.node');`,
-    );
-    if (binding !== undefined) {
-      await mkdir(join(pkg, 'lib'));
-      await writeFile(join(pkg, 'lib/tfjs_binding.node'), binding);
+test.serial(
+  'the probe tells a missing package, a missing binding, a binding that does not load and a wrong version apart',
+  async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'hxlr-backend-'));
+    t.teardown(() => rm(root, { recursive: true, force: true }));
+    /** A folder holding a fake @tensorflow/tfjs-node whose node-pre-gyp points at lib/tfjs_binding.node. */
+    async function fakeInstall(name: string, version: string, binding?: string): Promise<URL> {
+      const dir = join(root, name);
+      const pkg = join(dir, 'node_modules/@tensorflow/tfjs-node');
+      const preGyp = join(pkg, 'node_modules/@mapbox/node-pre-gyp');
+      await mkdir(preGyp, { recursive: true });
+      await writeFile(
+        join(pkg, 'package.json'),
+        JSON.stringify({ name: '@tensorflow/tfjs-node', version, main: 'index.js' }),
+      );
+      await writeFile(
+        join(preGyp, 'package.json'),
+        JSON.stringify({ name: '@mapbox/node-pre-gyp', version: '1.0.9', main: 'index.js' }),
+      );
+      await writeFile(
+        join(preGyp, 'index.js'),
+        `exports.find = (p) => require('path').join(require('path').dirname(p), 'lib', 'tfjs_binding.node');`,
+      );
+      if (binding !== undefined) {
+        await mkdir(join(pkg, 'lib'));
+        await writeFile(join(pkg, 'lib/tfjs_binding.node'), binding);
+      }
+      return pathToFileURL(join(dir, 'index.js'));
     }
-    return pathToFileURL(join(dir, 'index.js'));
-  }
-  const reason = (from: URL, name: BackendName = 'node') => {
-    const probe = probeBackend(name, from);
-    return probe.ok ? 'ok' : probe.reason;
-  };
+    const reason = (from: URL, name: BackendName = 'node') => {
+      const probe = probeBackend(name, from);
+      return probe.ok ? 'ok' : probe.reason;
+    };
 
-  const empty = pathToFileURL(join(root, 'empty', 'index.js'));
-  t.is(reason(empty), `@tensorflow/tfjs-node is not installed: npm i @tensorflow/tfjs-node@${VERSION} (needs internet to download libtensorflow)`);
-  t.regex(reason(await fakeInstall('bindingless', VERSION)), /installed without its native binding .*tfjs_binding\.node .*npm rebuild @tensorflow\/tfjs-node/);
-  t.regex(reason(await fakeInstall('broken', VERSION, 'not an ELF file')), /native binding failed to load: /);
-  t.regex(reason(await fakeInstall('old', '4.0.0')), new RegExp(`is 4\\.0\\.0 but @tensorflow/tfjs-core is ${VERSION.replace(/\./g, '\\.')}; .*npm i @tensorflow/tfjs-node@`));
-});
+    const empty = pathToFileURL(join(root, 'empty', 'index.js'));
+    t.is(
+      reason(empty),
+      `@tensorflow/tfjs-node is not installed: npm i @tensorflow/tfjs-node@${VERSION} (needs internet to download libtensorflow)`,
+    );
+    t.regex(
+      reason(await fakeInstall('bindingless', VERSION)),
+      /installed without its native binding .*tfjs_binding\.node .*npm rebuild @tensorflow\/tfjs-node/,
+    );
+    t.regex(reason(await fakeInstall('broken', VERSION, 'not an ELF file')), /native binding failed to load: /);
+    t.regex(
+      reason(await fakeInstall('old', '4.0.0')),
+      new RegExp(
+        `is 4\\.0\\.0 but @tensorflow/tfjs-core is ${VERSION.replace(/\./g, '\\.')}; .*npm i @tensorflow/tfjs-node@`,
+      ),
+    );
+  },
+);
 
 test.serial('cpu and wasm give the same matMul, transposeB included, within 1e-5', async (t) => {
   const a = values(7 * 5, 1);
@@ -159,20 +193,24 @@ test.serial('gradients are registered and cpu and wasm agree on them: d/dW sum((
   const bias = values(d, 6);
   // The reference in plain JS.
   const y = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) {
-    let s = bias[j];
-    for (let k = 0; k < d; k++) s += x[i * d + k] * w[k * d + j];
-    y[i * d + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) {
+      let s = bias[j];
+      for (let k = 0; k < d; k++) s += x[i * d + k] * w[k * d + j];
+      y[i * d + j] = s;
+    }
   const dw = new Float64Array(d * d);
-  for (let k = 0; k < d; k++) for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) dw[k * d + j] += 2 * x[i * d + k] * y[i * d + j];
+  for (let k = 0; k < d; k++)
+    for (let j = 0; j < d; j++) for (let i = 0; i < n; i++) dw[k * d + j] += 2 * x[i * d + k] * y[i * d + j];
   const db = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) db[j] += 2 * y[i * d + j];
 
   for (const choice of ['cpu', 'wasm'] as const) {
     await initBackend(choice);
     const X = tf.tensor2d(x, [n, d]);
-    const grads = tf.grads((W: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.add(tf.matMul(X, W as tf.Tensor2D), b))));
+    const grads = tf.grads((W: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.square(tf.add(tf.matMul(X, W as tf.Tensor2D), b))),
+    );
     const [gw, gb] = grads([tf.tensor2d(w, [d, d]), tf.tensor1d(bias)]);
     t.true(maxAbsDiff(gw.dataSync(), dw) < 1e-4, `${choice} dW`);
     t.true(maxAbsDiff(gb.dataSync(), db) < 1e-4, `${choice} db`);
@@ -183,11 +221,16 @@ test.serial('gradients are registered and cpu and wasm agree on them: d/dW sum((
 test.serial('resolveBackend and backendEnv predict what initBackend starts', async (t) => {
   for (const choice of ['auto', 'wasm', 'cpu'] as const) {
     const active = await initBackend(choice);
-    t.deepEqual(resolveBackend(choice), { name: active.name, package: active.package, version: active.version }, choice);
+    t.deepEqual(
+      resolveBackend(choice),
+      { name: active.name, package: active.package, version: active.version },
+      choice,
+    );
     const env = backendEnv(choice);
     t.is(env.backend, `${active.name}@${active.version}`);
     if (active.name === 'wasm') t.is(env.wasmSimd, active.simd ? 'on' : 'off');
     else t.false('wasmSimd' in env);
   }
-  if (nativeUsable.length === 0) t.deepEqual(backendEnv('auto'), { backend: `wasm@${VERSION}`, wasmSimd: backendEnv('wasm').wasmSimd });
+  if (nativeUsable.length === 0)
+    t.deepEqual(backendEnv('auto'), { backend: `wasm@${VERSION}`, wasmSimd: backendEnv('wasm').wasmSimd });
 });

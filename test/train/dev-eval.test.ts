@@ -4,7 +4,9 @@ import test from 'ava';
 import { buildDevSet, evaluateDev } from '../../stages/train/dev-eval.ts';
 import { sinceBest } from '../../stages/train/index.ts';
 
-function pairs(rows: [split: string, source: string, qid: string, ql: string, q: string, pid: string, pl: string, p: string][]) {
+function pairs(
+  rows: [split: string, source: string, qid: string, ql: string, q: string, pid: string, pl: string, p: string][],
+) {
   return {
     split: rows.map((r) => r[0]),
     source: rows.map((r) => r[1]),
@@ -37,7 +39,13 @@ test('the dev set: QA rows of split dev only; one query per (question id, langua
 
 test('dev metrics on worked ranks: multilingual AP@20, mono and cross R@1 in one-language pools', (t) => {
   // Pool: p0 = answer of q0 (en), p1 = answer of q0 (de), p2 = another en sentence, p3 = another de sentence.
-  const set = { queries: ['q0', 'q1'], queryLang: ['en', 'de'], passages: ['p0', 'p1', 'p2', 'p3'], passageLang: ['en', 'de', 'en', 'de'], relevant: [[0, 1], [3]] };
+  const set = {
+    queries: ['q0', 'q1'],
+    queryLang: ['en', 'de'],
+    passages: ['p0', 'p1', 'p2', 'p3'],
+    passageLang: ['en', 'de', 'en', 'de'],
+    relevant: [[0, 1], [3]],
+  };
   // 1-d vectors make the scores the products: q0 = 1 scores p0..p3 as 0.9, 0.2, 0.5, 0.3 → p0 rank 1, p1 rank 4;
   // in the de pool p1 (0.2) is below p3 (0.3): a cross miss. q1 = -1 scores them -0.9, -0.2, -0.5, -0.3: p3 ranks 2
   // behind p1 (-0.2) — multilingual rank 2, and in the de pool p1 outranks it too: a mono miss.
@@ -52,7 +60,13 @@ test('dev metrics on worked ranks: multilingual AP@20, mono and cross R@1 in one
 });
 
 test('dev metrics count ties against the model: one vector for everything scores 0 on R@1', (t) => {
-  const set = { queries: ['q0'], queryLang: ['en'], passages: ['p0', 'p1'], passageLang: ['en', 'en'], relevant: [[1]] };
+  const set = {
+    queries: ['q0'],
+    queryLang: ['en'],
+    passages: ['p0', 'p1'],
+    passageLang: ['en', 'en'],
+    relevant: [[1]],
+  };
   const m = evaluateDev(set, Float32Array.of(1), Float32Array.of(1, 1), 1);
   t.is(m.monoR1, 0);
   t.is(m.map20, 0.5);

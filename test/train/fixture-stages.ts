@@ -18,13 +18,27 @@ export const syntheticBatchesStage = defineStage({
   version: 1,
   description: 'seeded synthetic training batches',
   outputs: { batches: BATCHES_OUTPUTS.batches, batchesParquet: BATCHES_OUTPUTS.batchesParquet },
-  params: z.object({ batches: z.number().int().min(1).default(160), size: z.number().int().min(2).default(16), seed: z.number().int().default(1) }),
+  params: z.object({
+    batches: z.number().int().min(1).default(160),
+    size: z.number().int().min(2).default(16),
+    seed: z.number().int().default(1),
+  }),
   sourceDir: new URL('./fixture-stages.ts', import.meta.url),
   extraSources: [new URL('./fixture.ts', import.meta.url)],
   async run(ctx) {
     await copyInto(await syntheticBatches(ctx.params.batches, ctx.params.size, ctx.seed), ctx.outDir);
     const { batches, size } = ctx.params;
-    return { rows: { batches: batches * size, composition: 0 }, strategy: 'hybrid', batchSize: size, alpha: 0.5, epochs: 2, dropLast: true, split: 'train', seed: ctx.seed, batchCount: batches };
+    return {
+      rows: { batches: batches * size, composition: 0 },
+      strategy: 'hybrid',
+      batchSize: size,
+      alpha: 0.5,
+      epochs: 2,
+      dropLast: true,
+      split: 'train',
+      seed: ctx.seed,
+      batchCount: batches,
+    };
   },
 });
 

@@ -31,15 +31,46 @@ export function trainerConfig(encoder: EncoderConfig, over: Partial<TrainerConfi
   };
 }
 
-const WORDS = ['river', 'Fluss', 'río', 'mountain', 'Berg', 'montaña', 'city', 'Stadt', 'ciudad', 'music', 'Musik', 'música', 'king', 'König', 'rey', '河流', '山', '城市', 'แม่น้ำ', 'ภูเขา'];
+const WORDS = [
+  'river',
+  'Fluss',
+  'río',
+  'mountain',
+  'Berg',
+  'montaña',
+  'city',
+  'Stadt',
+  'ciudad',
+  'music',
+  'Musik',
+  'música',
+  'king',
+  'König',
+  'rey',
+  '河流',
+  '山',
+  '城市',
+  'แม่น้ำ',
+  'ภูเขา',
+];
 
 /** Writes `batches.arrow` / `.parquet` with `batches` batches of `size` rows; returns the folder. */
 export async function syntheticBatches(batches: number, size: number, seed = 1): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hxlr-train-batches-'));
   const rng = createRng(seed, 'train-fixture');
   const cols = {
-    batch_id: [] as number[], epoch: [] as number[], position: [] as number[], kind: [] as string[], pair_id: [] as string[], source: [] as string[],
-    question_id: [] as string[], question_lang: [] as string[], question: [] as string[], passage_id: [] as string[], passage_lang: [] as string[], passage: [] as string[],
+    batch_id: [] as number[],
+    epoch: [] as number[],
+    position: [] as number[],
+    kind: [] as string[],
+    pair_id: [] as string[],
+    source: [] as string[],
+    question_id: [] as string[],
+    question_lang: [] as string[],
+    question: [] as string[],
+    passage_id: [] as string[],
+    passage_lang: [] as string[],
+    passage: [] as string[],
   };
   for (let b = 0; b < batches; b++) {
     for (let i = 0; i < size; i++) {
@@ -69,7 +100,15 @@ export async function syntheticBatches(batches: number, size: number, seed = 1):
 }
 
 /** Small-model params for fast tests on the cpu backend (deterministic, single-threaded). */
-export const SMALL = { backend: 'cpu', buckets: 4096, dim: 16, outDim: 16, lr: 0.01, tableLr: 0.01, temperature: 0.1 } as const;
+export const SMALL = {
+  backend: 'cpu',
+  buckets: 4096,
+  dim: 16,
+  outDim: 16,
+  lr: 0.01,
+  tableLr: 0.01,
+  temperature: 0.1,
+} as const;
 
 /**
  * Writes a pairs artifact (`pairs.arrow` / `.parquet`) whose split "dev" holds `questions` question ids in English and
@@ -82,15 +121,30 @@ export async function syntheticDev(questions = 12, seed = 2): Promise<string> {
   const rows: Record<string, string | boolean | null>[] = [];
   const row = (split: string, source: string, id: string, ql: string, q: string, pl: string, p: string, pid: string) =>
     rows.push({
-      pair_id: `${id}:${ql}-${pl}`, split, source, direction: ql === pl ? 'mono' : 'cross', question_id: id, question_lang: ql, question: q,
-      passage_id: pid, passage_lang: pl, passage: p, article_id: `a${id}`, answer: source === 'qa' ? 'x' : null, answer_in_passage: true,
+      pair_id: `${id}:${ql}-${pl}`,
+      split,
+      source,
+      direction: ql === pl ? 'mono' : 'cross',
+      question_id: id,
+      question_lang: ql,
+      question: q,
+      passage_id: pid,
+      passage_lang: pl,
+      passage: p,
+      article_id: `a${id}`,
+      answer: source === 'qa' ? 'x' : null,
+      answer_in_passage: true,
     });
   for (let i = 0; i < questions + 2; i++) {
     const topic = Array.from({ length: 3 }, () => WORDS[rng.int(0, WORDS.length - 1)]);
     const split = i < questions ? 'dev' : 'train';
     const q = { en: `what about ${topic.join(' ')}?`, de: `was ist mit ${topic.join(' ')}?` };
-    const p = { en: `The ${topic[0]} and the ${topic[1]} near ${topic[2]}.`, de: `Der ${topic[0]} und der ${topic[1]} bei ${topic[2]}.` };
-    for (const ql of ['en', 'de'] as const) for (const pl of ['en', 'de'] as const) row(split, 'qa', `d${i}`, ql, q[ql], pl, p[pl], `${pl}:d${i}`);
+    const p = {
+      en: `The ${topic[0]} and the ${topic[1]} near ${topic[2]}.`,
+      de: `Der ${topic[0]} und der ${topic[1]} bei ${topic[2]}.`,
+    };
+    for (const ql of ['en', 'de'] as const)
+      for (const pl of ['en', 'de'] as const) row(split, 'qa', `d${i}`, ql, q[ql], pl, p[pl], `${pl}:d${i}`);
   }
   row('train', 'dictionary', 'muse:en:river', 'en', 'river', 'de', 'Fluss', 'muse:de:Fluss');
   const names = PAIRS_SCHEMA.columns.map((c) => c.name);

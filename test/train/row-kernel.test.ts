@@ -42,7 +42,8 @@ function bags(texts: number, seed: number): Bags {
 
 const kernelFor = (momentum = false): RowKernel => {
   const kernel = RowKernel.create({ buckets: BUCKETS, dim: DIM, momentum });
-  if (!kernel) throw new Error(`row kernel unavailable: ${rowKernelUnavailable({ buckets: BUCKETS, dim: DIM, momentum })}`);
+  if (!kernel)
+    throw new Error(`row kernel unavailable: ${rowKernelUnavailable({ buckets: BUCKETS, dim: DIM, momentum })}`);
   return kernel;
 };
 
@@ -62,8 +63,16 @@ for (const pooling of ['mean', 'sqrtn'] as Pooling[]) {
     const ours = new RowGradients(BUCKETS, DIM, { rows: kernel.gradRows, values: kernel.gradValues });
     kernel.scatter((row) => ours.slot(row), grad, b, slots, pooling, 0);
     t.is(ours.count, reference.count);
-    t.true(bytes(ours.rows.subarray(0, ours.count)).equals(bytes(reference.rows.subarray(0, reference.count))), 'rows in first-touched order');
-    t.true(bytes(ours.values.subarray(0, ours.count * DIM)).equals(bytes(reference.values.subarray(0, reference.count * DIM))), 'row gradients');
+    t.true(
+      bytes(ours.rows.subarray(0, ours.count)).equals(bytes(reference.rows.subarray(0, reference.count))),
+      'rows in first-touched order',
+    );
+    t.true(
+      bytes(ours.values.subarray(0, ours.count * DIM)).equals(
+        bytes(reference.values.subarray(0, reference.count * DIM)),
+      ),
+      'row gradients',
+    );
   });
 }
 
@@ -96,7 +105,10 @@ function config(over: Partial<TrainerConfig>): TrainerConfig {
 
 const cases: [string, Partial<TrainerConfig>][] = [
   ['infonce', {}],
-  ['infonce, sqrtn pooling, learnt temperature', { encoder: { buckets: BUCKETS, dim: DIM, outDim: 12, pooling: 'sqrtn' }, learnTemperature: true }],
+  [
+    'infonce, sqrtn pooling, learnt temperature',
+    { encoder: { buckets: BUCKETS, dim: DIM, outDim: 12, pooling: 'sqrtn' }, learnTemperature: true },
+  ],
   ['albef with a queue', { loss: 'albef', queueSize: 24 }],
   ['albef, GradCache chunks of 4', { loss: 'albef', queueSize: 8, gradCacheChunk: 4 }],
 ];
@@ -125,7 +137,10 @@ for (const [name, over] of cases) {
     t.true(bytes(wasm.state.adam.table.m).equals(bytes(js.state.adam.table.m)), 'Adam m');
     t.true(bytes(wasm.state.adam.table.v).equals(bytes(js.state.adam.table.v)), 'Adam v');
     if (c.loss === 'albef') {
-      t.true(bytes(wasm.state.momentum!.weights.table).equals(bytes(js.state.momentum!.weights.table)), 'momentum table');
+      t.true(
+        bytes(wasm.state.momentum!.weights.table).equals(bytes(js.state.momentum!.weights.table)),
+        'momentum table',
+      );
       t.true(bytes(wasm.state.momentum!.queueQ).equals(bytes(js.state.momentum!.queueQ)), 'queue');
     }
   });
@@ -155,7 +170,12 @@ test('SparseAdam on two threads (a worker on the shared memory) gives the one-th
         const p = Int32Array.from({ length: 30 }, (_, i) => (step * 7 + 2 * i + 1) % 120);
         trainer.step(b, q, p);
       }
-      return { table: Buffer.from(bytes(kernel.table)), m: Buffer.from(bytes(kernel.adamM)), v: Buffer.from(bytes(kernel.adamV)), parallel: kernel.parallelSteps };
+      return {
+        table: Buffer.from(bytes(kernel.table)),
+        m: Buffer.from(bytes(kernel.adamM)),
+        v: Buffer.from(bytes(kernel.adamV)),
+        parallel: kernel.parallelSteps,
+      };
     } finally {
       kernel.close();
     }
@@ -172,7 +192,10 @@ test('a kernel that does not match the encoder is refused; shapes it cannot serv
   const c = config({ loss: 'albef', queueSize: 4 });
   t.throws(() => initialState(c, 1, kernelFor(false)), { message: /row kernel's shape does not match the encoder/ });
   t.regex(rowKernelUnavailable({ buckets: 64, dim: 6, momentum: false }) ?? '', /dim 6 is not a multiple of 4/);
-  t.regex(rowKernelUnavailable({ buckets: 1 << 22, dim: 256, momentum: true }) ?? '', /exceeds the 4 GiB of a wasm32 memory/);
+  t.regex(
+    rowKernelUnavailable({ buckets: 1 << 22, dim: 256, momentum: true }) ?? '',
+    /exceeds the 4 GiB of a wasm32 memory/,
+  );
   t.is(RowKernel.create({ buckets: 64, dim: 6, momentum: false }), null);
   t.is(rowKernelUnavailable({ buckets: 1 << 18, dim: 128, momentum: true }), null);
 });
@@ -184,7 +207,9 @@ test('rows.wasm is what its AssemblyScript source compiles to (npm run build:ker
     const script = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).scripts['build:kernel'] as string;
     const args = script.split(/\s+/).slice(1);
     args[args.indexOf('-o') + 1] = join(dir, 'rows.wasm');
-    await promisify(execFile)(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.js'), ...args], { cwd: root });
+    await promisify(execFile)(process.execPath, [join(root, 'node_modules/assemblyscript/bin/asc.js'), ...args], {
+      cwd: root,
+    });
     const built = await readFile(join(dir, 'rows.wasm'));
     const committed = await readFile(join(root, 'stages/train/kernel/rows.wasm'));
     t.true(built.equals(committed), 'stages/train/kernel/rows.wasm is stale: run npm run build:kernel');

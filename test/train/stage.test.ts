@@ -26,7 +26,10 @@ async function modelBytes(dir: string): Promise<Buffer> {
 
 test('trains on the batches in order: model folder, curve in DuckDB, a summary that shows learning', async (t) => {
   const batches = await syntheticBatches(40, 16);
-  const { outDir, summary } = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, checkpointEvery: 0 } });
+  const { outDir, summary } = await runStage(trainStage, {
+    inputs: { batches, dev: await dev() },
+    params: { ...SMALL, checkpointEvery: 0 },
+  });
   t.is(summary.steps, 40);
   t.is(summary.pairs, 640);
   t.is(summary.batchSize, 16);
@@ -44,7 +47,11 @@ test('trains on the batches in order: model folder, curve in DuckDB, a summary t
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   try {
-    const rows = (await con.runAndReadAll(`select count(*)::int n, min(step)::int first_step, max(step)::int last_step, count(distinct kind)::int kinds, bool_and(negatives = 15) neg, bool_and(lr = 0.01) lr from read_parquet('${join(outDir, 'curve.parquet')}')`)).getRowObjectsJS();
+    const rows = (
+      await con.runAndReadAll(
+        `select count(*)::int n, min(step)::int first_step, max(step)::int last_step, count(distinct kind)::int kinds, bool_and(negatives = 15) neg, bool_and(lr = 0.01) lr from read_parquet('${join(outDir, 'curve.parquet')}')`,
+      )
+    ).getRowObjectsJS();
     t.deepEqual(rows, [{ n: 40, first_step: 1, last_step: 40, kinds: 2, neg: true, lr: true }]);
   } finally {
     con.closeSync();
@@ -54,17 +61,32 @@ test('trains on the batches in order: model folder, curve in DuckDB, a summary t
   t.is(curve.rows.length, 40);
   t.is(curve.rows[0].batch_id, 0);
 
-  const again = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, checkpointEvery: 7 } });
-  t.true((await modelBytes(outDir)).equals(await modelBytes(again.outDir)), 'same inputs and params (checkpoints or not): byte-identical weights');
+  const again = await runStage(trainStage, {
+    inputs: { batches, dev: await dev() },
+    params: { ...SMALL, checkpointEvery: 7 },
+  });
+  t.true(
+    (await modelBytes(outDir)).equals(await modelBytes(again.outDir)),
+    'same inputs and params (checkpoints or not): byte-identical weights',
+  );
   t.is(summary.rowKernel, 'wasm-simd');
-  const js = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, checkpointEvery: 0, rowKernel: 'js' } });
+  const js = await runStage(trainStage, {
+    inputs: { batches, dev: await dev() },
+    params: { ...SMALL, checkpointEvery: 0, rowKernel: 'js' },
+  });
   t.is(js.summary.rowKernel, 'js');
-  t.true((await modelBytes(outDir)).equals(await modelBytes(js.outDir)), 'the row kernel and the JS loops: byte-identical weights');
+  t.true(
+    (await modelBytes(outDir)).equals(await modelBytes(js.outDir)),
+    'the row kernel and the JS loops: byte-identical weights',
+  );
 });
 
 test('albef: queue negatives recorded, GradCache on a batch larger than the chunk, training still learns', async (t) => {
   const batches = await syntheticBatches(30, 24);
-  const { summary } = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, loss: 'albef', queueSize: 64, momentum: 0.9, gradCacheChunk: 10, checkpointEvery: 0 } });
+  const { summary } = await runStage(trainStage, {
+    inputs: { batches, dev: await dev() },
+    params: { ...SMALL, loss: 'albef', queueSize: 64, momentum: 0.9, gradCacheChunk: 10, checkpointEvery: 0 },
+  });
   t.deepEqual(summary.negatives, { inBatch: 23, queue: 64 });
   t.true(summary.lossLast < summary.lossFirst, `loss ${summary.lossFirst} → ${summary.lossLast}`);
 });
@@ -72,7 +94,10 @@ test('albef: queue negatives recorded, GradCache on a batch larger than the chun
 test('dev evaluation: before training and at each epoch end, in the summary and curve.json; training lifts dev mAP@20', async (t) => {
   // 40 batches over 2 epochs (the fixture's epoch column): evaluations at steps 0, 20 and 40.
   const batches = await syntheticBatches(40, 16);
-  const { outDir, summary } = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, checkpointEvery: 0 } });
+  const { outDir, summary } = await runStage(trainStage, {
+    inputs: { batches, dev: await dev() },
+    params: { ...SMALL, checkpointEvery: 0 },
+  });
   t.deepEqual(
     summary.dev.history.map((d) => [d.step, d.epoch]),
     [
@@ -95,24 +120,39 @@ test('early stopping: with patience 1, an epoch that does not raise dev mAP@20 e
   // An lr far below float32 resolution leaves every weight as it was: each evaluation equals the first, none is better.
   const batches = await syntheticBatches(40, 16);
   const frozen = { ...SMALL, lr: 1e-12, tableLr: 1e-12, checkpointEvery: 0 };
-  const { outDir, summary } = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...frozen, patience: 1 } });
+  const { outDir, summary } = await runStage(trainStage, {
+    inputs: { batches, dev: await dev() },
+    params: { ...frozen, patience: 1 },
+  });
   t.true(summary.dev.stoppedEarly);
   t.is(summary.steps, 20);
   t.is(summary.rows.curve, 20);
   t.is((await loadEncoder(join(outDir, 'model'))).metadata.steps, 20);
   t.deepEqual(summary.dev.best, summary.dev.history[0]);
-  const patient = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...frozen, patience: 0 } });
+  const patient = await runStage(trainStage, {
+    inputs: { batches, dev: await dev() },
+    params: { ...frozen, patience: 0 },
+  });
   t.false(patient.summary.dev.stoppedEarly);
   t.is(patient.summary.steps, 40);
 });
 
 test('params: a bad value names the param', async (t) => {
   const batches = await syntheticBatches(4, 8);
-  await t.throwsAsync(runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, ngramMin: 6, ngramMax: 4 } }), { message: /ngramMin 6 > ngramMax 4/ });
-  await t.throwsAsync(runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, loss: 'triplet' } }), { message: /loss/ });
+  await t.throwsAsync(
+    runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, ngramMin: 6, ngramMax: 4 } }),
+    { message: /ngramMin 6 > ngramMax 4/ },
+  );
+  await t.throwsAsync(
+    runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...SMALL, loss: 'triplet' } }),
+    { message: /loss/ },
+  );
 });
 
-function runChild(args: string[], onCheckpoint?: (kill: () => void) => void): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function runChild(
+  args: string[],
+  onCheckpoint?: (kill: () => void) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', runner, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -145,15 +185,28 @@ test('a run killed with SIGKILL resumes from its last checkpoint and ends with t
   t.is(killed.signal, 'SIGKILL', `the run ended before it was killed: ${killed.stdout}`);
   t.false(existsSync(join(killedOut, 'model', 'model.json')), 'the killed run wrote no model');
 
-  const resumed = await runStage(trainStage, { inputs: { batches, dev: await dev() }, checkpointDir: checkpoints, params });
+  const resumed = await runStage(trainStage, {
+    inputs: { batches, dev: await dev() },
+    checkpointDir: checkpoints,
+    params,
+  });
   t.true(resumed.summary.resumedFromStep >= 20, `resumed from step ${resumed.summary.resumedFromStep}`);
   t.is(resumed.summary.resumedFromStep % 20, 0);
   t.is(resumed.summary.steps, 300);
   const curve = JSON.parse(await readFile(join(resumed.outDir, 'curve.json'), 'utf8'));
-  t.deepEqual(curve.rows.map((r: { step: number }) => r.step), Array.from({ length: 300 }, (_, i) => i + 1));
+  t.deepEqual(
+    curve.rows.map((r: { step: number }) => r.step),
+    Array.from({ length: 300 }, (_, i) => i + 1),
+  );
 
-  const straight = await runStage(trainStage, { inputs: { batches, dev: await dev() }, params: { ...params, checkpointEvery: 0 } });
-  t.true((await modelBytes(resumed.outDir)).equals(await modelBytes(straight.outDir)), 'resumed weights equal the uninterrupted run');
+  const straight = await runStage(trainStage, {
+    inputs: { batches, dev: await dev() },
+    params: { ...params, checkpointEvery: 0 },
+  });
+  t.true(
+    (await modelBytes(resumed.outDir)).equals(await modelBytes(straight.outDir)),
+    'resumed weights equal the uninterrupted run',
+  );
   t.deepEqual(
     curve.rows.map((r: { loss: number }) => r.loss),
     JSON.parse(await readFile(join(straight.outDir, 'curve.json'), 'utf8')).rows.map((r: { loss: number }) => r.loss),
@@ -164,7 +217,11 @@ test('checkpoints by time as well as by steps, and never when both intervals are
   const batches = await syntheticBatches(12, 16);
   const ckpts = async (params: Record<string, unknown>) => {
     const checkpointDir = await mkdtemp(join(tmpdir(), 'hxlr-train-ckpt-'));
-    await runStage(trainStage, { inputs: { batches, dev: await dev() }, checkpointDir, params: { ...SMALL, ...params } });
+    await runStage(trainStage, {
+      inputs: { batches, dev: await dev() },
+      checkpointDir,
+      params: { ...SMALL, ...params },
+    });
     return (await readdir(checkpointDir)).filter((n) => /^ckpt-\d+$/.test(n));
   };
   // A due time after every step: the last checkpoint is the step before the end (none is written at the end).

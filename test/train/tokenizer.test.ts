@@ -110,7 +110,14 @@ test('words beyond maxWords are ignored', (t) => {
 });
 
 test('features are deterministic across instances and calls', (t) => {
-  const texts = ['How many points did the Panthers defense surrender?', 'Wie viele Punkte?', 'Сколько очков?', 'कितने अंक?', '多少分？', 'กี่คะแนน'];
+  const texts = [
+    'How many points did the Panthers defense surrender?',
+    'Wie viele Punkte?',
+    'Сколько очков?',
+    'कितने अंक?',
+    '多少分？',
+    'กี่คะแนน',
+  ];
   const a = new HashedTokenizer();
   const b = HashedTokenizer.fromJSON(JSON.parse(JSON.stringify(a)));
   for (const text of texts) {
@@ -180,7 +187,11 @@ test('a bad config throws an error naming the field and the source', (t) => {
     [null, /tokenizer config/],
   ];
   for (const [config, message] of bad) {
-    const error = t.throws(() => HashedTokenizer.fromJSON(config, 'runs/x/tokenizer.json'), undefined, JSON.stringify(config));
+    const error = t.throws(
+      () => HashedTokenizer.fromJSON(config, 'runs/x/tokenizer.json'),
+      undefined,
+      JSON.stringify(config),
+    );
     t.regex(error?.message ?? '', message);
     t.regex(error?.message ?? '', /runs\/x\/tokenizer\.json/);
   }

@@ -6,7 +6,13 @@ import { initBackend, tf } from '../../stages/train/backend.ts';
 import { initWeights, poolBags, type Bags } from '../../stages/train/encoder.ts';
 import { l2Normalize } from '../../stages/train/graph.ts';
 import { adamState, adamStep } from '../../stages/train/optimizer.ts';
-import { initialState, learningRate, NonFiniteLossError, Trainer, type TrainerConfig } from '../../stages/train/trainer.ts';
+import {
+  initialState,
+  learningRate,
+  NonFiniteLossError,
+  Trainer,
+  type TrainerConfig,
+} from '../../stages/train/trainer.ts';
 import { createRng } from '../../stages/common/random.ts';
 import { trainerConfig } from './fixture.ts';
 
@@ -38,10 +44,17 @@ test.before(async () => {
   await initBackend('cpu');
 });
 
-function close(t: import('ava').ExecutionContext, got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
+function close(
+  t: import('ava').ExecutionContext,
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tol: number,
+  what: string,
+): void {
   t.is(got.length, want.length, `${what}: length`);
   let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+  for (let i = 0; i < want.length; i++)
+    worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
   t.true(worst <= tol, `${what}: max relative error ${worst} > ${tol}`);
 }
 
@@ -68,18 +81,28 @@ test('step gradients equal those of a plain TF.js model (table as a variable, ga
       const p = embed(tab as import('@tensorflow/tfjs-core').Tensor2D, P);
       const logits = tf.div(tf.matMul(q, p, false, true), c.temperature);
       const labels = tf.oneHot(tf.range(0, Q.length, 1, 'int32'), Q.length);
-      return tf.div(tf.add(tf.losses.softmaxCrossEntropy(labels, logits), tf.losses.softmaxCrossEntropy(labels, tf.transpose(logits))), 2) as import('@tensorflow/tfjs-core').Scalar;
+      return tf.div(
+        tf.add(
+          tf.losses.softmaxCrossEntropy(labels, logits),
+          tf.losses.softmaxCrossEntropy(labels, tf.transpose(logits)),
+        ),
+        2,
+      ) as import('@tensorflow/tfjs-core').Scalar;
     })([table]);
   });
   t.true(Math.abs(ours.loss - value.dataSync()[0]) < 1e-5, `loss ${ours.loss} vs ${value.dataSync()[0]}`);
   const dense = grads[0].dataSync();
   const fromRows = new Float32Array(BUCKETS * DIM);
-  for (let s = 0; s < ours.rows.count; s++) fromRows.set(ours.rows.values.subarray(s * DIM, (s + 1) * DIM), ours.rows.rows[s] * DIM);
+  for (let s = 0; s < ours.rows.count; s++)
+    fromRows.set(ours.rows.values.subarray(s * DIM, (s + 1) * DIM), ours.rows.rows[s] * DIM);
   close(t, fromRows, dense, 1e-5, 'table gradient');
   // Rows no text of the batch reads have no entry at all: the update is sparse.
   const touched = new Set(Array.from(ours.rows.rows.subarray(0, ours.rows.count)));
   const read = new Set([...Q, ...P].flatMap((s) => Array.from(b.ids.subarray(b.offsets[s], b.offsets[s + 1]))));
-  t.deepEqual([...touched].sort((x, y) => x - y), [...read].sort((x, y) => x - y));
+  t.deepEqual(
+    [...touched].sort((x, y) => x - y),
+    [...read].sort((x, y) => x - y),
+  );
 });
 
 for (const loss of ['infonce', 'albef'] as const) {
@@ -95,7 +118,13 @@ for (const loss of ['infonce', 'albef'] as const) {
       close(t, c.kernel, a.kernel, 1e-5, `step ${step}: kernel`);
       close(t, c.bias, a.bias, 1e-5, `step ${step}: bias`);
       t.true(Math.abs(a.temperature - c.temperature) < 1e-5, 'temperature gradient');
-      close(t, c.rows.values.subarray(0, c.rows.count * DIM), a.rows.values.subarray(0, a.rows.count * DIM), 1e-5, `step ${step}: table rows`);
+      close(
+        t,
+        c.rows.values.subarray(0, c.rows.count * DIM),
+        a.rows.values.subarray(0, a.rows.count * DIM),
+        1e-5,
+        `step ${step}: table rows`,
+      );
       plain.step(b, Q, P);
       cached.step(b, Q, P);
     }
@@ -169,7 +198,10 @@ test('same seed, same batches: byte-identical weights; another seed: different',
     const trainer = new Trainer(c, initialState(c, seed));
     const b = bags();
     for (let i = 0; i < 5; i++) trainer.step(b, Q, P);
-    return Buffer.from(trainer.state.weights.table.buffer).toString('base64') + Buffer.from(trainer.state.weights.kernel.buffer).toString('base64');
+    return (
+      Buffer.from(trainer.state.weights.table.buffer).toString('base64') +
+      Buffer.from(trainer.state.weights.kernel.buffer).toString('base64')
+    );
   };
   for (const loss of ['infonce', 'albef'] as const) {
     t.is(run(7, loss), run(7, loss), loss);
@@ -214,15 +246,33 @@ test('two learning rates: the table moves by tableLr, the dense layer by lr, bot
     const kernel = trainer.state.weights.kernel.slice();
     const result = trainer.step(bags(), Q, P);
     t.is(result.lr, lr / 2, 'the step reports the dense lr, warmed up');
-    close(t, [maxMove(trainer.state.weights.table, table)], [tableLr / 2], tableLr * 0.01, `table moved by tableLr/2 (lr ${lr}, tableLr ${tableLr})`);
-    close(t, [maxMove(trainer.state.weights.kernel, kernel)], [lr / 2], lr * 0.01, `kernel moved by lr/2 (lr ${lr}, tableLr ${tableLr})`);
+    close(
+      t,
+      [maxMove(trainer.state.weights.table, table)],
+      [tableLr / 2],
+      tableLr * 0.01,
+      `table moved by tableLr/2 (lr ${lr}, tableLr ${tableLr})`,
+    );
+    close(
+      t,
+      [maxMove(trainer.state.weights.kernel, kernel)],
+      [lr / 2],
+      lr * 0.01,
+      `kernel moved by lr/2 (lr ${lr}, tableLr ${tableLr})`,
+    );
   }
 });
 
 test('learning rate: linear warm-up, then constant or linear decay to zero', (t) => {
   const c = { lr: 1, warmupSteps: 4, totalSteps: 12 };
-  t.deepEqual([1, 2, 4, 8].map((s) => learningRate({ ...c, schedule: 'constant' }, s)), [0.25, 0.5, 1, 1]);
-  t.deepEqual([4, 8, 12].map((s) => learningRate({ ...c, schedule: 'linear' }, s)), [1, 0.5, 0]);
+  t.deepEqual(
+    [1, 2, 4, 8].map((s) => learningRate({ ...c, schedule: 'constant' }, s)),
+    [0.25, 0.5, 1, 1],
+  );
+  t.deepEqual(
+    [4, 8, 12].map((s) => learningRate({ ...c, schedule: 'linear' }, s)),
+    [1, 0.5, 0],
+  );
 });
 
 test('pooling: mean of the rows, the zero vector for an empty bag; init is seeded', (t) => {

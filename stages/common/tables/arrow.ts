@@ -69,7 +69,6 @@ function validity(values: ArrayLike<unknown>): { bitmap?: Uint8Array; nulls: num
   return { bitmap, nulls };
 }
 
-
 /** UTF-8 bytes and offsets; the bytes are a view into `sink`, valid until the sink is reused. */
 function utf8Buffers(values: ArrayLike<unknown>, sink: Sink): { offsets: Int32Array; data: Uint8Array } {
   const n = values.length;
@@ -96,7 +95,14 @@ function arrowData(type: ColumnType, dtype: DataType, c: Canon, sink: () => Sink
   switch (type) {
     case 'utf8': {
       const { offsets, data } = utf8Buffers(c, sink());
-      return makeData({ type: dtype as Utf8, length, nullCount: nulls, nullBitmap: bitmap, valueOffsets: offsets, data });
+      return makeData({
+        type: dtype as Utf8,
+        length,
+        nullCount: nulls,
+        nullBitmap: bitmap,
+        valueOffsets: offsets,
+        data,
+      });
     }
     case 'bool': {
       const bits = new Uint8Array((length + 7) >> 3);
@@ -108,7 +114,13 @@ function arrowData(type: ColumnType, dtype: DataType, c: Canon, sink: () => Sink
     case 'float64':
     case 'int64': {
       const Ctor =
-        type === 'int32' ? Int32Array : type === 'float32' ? Float32Array : type === 'float64' ? Float64Array : BigInt64Array;
+        type === 'int32'
+          ? Int32Array
+          : type === 'float32'
+            ? Float32Array
+            : type === 'float64'
+              ? Float64Array
+              : BigInt64Array;
       const data = new Ctor(length);
       for (let i = 0; i < length; i++) if (c[i] !== null) (data as Int32Array)[i] = c[i] as number;
       return makeData({ type: dtype as Int32, length, nullCount: nulls, nullBitmap: bitmap, data: data as Int32Array });
@@ -142,7 +154,14 @@ function arrowData(type: ColumnType, dtype: DataType, c: Canon, sink: () => Sink
         }
         child = makeData({ type: childType as Int32, length: total, nullCount: 0, data: flat as Int32Array });
       }
-      return makeData({ type: dtype as List, length, nullCount: nulls, nullBitmap: bitmap, valueOffsets: offsets, child });
+      return makeData({
+        type: dtype as List,
+        length,
+        nullCount: nulls,
+        nullBitmap: bitmap,
+        valueOffsets: offsets,
+        child,
+      });
     }
   }
 }
@@ -151,7 +170,13 @@ function arrowData(type: ColumnType, dtype: DataType, c: Canon, sink: () => Sink
  * One record batch. Text bytes go into `scratch[column]`, reused for every other batch: a batch's
  * buffers are referenced until its write completes, which is before the batch after next is built.
  */
-export function arrowBatch(schema: TableSchema, arrowSchema: Schema, canon: Canon[], rows: number, scratch: Sink[]): RecordBatch {
+export function arrowBatch(
+  schema: TableSchema,
+  arrowSchema: Schema,
+  canon: Canon[],
+  rows: number,
+  scratch: Sink[],
+): RecordBatch {
   const children = schema.columns.map((spec, i) =>
     arrowData(spec.type, arrowSchema.fields[i]!.type, canon[i]!, () => (scratch[i] ??= new Sink())),
   );

@@ -45,7 +45,9 @@ export function zstdCodecVersion(): string {
   if (zstdVersionCache === undefined) {
     // The package's exports map hides package.json; its main file sits at dist/common/index.node.js.
     const main = createRequire(import.meta.url).resolve('@bokuweb/zstd-wasm');
-    const pkg = JSON.parse(readFileSync(join(dirname(main), '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(dirname(main), '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     zstdVersionCache = pkg.version;
   }
   return zstdVersionCache;

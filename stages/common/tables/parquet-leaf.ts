@@ -65,11 +65,19 @@ export function leafOf(spec: ColumnSpec, c: Canon): Leaf {
   const rows = c.length;
   if (!spec.type.startsWith('list<')) {
     if (ArrayBuffer.isView(c)) {
-      return { physical, entries: rows, values: c as LeafValues, maxDef: nullable ? 1 : 0, maxRep: 0, def: nullable ? new Uint8Array(rows).fill(1) : undefined };
+      return {
+        physical,
+        entries: rows,
+        values: c as LeafValues,
+        maxDef: nullable ? 1 : 0,
+        maxRep: 0,
+        def: nullable ? new Uint8Array(rows).fill(1) : undefined,
+      };
     }
     const arr = c as unknown[];
     // Validation guarantees no nulls here: the canonical array is the leaf.
-    if (!nullable && physical === 'BYTE_ARRAY') return { physical, entries: rows, values: arr as string[], maxDef: 0, maxRep: 0 };
+    if (!nullable && physical === 'BYTE_ARRAY')
+      return { physical, entries: rows, values: arr as string[], maxDef: 0, maxRep: 0 };
     let present = 0;
     for (let i = 0; i < rows; i++) if (arr[i] !== null) present++;
     const values = newValues(physical, present);
@@ -120,7 +128,9 @@ export function leafOf(spec: ColumnSpec, c: Canon): Leaf {
  * Dictionary for a BYTE_ARRAY or INT32 leaf, or undefined when PLAIN is smaller. Samples first (as
  * hyparquet-writer does) so that mostly-unique columns such as free text skip the full build.
  */
-export function dictionaryOf(leaf: Leaf): { dict: (string | number)[]; indexes: Int32Array; bitWidth: number } | undefined {
+export function dictionaryOf(
+  leaf: Leaf,
+): { dict: (string | number)[]; indexes: Int32Array; bitWidth: number } | undefined {
   if (leaf.physical !== 'BYTE_ARRAY' && leaf.physical !== 'INT32') return undefined;
   const values = leaf.values as ArrayLike<string | number>;
   const n = values.length;

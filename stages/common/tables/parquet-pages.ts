@@ -16,7 +16,15 @@
 // RLE/bit-packed hybrid. Every decision depends only on the row group's values, so the same rows
 // give the same bytes. Statistics (min/max, null and NaN counts) are written for every column chunk.
 
-import type { ColumnChunk, ColumnMetaData, FileMetaData, OffsetIndex, PageHeader, RowGroup, Statistics } from 'hyparquet';
+import type {
+  ColumnChunk,
+  ColumnMetaData,
+  FileMetaData,
+  OffsetIndex,
+  PageHeader,
+  RowGroup,
+  Statistics,
+} from 'hyparquet';
 import { ByteWriter, type SchemaElement } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeIndexes } from 'hyparquet-writer/src/indexes.js';
@@ -154,7 +162,11 @@ export class ParquetEncoder {
     if (dictionary) {
       // Dictionary page: the distinct values, PLAIN. Statistics come from it: every entry occurs.
       const d = dictionary.dict;
-      starts = plainEncode(this.plain, physical, physical === 'INT32' ? Int32Array.from(d as number[]) : (d as string[]));
+      starts = plainEncode(
+        this.plain,
+        physical,
+        physical === 'INT32' ? Int32Array.from(d as number[]) : (d as string[]),
+      );
       if (physical === 'BYTE_ARRAY') {
         const { min, max } = byteArrayMinMax(this.plain.buf, starts!, d.length);
         statistics = { null_count: BigInt(nulls), min_value: min, max_value: max };
@@ -182,12 +194,16 @@ export class ParquetEncoder {
       }
     }
     const encoding = dictionary ? 'RLE_DICTIONARY' : 'PLAIN';
-    const width = physical === 'INT32' || physical === 'FLOAT' ? 4 : physical === 'INT64' || physical === 'DOUBLE' ? 8 : 0;
+    const width =
+      physical === 'INT32' || physical === 'FLOAT' ? 4 : physical === 'INT64' || physical === 'DOUBLE' ? 8 : 0;
     const valueBytes = (v0: number, v1: number): number =>
-      dictionary ? ((v1 - v0) * dictionary.bitWidth) / 8
-      : starts ? starts[v1] - starts[v0]
-      : physical === 'BOOLEAN' ? (v1 - v0) / 8
-      : (v1 - v0) * width;
+      dictionary
+        ? ((v1 - v0) * dictionary.bitWidth) / 8
+        : starts
+          ? starts[v1] - starts[v0]
+          : physical === 'BOOLEAN'
+            ? (v1 - v0) / 8
+            : (v1 - v0) * width;
 
     // Pages: cut at ~PAGE_SIZE value bytes, only where a row starts.
     const dataPageOffset = BigInt(this.filePos());
@@ -241,7 +257,11 @@ export class ParquetEncoder {
       this.out.append(this.levels.bytes());
       this.out.append(body);
       uncompressed += hs + levelBytes + raw.length;
-      locations.push({ offset: BigInt(pageOffset), compressed_page_size: this.filePos() - pageOffset, first_row_index: BigInt(firstRow) });
+      locations.push({
+        offset: BigInt(pageOffset),
+        compressed_page_size: this.filePos() - pageOffset,
+        first_row_index: BigInt(firstRow),
+      });
       firstRow += pageRows;
       pages++;
       e0 = e1;

@@ -28,7 +28,13 @@ export function parquetSchemaOf(schema: TableSchema): SchemaElement[] {
     if (m) {
       // The standard 3-level LIST layout (group LIST / repeated group list / element), which
       // DuckDB, Spark and pyarrow all map to a native list type.
-      out.push({ name: c.name, repetition_type, converted_type: 'LIST', logical_type: { type: 'LIST' }, num_children: 1 });
+      out.push({
+        name: c.name,
+        repetition_type,
+        converted_type: 'LIST',
+        logical_type: { type: 'LIST' },
+        num_children: 1,
+      });
       out.push({ name: 'list', repetition_type: 'REPEATED', num_children: 1 });
       out.push({ name: 'element', repetition_type: 'REQUIRED', ...leaf(m[1]!) } as SchemaElement);
     } else {

@@ -73,12 +73,16 @@ function utf8Values(vec: Vector): (string | null)[] {
   for (const data of vec.data) {
     const offsets = data.valueOffsets as Int32Array;
     const bytes = data.values as Uint8Array;
-    for (let i = 0; i < data.length; i++) out.push(data.getValid(i) ? TEXT.decode(bytes.subarray(offsets[i], offsets[i + 1])) : null);
+    for (let i = 0; i < data.length; i++)
+      out.push(data.getValid(i) ? TEXT.decode(bytes.subarray(offsets[i], offsets[i + 1])) : null);
   }
   return out;
 }
 
-/** Reads an Arrow IPC file back into plain columns (utf8 → string[], int32 → Int32Array, float32 → Float32Array, lists → arrays, ...), validated against the schema when given. */
+/**
+ * Reads an Arrow IPC file back into plain columns (utf8 → string[], int32 → Int32Array, float32 → Float32Array, lists →
+ * arrays, ...), validated against the schema when given.
+ */
 export async function readArrow(path: string, schema?: TableSchema): Promise<{ rows: number; columns: Columns }> {
   const table = tableFromIPC(await readFile(path));
   const names = table.schema.fields.map((f) => f.name);

@@ -4,7 +4,13 @@
 import type { Sink } from './sink.ts';
 
 /** Appends values[start, end) in the RLE/bit-packed hybrid encoding (no length prefix); returns the byte count. */
-export function rleHybrid(out: Sink, values: Uint8Array | Int32Array, start: number, end: number, bitWidth: number): number {
+export function rleHybrid(
+  out: Sink,
+  values: Uint8Array | Int32Array,
+  start: number,
+  end: number,
+  bitWidth: number,
+): number {
   const begin = out.pos;
   out.ensure(Math.ceil((end - start) / 8) * (bitWidth + 8) + 16);
   const b = out.buf;

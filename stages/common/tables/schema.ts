@@ -29,9 +29,7 @@ export function schemaMarkdown(schema: TableSchema): string {
     '| --- | --- | --- | --- |',
   ];
   for (const c of schema.columns) {
-    lines.push(
-      `| \`${mdCell(c.name)}\` | \`${c.type}\` | ${c.nullable ? 'yes' : 'no'} | ${mdCell(c.description)} |`,
-    );
+    lines.push(`| \`${mdCell(c.name)}\` | \`${c.type}\` | ${c.nullable ? 'yes' : 'no'} | ${mdCell(c.description)} |`);
   }
   return lines.join('\n') + '\n';
 }

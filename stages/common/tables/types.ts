@@ -3,15 +3,7 @@
 // `stages/common/tables.ts`.
 
 export type ColumnType =
-  | 'utf8'
-  | 'int32'
-  | 'int64'
-  | 'float32'
-  | 'float64'
-  | 'bool'
-  | 'list<utf8>'
-  | 'list<int32>'
-  | 'list<float32>';
+  'utf8' | 'int32' | 'int64' | 'float32' | 'float64' | 'bool' | 'list<utf8>' | 'list<int32>' | 'list<float32>';
 export interface ColumnSpec {
   name: string;
   type: ColumnType;
@@ -24,7 +16,8 @@ export interface TableSchema {
   columns: readonly ColumnSpec[];
 }
 // Column values, one array per column, all of equal length:
-//   utf8 → string[] (or (string|null)[] when nullable); int32 → Int32Array | number[]; int64 → BigInt64Array | bigint[];
+//   utf8 → string[] (or (string|null)[] when nullable); int32 → Int32Array | number[]; int64 → BigInt64Array |
+//   bigint[];
 //   float32 → Float32Array | number[]; float64 → Float64Array | number[]; bool → boolean[];
 //   list<utf8> → string[][]; list<int32> → (Int32Array|number[])[]; list<float32> → (Float32Array|number[])[]
 export type Columns = Record<string, ArrayLike<unknown>>;

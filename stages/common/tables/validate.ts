@@ -27,12 +27,7 @@ function describe(v: unknown): string {
 
 const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
-function normalizeColumn(
-  table: string,
-  spec: ColumnSpec,
-  values: ArrayLike<unknown>,
-  rowBase: number,
-): Canon {
+function normalizeColumn(table: string, spec: ColumnSpec, values: ArrayLike<unknown>, rowBase: number): Canon {
   const fail = (row: number, msg: string): never => {
     throw new TableError(
       `table "${table}": column "${spec.name}" (${spec.type}) row ${rowBase + row}: ${msg}`,
@@ -53,11 +48,15 @@ function normalizeColumn(
   }
   if (ArrayBuffer.isView(values)) {
     const want =
-      spec.type === 'int32' ? Int32Array
-      : spec.type === 'int64' ? BigInt64Array
-      : spec.type === 'float32' ? Float32Array
-      : spec.type === 'float64' ? Float64Array
-      : undefined;
+      spec.type === 'int32'
+        ? Int32Array
+        : spec.type === 'int64'
+          ? BigInt64Array
+          : spec.type === 'float32'
+            ? Float32Array
+            : spec.type === 'float64'
+              ? Float64Array
+              : undefined;
     if (!want || !typedOk(want)) {
       throw new TableError(
         `table "${table}": column "${spec.name}" (${spec.type}): wrong type, got ${describe(values)}` +

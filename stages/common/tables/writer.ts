@@ -110,7 +110,9 @@ class StreamingTableWriter implements TableWriter {
     this.pending = [];
     this.pendingRows = 0;
     if (this.arrowWriter && this.arrow) {
-      this.arrowWriter.write(arrowBatch(this.schema, this.arrowSchema, canon, rows, this.arrowScratch[this.batches++ % 2]!));
+      this.arrowWriter.write(
+        arrowBatch(this.schema, this.arrowSchema, canon, rows, this.arrowScratch[this.batches++ % 2]!),
+      );
       await queueWrite(this.arrow, this.arrowSink!.take());
     }
     if (this.parquetEncoder && this.parquet) {
@@ -127,7 +129,10 @@ class StreamingTableWriter implements TableWriter {
         await queueWrite(this.arrow, this.arrowSink!.take());
       }
       if (this.parquetEncoder && this.parquet) {
-        this.parquetEncoder.finish([{ key: SCHEMA_METADATA_KEY, value: JSON.stringify(schemaJson(this.schema)) }], CREATED_BY);
+        this.parquetEncoder.finish(
+          [{ key: SCHEMA_METADATA_KEY, value: JSON.stringify(schemaJson(this.schema)) }],
+          CREATED_BY,
+        );
         await queueWrite(this.parquet, this.parquetEncoder.take());
       }
       const targets = [this.arrow, this.parquet].filter((t): t is Target => t !== undefined);
@@ -162,7 +167,10 @@ function resolveOptions(schema: TableSchema, options: ParquetOptions | undefined
   checkSchema(schema);
   const rowGroupSize = options?.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
   if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
-    throw new TableError(`table "${schema.name}": rowGroupSize must be a positive integer, got ${rowGroupSize}`, schema.name);
+    throw new TableError(
+      `table "${schema.name}": rowGroupSize must be a positive integer, got ${rowGroupSize}`,
+      schema.name,
+    );
   }
   const codec = parquetCodec(options?.compression ?? defaultParquetCompression());
   return { rowGroupSize, codec };
