@@ -17,7 +17,7 @@ import { backendEnv, checkPlannedBackend, initBackend, loadEncoder, TRAIN_OUTPUT
 import { attackModel, type AttackRow, type SampledQuery } from './attack-model.ts';
 import { layoutShare } from './char.ts';
 import { loadDictionaries, type Dictionaries } from './codemix.ts';
-import { attacksColumns, querySetsColumns, tableColumns, tableRows, transferColumns } from './outputs.ts';
+import { attacksColumns, querySetsColumns, tableColumns, tableRows, transferColumns } from './columns.ts';
 import { AttackParams, paramsDigest } from './params.ts';
 import { perturb, TRANSFORMS, type Perturbed, type Transform } from './recipes.ts';
 import { positiveOf, sampleQueries } from './sample.ts';

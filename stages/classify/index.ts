@@ -23,7 +23,7 @@ import { attackedResults, attackSample, transformHypotheses, type AttackConfig }
 import { BagCache, encoderFeaturizer, lexicalFeaturizer, type TextFeaturizer } from './features.ts';
 import { locateMldoc, mldocDirOf, mldocEnv, MLDOC_CODES, MLDOC_ENV, MLDOC_TRAIN_SIZES, readMldoc } from './mldoc.ts';
 import { CLASSIFY_OUTPUTS } from './declared.ts';
-import { metricsColumns, metricsJson } from './outputs.ts';
+import { metricsColumns, metricsJson } from './columns.ts';
 import { mldocTask, runTask, SOURCE_LANGUAGE, xnliTask, type ProbeOptions, type Task } from './protocol.ts';
 import type { RetrieverResult } from './results.ts';
 import { CLASSIFY_METRICS_SCHEMA } from './schema.ts';

@@ -17,7 +17,7 @@ import { ATTACK_READS, CLASSIFY_READS, REPORT_FILES, REPORT_OUTPUTS } from './fi
 import { reportHtml } from './html.ts';
 import { loadInputs } from './load.ts';
 import { reportMarkdown, summaryMarkdown } from './markdown.ts';
-import { writeRows, writeTextAtomic } from './outputs.ts';
+import { writeRows, writeTextAtomic } from './columns.ts';
 import { attackQueryValues, perQueryValues, queryValuesKey, type QueryValues } from './per-query.ts';
 import { provenance, runFacts } from './provenance.ts';
 import { renderSvg } from './render.ts';

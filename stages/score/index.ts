@@ -25,7 +25,7 @@ import { SCORE_OUTPUTS } from './outputs-decl.ts';
 import { evaluate, type EvalSet, type ScoreBlock } from './evaluate.ts';
 import { loadEvalSet } from './eval-set.ts';
 import { ATTACK_QUERY_SETS, loadAttackedQueries, querySubset } from './attacked.ts';
-import { metricsColumns, metricsJson, ranksColumns, type ScoredRetriever } from './outputs.ts';
+import { metricsColumns, metricsJson, ranksColumns, type ScoredRetriever } from './columns.ts';
 import { bm25Pool, densePool } from './retrievers.ts';
 import { METRICS_SCHEMA, RANKS_SCHEMA } from './schema.ts';
 import {
