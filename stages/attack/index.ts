@@ -21,14 +21,14 @@ import { attacksColumns, querySetsColumns, tableColumns, tableRows, transferColu
 import { AttackParams, paramsDigest } from './params.ts';
 import { perturb, TRANSFORMS, type Perturbed, type Transform } from './recipes.ts';
 import { positiveOf, sampleQueries } from './sample.ts';
-import { ATTACK_OUTPUTS } from './outputs-decl.ts';
+import { ATTACK_OUTPUTS } from './outputs.ts';
 import { ATTACK_TABLE_SCHEMA, ATTACKS_SCHEMA, TRANSFER_SCHEMA } from './schema.ts';
 import { summaryMarkdown } from './summary.ts';
 import { transferRowsFor, type TransferRow } from './transfer.ts';
 import { segments, wordIndices } from './words.ts';
 
 export { ATTACKS_SCHEMA, ATTACK_TABLE_SCHEMA, TRANSFER_SCHEMA } from './schema.ts';
-export { ATTACK_FILES, ATTACK_OUTPUTS } from './outputs-decl.ts';
+export { ATTACK_FILES, ATTACK_OUTPUTS } from './outputs.ts';
 export {
   RECIPES,
   TRANSFORMS,

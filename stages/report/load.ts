@@ -7,7 +7,7 @@ import type { ArtifactRef, OutputHandle } from '../../pipelines/engine/index.ts'
 import { readParquet, type Columns } from '../common/tables.ts';
 import { SCORE_OUTPUTS } from '../score/index.ts';
 import { MODEL_FILE, TRAIN_OUTPUTS } from '../train/index.ts';
-import { ATTACK_READS, CLASSIFY_READS } from './files.ts';
+import { ATTACK_READS, CLASSIFY_READS } from './outputs.ts';
 import type { RankColumns } from './per-query.ts';
 
 /** A retriever's identity, as score's `retrieverColumns` give it. */

@@ -21,7 +21,7 @@ import {
   type EncoderDescription,
   type LoadedEncoder,
 } from '../train/index.ts';
-import { SCORE_OUTPUTS } from './outputs-decl.ts';
+import { SCORE_OUTPUTS } from './outputs.ts';
 import { evaluate, type EvalSet, type ScoreBlock } from './evaluate.ts';
 import { loadEvalSet } from './eval-set.ts';
 import { ATTACK_QUERY_SETS, loadAttackedQueries, querySubset } from './attacked.ts';
@@ -304,7 +304,7 @@ export function randomBaseline(shape: EncoderDescription | null, seed: number): 
 
 // What other stages may use of this one. The attack stage ranks its queries with score's own code (evaluate,
 // densePool) and writes the query-sets table score declares (attacked.ts).
-export { SCORE_OUTPUTS } from './outputs-decl.ts';
+export { SCORE_OUTPUTS } from './outputs.ts';
 export { METRICS_SCHEMA, pushRetriever, RANKS_SCHEMA, retrieverColumnArrays, retrieverColumns } from './schema.ts';
 export type { RetrieverInfo, RetrieverKind, Headline } from './summary.ts';
 export { evaluate, type EvalSet, type RetrieverMetrics, type ScoreBlock } from './evaluate.ts';
