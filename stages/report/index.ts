@@ -17,11 +17,11 @@ import { ATTACK_READS, CLASSIFY_READS, REPORT_FILES, REPORT_OUTPUTS } from './ou
 import { reportHtml } from './html.ts';
 import { loadInputs } from './load.ts';
 import { reportMarkdown, summaryMarkdown } from './markdown.ts';
-import { writeRows, writeTextAtomic } from './columns.ts';
+import { statsColumns, writeRows, writeTextAtomic } from './columns.ts';
 import { attackQueryValues, perQueryValues, queryValuesKey, type QueryValues } from './per-query.ts';
 import { provenance, runFacts } from './provenance.ts';
 import { renderSvg } from './render.ts';
-import { STATS_SCHEMA, statsColumns } from './schema.ts';
+import { STATS_SCHEMA } from './schema.ts';
 
 export { REPORT_FILES, REPORT_OUTPUTS } from './outputs.ts';
 
