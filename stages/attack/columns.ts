@@ -119,8 +119,9 @@ export function transferColumns(rows: readonly TransferRow[]): Columns {
 }
 
 /**
- * query-sets.arrow (score's QUERY_SETS_SCHEMA): the sample unperturbed, then per recipe its texts: once for a
- * model-independent recipe (the first model's rows: every model has the same texts), per model for the others.
+ * query-sets.arrow (QUERY_SETS_SCHEMA, stages/common/query-sets.ts): the sample unperturbed, then per recipe its
+ * texts: once for a model-independent recipe (the first model's rows: every model has the same texts), per model for
+ * the others.
  * Empty without a model (nothing was attacked, so score gets no set).
  */
 export function querySetsColumns(

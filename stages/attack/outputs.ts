@@ -1,7 +1,7 @@
 // What the attack stage writes, declared once: consumers read an output through these handles. The query-sets
-// table is score's (score declares what it reads: ATTACK_QUERY_SETS); the stage writes it like its own.
+// table is declared with score, its reader, in stages/common/query-sets.ts; the stage writes it like its own.
 import { declareOutputs } from '../../pipelines/engine/index.ts';
-import { ATTACK_QUERY_SETS } from '../score/index.ts';
+import { ATTACK_QUERY_SETS } from '../common/query-sets.ts';
 import { ATTACK_TABLE_SCHEMA, ATTACKS_SCHEMA, TRANSFER_SCHEMA } from './schema.ts';
 
 const own = declareOutputs('attack', {
