@@ -3,7 +3,7 @@
 // with that rule's name. Also the public surfaces other code builds on: the engine's index and each stage's index.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,9 +12,12 @@ import { repoRoot } from './helpers/toy-project.ts';
 const run = promisify(execFile);
 const depcruise = join(repoRoot, 'node_modules/.bin/depcruise');
 
+/** The folders `npm run lint:deps` cruises in this repository. */
+const CHECKED = ['pipelines', 'stages', 'bench', 'test'];
+
 /** The check as CI runs it (text output, exit code): each violation as "rule: from", in the order printed. */
-async function cruise(cwd: string): Promise<{ code: number; violations: string[] }> {
-  const args = ['pipelines', 'stages', '--config', '.dependency-cruiser.cjs'];
+async function cruise(cwd: string, dirs: readonly string[] = CHECKED): Promise<{ code: number; violations: string[] }> {
+  const args = [...dirs, '--config', '.dependency-cruiser.cjs'];
   let code = 0;
   let stdout: string;
   try {
@@ -26,6 +29,23 @@ async function cruise(cwd: string): Promise<{ code: number; violations: string[]
   return { code, violations };
 }
 
+/** A throwaway tree of `files` with the project's rules and tsconfig, cruised over pipelines/ and stages/. */
+async function cruiseTree(files: Record<string, string>): Promise<{ code: number; violations: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'hxlr-boundaries-'));
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  await copyFile(join(repoRoot, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
+  await copyFile(join(repoRoot, 'tsconfig.json'), join(dir, 'tsconfig.json'));
+  return cruise(dir, ['pipelines', 'stages']);
+}
+
+test('lint:deps cruises the folders this test checks', async (t) => {
+  const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  t.is(pkg.scripts['lint:deps'], `depcruise ${CHECKED.join(' ')} --config .dependency-cruiser.cjs`);
+});
+
 test('the project tree keeps every import boundary', async (t) => {
   const { code, violations } = await cruise(repoRoot);
   t.deepEqual(violations, []);
@@ -33,7 +53,6 @@ test('the project tree keeps every import boundary', async (t) => {
 });
 
 test('a deliberate violation of each rule fails the check, named', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'hxlr-boundaries-'));
   const files: Record<string, string> = {
     'pipelines/engine/index.ts': 'export const engine = 1;\n',
     'pipelines/engine/internal.ts': 'export const internal = 1;\n',
@@ -52,13 +71,7 @@ test('a deliberate violation of each rule fails the check, named', async (t) => 
     'stages/c/p.ts': "import { q } from './q.ts';\nexport const p = () => q;\n",
     'stages/c/q.ts': "import { p } from './p.ts';\nexport const q = () => p;\n",
   };
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), text);
-  }
-  await copyFile(join(repoRoot, '.dependency-cruiser.cjs'), join(dir, '.dependency-cruiser.cjs'));
-  await copyFile(join(repoRoot, 'tsconfig.json'), join(dir, 'tsconfig.json'));
-  const { code, violations } = await cruise(dir);
+  const { code, violations } = await cruiseTree(files);
   t.not(code, 0);
   t.deepEqual([...violations].sort(), [
     'common-imports-no-stage: stages/common/util.ts',
@@ -68,6 +81,28 @@ test('a deliberate violation of each rule fails the check, named', async (t) => 
     'stage-uses-engine-index: stages/b/index.ts',
     'stage-uses-other-stage-index: stages/b/index.ts',
   ]);
+});
+
+test('a cycle of type-only imports fails the check too: shared types belong in a leaf module', async (t) => {
+  const engine = { 'pipelines/engine/index.ts': 'export const engine = 1;\n' };
+  // Two modules that only name each other's types: nothing of the cycle is left at run time, and it still fails.
+  const loop = await cruiseTree({
+    ...engine,
+    'stages/d/index.ts':
+      "import type { Summary } from './info.ts';\nexport interface Params { seed: number }\nexport const run = (): Summary | null => null;\n",
+    'stages/d/info.ts': "import type { Params } from './index.ts';\nexport interface Summary { params: Params }\n",
+  });
+  t.not(loop.code, 0);
+  t.deepEqual(loop.violations, ['no-cycles: stages/d/index.ts']);
+  // The same types with the shared one moved to a leaf: no cycle.
+  const leaf = await cruiseTree({
+    ...engine,
+    'stages/d/index.ts': "import type { Summary } from './info.ts';\nexport const run = (): Summary | null => null;\n",
+    'stages/d/info.ts': "import type { Params } from './types.ts';\nexport interface Summary { params: Params }\n",
+    'stages/d/types.ts': 'export interface Params { seed: number }\n',
+  });
+  t.deepEqual(leaf.violations, []);
+  t.is(leaf.code, 0);
 });
 
 test('public surfaces: the engine index and what each stage exports for others', async (t) => {

@@ -7,28 +7,29 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
+import { QUERY_SETS_SCHEMA } from '../common/query-sets.ts';
 import { outputPath, tableBase } from '../common/table-outputs.ts';
 import { tablesEnv, writeArrow, writeParquet, writeTable } from '../common/tables.ts';
 import { createRng } from '../common/random.ts';
 import { DOWNLOAD_OUTPUTS } from '../download/index.ts';
 import { PAIRS_OUTPUTS, readPairsReport } from '../pairs/index.ts';
-import { loadEvalSet, modelInfo, QUERY_SETS_SCHEMA, type RetrieverInfo } from '../score/index.ts';
+import { loadEvalSet, modelInfo, type RetrieverInfo } from '../score/index.ts';
 import { backendEnv, checkPlannedBackend, initBackend, loadEncoder, TRAIN_OUTPUTS } from '../train/index.ts';
 import { attackModel, type AttackRow, type SampledQuery } from './attack-model.ts';
 import { layoutShare } from './char.ts';
 import { loadDictionaries, type Dictionaries } from './codemix.ts';
-import { attacksColumns, querySetsColumns, tableColumns, tableRows, transferColumns } from './outputs.ts';
+import { attacksColumns, querySetsColumns, tableColumns, tableRows, transferColumns } from './columns.ts';
 import { AttackParams, paramsDigest } from './params.ts';
 import { perturb, TRANSFORMS, type Perturbed, type Transform } from './recipes.ts';
 import { positiveOf, sampleQueries } from './sample.ts';
-import { ATTACK_OUTPUTS } from './outputs-decl.ts';
+import { ATTACK_OUTPUTS } from './outputs.ts';
 import { ATTACK_TABLE_SCHEMA, ATTACKS_SCHEMA, TRANSFER_SCHEMA } from './schema.ts';
 import { summaryMarkdown } from './summary.ts';
 import { transferRowsFor, type TransferRow } from './transfer.ts';
 import { segments, wordIndices } from './words.ts';
 
 export { ATTACKS_SCHEMA, ATTACK_TABLE_SCHEMA, TRANSFER_SCHEMA } from './schema.ts';
-export { ATTACK_FILES, ATTACK_OUTPUTS } from './outputs-decl.ts';
+export { ATTACK_FILES, ATTACK_OUTPUTS } from './outputs.ts';
 export {
   RECIPES,
   TRANSFORMS,
@@ -48,7 +49,8 @@ export {
   type AttackStatus,
 } from './greedy.ts';
 export { Dictionaries, loadDictionaries, museFile } from './codemix.ts';
-// The query sets score reads are score's table (score/attacked.ts); re-exported for whoever reads an attack artifact.
+// The query sets score reads (the table of stages/common/query-sets.ts, and score's querySubset); re-exported for
+// whoever reads an attack artifact.
 export { loadAttackedQueries, querySubset, type AttackedQuerySet } from '../score/index.ts';
 export { positiveOf, sampleQueries } from './sample.ts';
 export { Target } from './target.ts';
@@ -87,6 +89,7 @@ export const attackStage = defineStage({
     new URL('../train/', import.meta.url),
     new URL('../common/tables.ts', import.meta.url),
     new URL('../common/random.ts', import.meta.url),
+    new URL('../common/query-sets.ts', import.meta.url),
   ],
   async run(ctx): Promise<AttackSummary> {
     const p = ctx.params;

@@ -1,5 +1,5 @@
-// The attack stage's tables, declared once: the writer validates against them, outputs.ts declares the files
-// (outputs-decl.ts) and README.md shows them.
+// The attack stage's tables, declared once: the writer validates against them, outputs.ts declares the files that
+// hold them, columns.ts fills their columns and README.md shows them.
 import type { TableSchema } from '../common/tables.ts';
 import { retrieverColumns } from '../score/index.ts';
 

@@ -1,7 +1,7 @@
 // summary.md: what was attacked, TextAttack's table per model × recipe, the transfer matrix, and what the stage
 // could not do (languages whose keyboard has no layout here, languages without a dictionary, featureless queries).
 import type { RetrieverInfo } from '../score/index.ts';
-import type { TableRow } from './outputs.ts';
+import type { TableRow } from './columns.ts';
 import type { TransferRow } from './transfer.ts';
 
 export interface SummaryContext {

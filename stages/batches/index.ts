@@ -1,69 +1,21 @@
 // Stage `batches`: materialises the exact sequence of training batches (Arrow for the training loop, Parquet for
 // everyone else) for one sampling strategy, batch size and seed, so training is a pure function of this artifact.
-import { z } from 'zod';
 import { defineStage } from '../../pipelines/engine/index.ts';
 import { PAIRS_OUTPUTS } from '../pairs/index.ts';
 import { BATCHES_OUTPUTS } from './outputs.ts';
+import { BatchesParams } from './params.ts';
 import { tableBase } from '../common/table-outputs.ts';
 import { type Columns, openTableWriter, readArrow, TABLES_SOURCES, tablesEnv, writeTable } from '../common/tables.ts';
-import { planBatches, type BatchPlan, type SamplerStats } from './sampler.ts';
+import { planBatches, type BatchPlan } from './sampler.ts';
 import { batchRowChunks } from './rows.ts';
 import { batchesSchema, compositionSchema } from './schema.ts';
-
-const params = z.object({
-  strategy: z.enum(['mono', 'cross', 'hybrid']).default('hybrid').describe('which pairs a batch may hold'),
-  batchSize: z.number().int().min(8).max(4096).default(128),
-  alpha: z.number().min(0).max(1).default(0.5).describe('hybrid: probability that a batch is monolingual'),
-  epochs: z.number().int().min(1).max(1000).default(2).describe("epochs of the strategy's batches (after any warm-up)"),
-  dictionary: z
-    .enum(['warmup', 'mixed'])
-    .default('warmup')
-    .describe(
-      'dictionary pairs: "warmup" trains on them first, in cross-lingual batches shared by every strategy, then on the QA pairs in the strategy\'s batches; "mixed" puts them in the cross-lingual pool with the QA pairs (so mono batches never see them)',
-    ),
-  warmupEpochs: z
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .default(1)
-    .describe('dictionary "warmup": epochs over the dictionary pairs'),
-  dropLast: z.boolean().default(true).describe('drop the last partial batch of each pool in each epoch'),
-  split: z.enum(['train', 'dev']).default('train'),
-  seed: z.number().int().default(0),
-});
-
-export type BatchesParams = z.output<typeof params>;
-
-/** The manifest summary: what a reader of the batches needs to judge them without opening the files. */
-export interface BatchesSummary {
-  [key: string]: unknown;
-  rows: { batches: number; composition: number };
-  strategy: BatchesParams['strategy'];
-  batchSize: number;
-  alpha: number;
-  epochs: number;
-  dictionary: BatchesParams['dictionary'];
-  /** Warm-up epochs that ran: 0 with dictionary "mixed" or when the pairs have no dictionary rows. */
-  warmupEpochs: number;
-  dropLast: boolean;
-  split: BatchesParams['split'];
-  seed: number;
-  batchCount: number;
-  /** Sampler counts: eligible rows and batches per kind, rows deferred, short batches, dropped last partials. */
-  sampler: SamplerStats;
-  /** Rows per question language and per passage language, over all batches. */
-  questionLanguages: Record<string, number>;
-  passageLanguages: Record<string, number>;
-  dictionaryRows: number;
-  distinctQuestions: number;
-}
+import type { BatchesSummary } from './info.ts';
 
 export const batchesStage = defineStage({
   name: 'batches',
   version: 1,
   description: 'Hybrid batch materialisation: mono / cross / hybrid batches without in-batch duplicates',
-  params,
+  params: BatchesParams,
   inputs: { pairs: [PAIRS_OUTPUTS.pairs] },
   outputs: BATCHES_OUTPUTS,
   env: () => tablesEnv(),
@@ -220,6 +172,8 @@ function compositionOf(plan: BatchPlan, pairs: PickedPairs, columns: Columns) {
   return out;
 }
 
-export { BATCHES_OUTPUTS, batchesInfo } from './outputs.ts';
+export { BATCHES_OUTPUTS } from './outputs.ts';
+export type { BatchesParams } from './params.ts';
+export { batchesInfo, type BatchesSummary } from './info.ts';
 export { batchesSchema, compositionSchema } from './schema.ts';
 export type { Strategy, BatchKind } from './sampler.ts';

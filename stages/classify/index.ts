@@ -22,8 +22,8 @@ import { PAIRS_OUTPUTS, readPairsReport } from '../pairs/index.ts';
 import { attackedResults, attackSample, transformHypotheses, type AttackConfig } from './attacked.ts';
 import { BagCache, encoderFeaturizer, lexicalFeaturizer, type TextFeaturizer } from './features.ts';
 import { locateMldoc, mldocDirOf, mldocEnv, MLDOC_CODES, MLDOC_ENV, MLDOC_TRAIN_SIZES, readMldoc } from './mldoc.ts';
-import { CLASSIFY_OUTPUTS } from './declared.ts';
-import { metricsColumns, metricsJson } from './outputs.ts';
+import { CLASSIFY_OUTPUTS } from './outputs.ts';
+import { metricsColumns, metricsJson } from './columns.ts';
 import { mldocTask, runTask, SOURCE_LANGUAGE, xnliTask, type ProbeOptions, type Task } from './protocol.ts';
 import type { RetrieverResult } from './results.ts';
 import { CLASSIFY_METRICS_SCHEMA } from './schema.ts';
@@ -31,7 +31,7 @@ import { splitByPremise } from './split.ts';
 import { summaryMarkdown, type SummaryContext } from './summary.ts';
 import { readXnli, XNLI_LANGUAGES } from './xnli.ts';
 
-export { CLASSIFY_FILES, CLASSIFY_OUTPUTS } from './declared.ts';
+export { CLASSIFY_FILES, CLASSIFY_OUTPUTS } from './outputs.ts';
 export { CLASSIFY_METRICS_SCHEMA } from './schema.ts';
 
 const noRepeats = (list: readonly string[]): boolean => new Set(list).size === list.length;

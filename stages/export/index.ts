@@ -7,7 +7,6 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import {
   canonicalJson,
-  declareOutputs,
   defineStage,
   sha256File,
   type ArtifactRef,
@@ -24,41 +23,10 @@ import {
 import { DOWNLOAD_OUTPUTS, type DatasetRecord } from '../download/index.ts';
 import { CANDIDATES_SCHEMA, PAIRS_OUTPUTS, PAIRS_SCHEMA, QUERIES_SCHEMA, readPairsReport } from '../pairs/index.ts';
 import { dataCard, type BuildInfo, type ExportedTable } from './data-card.ts';
+import { CARD_FILE, CHECKSUMS_FILE, EXPORT_OUTPUTS, SCHEMA_FILE } from './outputs.ts';
 import { partitionSegment, partitionTable } from './partition.ts';
 
-/**
- * The dataset's top-level files; its tables are folders of hive partitions (pairs/, candidates/, queries/, batches/,
- * batch_composition/).
- */
-export const EXPORT_OUTPUTS = declareOutputs('export', {
-  card: {
-    path: 'README.md',
-    kind: 'markdown',
-    description: 'Data card: Hugging Face YAML header, how it was built, fingerprints, licenses and citations.',
-  },
-  schema: {
-    path: 'schema.json',
-    kind: 'json',
-    description: "Every table's columns, types, descriptions, partitions, files and row counts.",
-  },
-  checksums: { path: 'SHA256SUMS', kind: 'binary', description: '`sha256sum -c SHA256SUMS` checks every file.' },
-  pairs: { path: 'pairs', kind: 'folder', description: 'Training pairs, partitioned by split and direction.' },
-  candidates: { path: 'candidates', kind: 'folder', description: 'LAReQA candidate pool, partitioned by language.' },
-  queries: { path: 'queries', kind: 'folder', description: 'LAReQA queries, partitioned by language.' },
-  batches: {
-    path: 'batches',
-    kind: 'folder',
-    description: 'Training batches, partitioned by strategy, batch size and seed.',
-  },
-  composition: {
-    path: 'batch_composition',
-    kind: 'folder',
-    description: 'One row per batch, partitioned like batches.',
-  },
-});
-export const CHECKSUMS_FILE = EXPORT_OUTPUTS.checksums.path;
-export const SCHEMA_FILE = EXPORT_OUTPUTS.schema.path;
-export const CARD_FILE = EXPORT_OUTPUTS.card.path;
+export { CARD_FILE, CHECKSUMS_FILE, EXPORT_OUTPUTS, SCHEMA_FILE } from './outputs.ts';
 
 export interface ExportSummary {
   [key: string]: unknown;

@@ -3,7 +3,7 @@
 // number comes from stats.parquet's rows or the figures' data, so the text and the tables cannot disagree.
 import type { Configuration, ContrastRow } from './contrasts.ts';
 import type { Figure, Row } from './figures.ts';
-import type { ReportInputs } from './load.ts';
+import type { ReportInputs } from './types.ts';
 import { QUERY_METRICS, SAMPLE_SET, type QueryMetric } from './per-query.ts';
 
 export const METRIC_LABEL: Record<QueryMetric, string> = {

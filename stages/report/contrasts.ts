@@ -8,7 +8,7 @@
 // Rows come out in a fixed order, so stats.parquet is byte-identical on a rerun.
 import { createRng } from '../common/random.ts';
 import { pairedBootstrap, resamplingPlan, seedBootstrap, type Interval } from './bootstrap.ts';
-import type { RetrieverIdentity } from './load.ts';
+import type { RetrieverIdentity } from './types.ts';
 import {
   QUERY_METRICS,
   questionOf,

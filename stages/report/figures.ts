@@ -4,7 +4,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { ColumnSpec, TableSchema } from '../common/tables.ts';
 import { meanSd } from './bootstrap.ts';
 import { configurations, sortQuerySets, type Configuration } from './contrasts.ts';
-import type { ClassifyRow, Curve, ReportInputs, RetrieverIdentity, ScoreData, TransferRow } from './load.ts';
+import type { ClassifyRow, Curve, ReportInputs, RetrieverIdentity, ScoreData, TransferRow } from './types.ts';
 import { SAMPLE_SET } from './per-query.ts';
 import { curvesSpec, groupedPointsSpec, heatmapSpec, lineVsBatchSpec } from './specs.ts';
 

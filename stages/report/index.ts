@@ -13,17 +13,17 @@ import { writeAnswer } from './answer.ts';
 import { computeContrasts, configurations, sortQuerySets } from './contrasts.ts';
 import { contrastsTable, QUESTION, REPORT_TITLE, seedsTable, type ReportDocument } from './document.ts';
 import { buildFigures, chooseModel } from './figures.ts';
-import { ATTACK_READS, CLASSIFY_READS, REPORT_FILES, REPORT_OUTPUTS } from './files.ts';
+import { ATTACK_READS, CLASSIFY_READS, REPORT_FILES, REPORT_OUTPUTS } from './outputs.ts';
 import { reportHtml } from './html.ts';
 import { loadInputs } from './load.ts';
 import { reportMarkdown, summaryMarkdown } from './markdown.ts';
-import { writeRows, writeTextAtomic } from './outputs.ts';
+import { statsColumns, writeRows, writeTextAtomic } from './columns.ts';
 import { attackQueryValues, perQueryValues, queryValuesKey, type QueryValues } from './per-query.ts';
 import { provenance, runFacts } from './provenance.ts';
 import { renderSvg } from './render.ts';
-import { STATS_SCHEMA, statsColumns } from './schema.ts';
+import { STATS_SCHEMA } from './schema.ts';
 
-export { REPORT_FILES, REPORT_OUTPUTS } from './files.ts';
+export { REPORT_FILES, REPORT_OUTPUTS } from './outputs.ts';
 
 const params = z.object({
   resamples: z

@@ -1,35 +1,53 @@
-// Writing the report's files: text atomically (temp file in the same folder, fsync, rename: the one place to swap
-// for the shared helper when it lands), tables through stages/common/tables.ts against their declared schemas.
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { writeParquet, type TableSchema } from '../common/tables.ts';
-import type { Row } from './figures.ts';
+// The report's outputs, declared once (the engine checks each was written), and the attack and classify outputs it
+// reads, through the handles those stages export.
+import { declareOutputs } from '../../pipelines/engine/index.ts';
+import { ATTACK_OUTPUTS } from '../attack/index.ts';
+import { CLASSIFY_OUTPUTS } from '../classify/index.ts';
+import { STATS_SCHEMA } from './schema.ts';
 
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-}
+export const REPORT_OUTPUTS = declareOutputs('report', {
+  html: {
+    path: 'report.html',
+    kind: 'html',
+    description: 'The report as one self-contained page: inline SVG figures, no script, no request.',
+  },
+  markdown: {
+    path: 'report.md',
+    kind: 'markdown',
+    description: 'The same report in Markdown; its figures are figures/<id>.svg beside it.',
+  },
+  summary: {
+    path: 'summary.md',
+    kind: 'markdown',
+    description: 'The written answer and where the full report is: what `npm run pipeline` prints at the end.',
+  },
+  stats: { path: 'stats.parquet', kind: 'parquet', schema: STATS_SCHEMA, description: STATS_SCHEMA.description },
+  figures: {
+    path: 'figures',
+    kind: 'folder',
+    description: 'Each rendered figure as <id>.svg and its plotted rows as <id>.parquet.',
+  },
+  provenance: {
+    path: 'provenance.json',
+    kind: 'json',
+    description: 'Every upstream file read (stage, node, fingerprint, sha256), backends, the report params.',
+  },
+});
 
-/** A figure's rows as the columns its schema declares (missing fields are null). */
-export function rowsToColumns(schema: TableSchema, rows: readonly Row[]): Record<string, unknown[]> {
-  const out: Record<string, unknown[]> = {};
-  for (const c of schema.columns) out[c.name] = rows.map((r) => r[c.name] ?? null);
-  return out;
-}
+/** The output file names (for readers that want a name, e.g. the pipeline's summary links). */
+export const REPORT_FILES = {
+  html: REPORT_OUTPUTS.html.path,
+  markdown: REPORT_OUTPUTS.markdown.path,
+  summary: REPORT_OUTPUTS.summary.path,
+  stats: REPORT_OUTPUTS.stats.path,
+  figures: REPORT_OUTPUTS.figures.path,
+  provenance: REPORT_OUTPUTS.provenance.path,
+} as const;
 
-export async function writeRows(path: string, schema: TableSchema, rows: readonly Row[]): Promise<void> {
-  await writeParquet(path, schema, rowsToColumns(schema, rows));
-}
+/**
+ * attack's outputs the report reads: per attacked query its positive's rank before and after, and the transfer matrix.
+ */
+export const ATTACK_READS = { attacks: ATTACK_OUTPUTS.attacks, transfer: ATTACK_OUTPUTS.transfer } as const;
+
+/** classify's output the report reads: accuracy per retriever, dataset, language and recipe. */
+export const CLASSIFY_READS = { metrics: CLASSIFY_OUTPUTS.metrics } as const;

@@ -2,7 +2,7 @@
 // each file read), the backends that produced them, the report's params; plus, for the human-readable report only,
 // the command and the date of this run. provenance.json holds the first part alone, so it is a pure function of the
 // inputs like every other data file of the artifact.
-import type { ArtifactUse } from './load.ts';
+import type { ArtifactUse } from './types.ts';
 
 export interface Provenance {
   format: 'hybrid-xlr/report-provenance@1';

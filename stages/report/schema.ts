@@ -1,6 +1,5 @@
 // stats.parquet: every bootstrap contrast of the report, one row each (contrasts.ts computes them).
 import type { TableSchema } from '../common/tables.ts';
-import type { ContrastRow } from './contrasts.ts';
 
 export const STATS_SCHEMA: TableSchema = {
   name: 'report_stats',
@@ -80,35 +79,3 @@ export const STATS_SCHEMA: TableSchema = {
     { name: 'seed', type: 'int32', description: 'Seed of the resampling stream.' },
   ],
 };
-
-export function statsColumns(rows: readonly ContrastRow[]): Record<string, unknown[]> {
-  return {
-    contrast: rows.map((r) => r.contrast),
-    metric: rows.map((r) => r.metric),
-    loss: rows.map((r) => r.loss),
-    strategy: rows.map((r) => r.strategy),
-    batch_size: rows.map((r) => r.batchSize),
-    batch_from: rows.map((r) => r.batchFrom),
-    batch_to: rows.map((r) => r.batchTo),
-    query_set: rows.map((r) => r.querySet),
-    reference_set: rows.map((r) => r.referenceSet),
-    side_a: rows.map((r) => r.sideA),
-    side_b: rows.map((r) => r.sideB),
-    mean_a: rows.map((r) => r.meanA),
-    mean_b: rows.map((r) => r.meanB),
-    estimate: rows.map((r) => r.estimate),
-    ci_low: rows.map((r) => r.low),
-    ci_high: rows.map((r) => r.high),
-    ci_low_seeds: rows.map((r) => r.lowSeeds),
-    ci_high_seeds: rows.map((r) => r.highSeeds),
-    level: rows.map((r) => r.level),
-    distinguishable_questions: rows.map((r) => r.distinguishableByQuestions),
-    distinguishable: rows.map((r) => r.distinguishable),
-    questions: rows.map((r) => r.clusters),
-    queries: rows.map((r) => r.queries),
-    seeds_a: rows.map((r) => r.seedsA),
-    seeds_b: rows.map((r) => r.seedsB),
-    resamples: rows.map((r) => r.resamples),
-    seed: rows.map((r) => r.seed),
-  };
-}

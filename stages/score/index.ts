@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineStage, type ArtifactRef } from '../../pipelines/engine/index.ts';
 import { outputPath } from '../common/table-outputs.ts';
+import { ATTACK_QUERY_SETS, loadAttackedQueries } from '../common/query-sets.ts';
 import { TABLES_SOURCES, tablesEnv, writeParquet } from '../common/tables.ts';
 import { PAIRS_OUTPUTS, readPairsReport } from '../pairs/index.ts';
 import {
@@ -21,11 +22,11 @@ import {
   type EncoderDescription,
   type LoadedEncoder,
 } from '../train/index.ts';
-import { SCORE_OUTPUTS } from './outputs-decl.ts';
+import { SCORE_OUTPUTS } from './outputs.ts';
 import { evaluate, type EvalSet, type ScoreBlock } from './evaluate.ts';
 import { loadEvalSet } from './eval-set.ts';
-import { ATTACK_QUERY_SETS, loadAttackedQueries, querySubset } from './attacked.ts';
-import { metricsColumns, metricsJson, ranksColumns, type ScoredRetriever } from './outputs.ts';
+import { querySubset } from './attacked.ts';
+import { metricsColumns, metricsJson, ranksColumns, type ScoredRetriever } from './columns.ts';
 import { bm25Pool, densePool } from './retrievers.ts';
 import { METRICS_SCHEMA, RANKS_SCHEMA } from './schema.ts';
 import {
@@ -91,6 +92,7 @@ export const scoreStage = defineStage({
     new URL('../train/', import.meta.url),
     ...TABLES_SOURCES,
     new URL('../common/random.ts', import.meta.url),
+    new URL('../common/query-sets.ts', import.meta.url),
   ],
   async run(ctx): Promise<ScoreSummary> {
     const p = ctx.params;
@@ -303,8 +305,8 @@ export function randomBaseline(shape: EncoderDescription | null, seed: number): 
 }
 
 // What other stages may use of this one. The attack stage ranks its queries with score's own code (evaluate,
-// densePool) and writes the query-sets table score declares (attacked.ts).
-export { SCORE_OUTPUTS } from './outputs-decl.ts';
+// densePool) and writes the query-sets table score reads (stages/common/query-sets.ts, re-exported here).
+export { SCORE_OUTPUTS } from './outputs.ts';
 export { METRICS_SCHEMA, pushRetriever, RANKS_SCHEMA, retrieverColumnArrays, retrieverColumns } from './schema.ts';
 export type { RetrieverInfo, RetrieverKind, Headline } from './summary.ts';
 export { evaluate, type EvalSet, type RetrieverMetrics, type ScoreBlock } from './evaluate.ts';
@@ -313,7 +315,7 @@ export { densePool, embeddedQueryScorer, type DensePool } from './retrievers.ts'
 export {
   ATTACK_QUERY_SETS,
   loadAttackedQueries,
-  querySubset,
   QUERY_SETS_SCHEMA,
   type AttackedQuerySet,
-} from './attacked.ts';
+} from '../common/query-sets.ts';
+export { querySubset } from './attacked.ts';
