@@ -127,6 +127,21 @@ async function fileSize(p: string): Promise<number> {
   return (await stat(p)).size;
 }
 
+/**
+ * Generates `rows` bench rows in CHUNK-row chunks and hands each to `write`; returns the milliseconds spent generating,
+ * which every writer's timing subtracts so that it measures writing alone.
+ */
+async function feedChunks(rows: number, write: (cols: Columns) => Promise<void>): Promise<number> {
+  let genMs = 0;
+  for (let start = 0; start < rows; start += CHUNK) {
+    const g0 = performance.now();
+    const cols = generateChunk(start, Math.min(CHUNK, rows - start));
+    genMs += performance.now() - g0;
+    await write(cols);
+  }
+  return genMs;
+}
+
 async function workerOurs(
   format: 'arrow' | 'parquet',
   compression: ParquetCompression,
@@ -136,14 +151,8 @@ async function workerOurs(
   // ours.arrow, ours-zstd.parquet, ours-snappy.parquet: DuckDB loads the zstd one, parquet-wasm the Arrow one.
   const base = join(dir, format === 'parquet' ? `ours-${compression}` : 'ours');
   const w = await openTableWriter(base, benchSchema, { formats: [format], compression });
-  let genMs = 0;
   const t0 = performance.now();
-  for (let start = 0; start < rows; start += CHUNK) {
-    const g0 = performance.now();
-    const cols = generateChunk(start, Math.min(CHUNK, rows - start));
-    genMs += performance.now() - g0;
-    await w.append(cols);
-  }
+  const genMs = await feedChunks(rows, (cols) => w.append(cols));
   const res = await w.close();
   const seconds = (performance.now() - t0 - genMs) / 1000;
   const codec = format === 'arrow' ? '' : compression === 'zstd' ? ' zstd (wasm)' : ` ${compression}`;
@@ -201,19 +210,15 @@ async function workerHyparquet(rows: number, dir: string): Promise<WorkerResult>
     await fh.write(new Uint8Array(bytes.buffer, 0, bytes.index));
     bytes.index = 0;
   };
-  let genMs = 0;
   const t0 = performance.now();
-  for (let start = 0; start < rows; start += CHUNK) {
-    const g0 = performance.now();
-    const cols = generateChunk(start, Math.min(CHUNK, rows - start));
-    genMs += performance.now() - g0;
+  const genMs = await feedChunks(rows, async (cols) => {
     const n = validateColumns(benchSchema, cols);
     w.write({
       columnData: benchSchema.columns.map((c) => ({ name: c.name, data: cols[c.name] as string[] })),
       rowGroupSize: n,
     });
     await flush();
-  }
+  });
   w.finish();
   await flush();
   await fh.sync();

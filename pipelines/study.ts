@@ -1,67 +1,10 @@
-// The default pipeline (`npm run pipeline`): the study's DAG on the shipped data, offline.
-// download → pairs → batches (strategy × batch size [× seed]) → train (× loss) → attack (every model) → score (all
-// models + baselines, clean and attacked queries); train → classify (all models: zero-shot XNLI, and MLDoc when given).
-// → report (figures, intervals, the written answer: what the run prints at the end).
+// The default pipeline (`npm run pipeline`): the study's DAG (pipelines/study-graph.ts) on the shipped data, offline:
+// MLQA dev training pairs, XQuAD-R evaluation (the pairs stage's defaults).
 // Profiles: `quick` (the default: finishes in minutes on 2 cores) and `full` (`--profile full`: the whole grid).
-import { definePipeline, type Profile } from './engine/pipeline.ts';
-import { attackStage } from '../stages/attack/index.ts';
-import { batchesStage } from '../stages/batches/index.ts';
-import { classifyStage } from '../stages/classify/index.ts';
-import { downloadStage } from '../stages/download/index.ts';
-import { pairsStage } from '../stages/pairs/index.ts';
-import { reportStage } from '../stages/report/index.ts';
-import { scoreStage } from '../stages/score/index.ts';
-import { trainStage } from '../stages/train/index.ts';
+import { studyPipeline } from './study-graph.ts';
 
-/**
- * The study's grid, shared by the swapped pipeline. Seeds are zipped: seed i sets both the batch order and the init.
- */
-export const STUDY_PROFILES: Record<string, Profile> = {
-  // Three seeds so that each contrast the report states (strategy at a small and a large batch) has a spread; one
-  // loss (InfoNCE, the default) to pay for them. ALBEF stays in `full`.
-  quick: {
-    description: 'strategy {mono, cross, hybrid} × batch size {32, 512} × seeds {0, 1, 2}, InfoNCE: 18 models',
-    sweeps: {
-      'batches.strategy': ['mono', 'cross', 'hybrid'],
-      'batches.batchSize': [32, 512],
-      'batches.seed+train.seed': [0, 1, 2],
-    },
-  },
-  full: {
-    description:
-      'strategy {mono, cross, hybrid} × batch size {16 … 1024} × loss {infonce, albef} × seeds {0, 1, 2}: 126 models',
-    sweeps: {
-      'batches.strategy': ['mono', 'cross', 'hybrid'],
-      'batches.batchSize': [16, 32, 64, 128, 256, 512, 1024],
-      'train.loss': ['infonce', 'albef'],
-      'batches.seed+train.seed': [0, 1, 2],
-    },
-  },
-};
-
-export default definePipeline({
+export default studyPipeline({
   name: 'study',
   description:
     'Hybrid-batch scaling study: MLQA dev pairs → batches → TF.js dual encoders → adversarial queries → zero-shot XQuAD-R retrieval metrics, clean and attacked',
-  nodes: {
-    download: { stage: downloadStage },
-    pairs: { stage: pairsStage, inputs: { raw: 'download' } },
-    batches: { stage: batchesStage, inputs: { pairs: 'pairs' } },
-    train: { stage: trainStage, inputs: { batches: 'batches', dev: 'pairs' } },
-    attack: { stage: attackStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', raw: 'download' } },
-    score: { stage: scoreStage, inputs: { models: { from: 'train', all: true }, eval: 'pairs', attacks: 'attack' } },
-    classify: {
-      stage: classifyStage,
-      inputs: { models: { from: 'train', all: true }, raw: 'download', eval: 'pairs' },
-    },
-    // The answer: figures, paired bootstrap intervals and the written answer over score, attack, classify and every
-    // training curve; what the run prints at the end.
-    report: {
-      stage: reportStage,
-      inputs: { score: 'score', models: { from: 'train', all: true }, attack: 'attack', classify: 'classify' },
-    },
-  },
-  profiles: STUDY_PROFILES,
-  defaultProfile: 'quick',
-  summary: { node: 'report', file: 'summary.md', links: ['report.html', 'report.md'] },
 });

@@ -96,14 +96,7 @@ export function parseSquad(text: string, file: string, options: ParseOptions = {
   const int = (v: unknown, path: string): number =>
     typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fail(path, `expected integer >= 0, got ${kind(v)}`);
 
-  const issues: SquadIssues = {
-    answerMismatches: 0,
-    unanswered: 0,
-    emptyContexts: 0,
-    questionsInEmptyContexts: 0,
-    sentenceTextMismatches: 0,
-    examples: [],
-  };
+  const issues = emptyIssues();
   const note = (example: SquadExample) => {
     if (issues.examples.length < MAX_EXAMPLES * 4) issues.examples.push(example);
   };

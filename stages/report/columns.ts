@@ -1,29 +1,8 @@
-// Writing the report's files: text atomically (temp file in the same folder, fsync, rename: the one place to swap
-// for the shared helper when it lands), tables through stages/common/tables.ts against their declared schemas: a
-// figure's rows and the contrasts (stats.parquet) as columns.
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// Writing the report's tables through stages/common/tables.ts against their declared schemas: a figure's rows and
+// the contrasts (stats.parquet) as columns. (Text files go through the engine's writeFileAtomic.)
 import { writeParquet, type TableSchema } from '../common/tables.ts';
 import type { ContrastRow } from './contrasts.ts';
 import type { Row } from './figures.ts';
-
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-}
 
 /** A figure's rows as the columns its schema declares (missing fields are null). */
 export function rowsToColumns(schema: TableSchema, rows: readonly Row[]): Record<string, unknown[]> {

@@ -101,9 +101,28 @@ function seriesSchema(name: string, description: string): TableSchema {
   return { name: name.replace(/-/g, '_'), description, columns: SERIES_COLUMNS };
 }
 
-function modelRow(querySet: string, panel: string, metric: string, c: Configuration, values: number[]): Row {
+/** A configuration's spread over its seeds: mean, sample sd and the mean ± sd band (no sd, no band, for one seed). */
+interface SeedBand {
+  mean: number;
+  sd: number | null;
+  low: number | null;
+  high: number | null;
+  seeds: number;
+}
+
+function seedBand(values: readonly number[]): SeedBand {
   const s = meanSd(values);
   const sd = Number.isFinite(s.sd) ? s.sd : null;
+  return {
+    mean: s.mean,
+    sd,
+    low: sd === null ? null : s.mean - sd,
+    high: sd === null ? null : s.mean + sd,
+    seeds: s.n,
+  };
+}
+
+function modelRow(querySet: string, panel: string, metric: string, c: Configuration, values: number[]): Row {
   return {
     query_set: querySet,
     panel,
@@ -113,11 +132,7 @@ function modelRow(querySet: string, panel: string, metric: string, c: Configurat
     strategy: c.strategy,
     loss: c.loss,
     batch_size: c.batchSize,
-    mean: s.mean,
-    sd,
-    low: sd === null ? null : s.mean - sd,
-    high: sd === null ? null : s.mean + sd,
-    seeds: s.n,
+    ...seedBand(values),
     placement: 'in',
   };
 }
@@ -533,8 +548,6 @@ function xnliFigure(classify: ClassifyRow[] | null): Figure {
   );
   const rows: Row[] = [...groups.values()]
     .map(({ r, values }) => {
-      const s = meanSd(values);
-      const sd = Number.isFinite(s.sd) ? s.sd : null;
       const config =
         r.kind === 'model'
           ? `${r.strategy}, B=${r.batchSize}${r.loss ? `, ${r.loss}` : ''}`
@@ -546,11 +559,7 @@ function xnliFigure(classify: ClassifyRow[] | null): Figure {
         loss: r.loss,
         language: r.language,
         recipe: r.recipe,
-        mean: s.mean,
-        sd,
-        low: sd === null ? null : s.mean - sd,
-        high: sd === null ? null : s.mean + sd,
-        seeds: s.n,
+        ...seedBand(values),
       };
     })
     .sort(

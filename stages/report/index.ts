@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStage } from '../../pipelines/engine/index.ts';
+import { defineStage, writeFileAtomic } from '../../pipelines/engine/index.ts';
 import { TABLES_SOURCES, tablesEnv, writeParquet } from '../common/tables.ts';
 import { SCORE_OUTPUTS } from '../score/index.ts';
 import { TRAIN_OUTPUTS } from '../train/index.ts';
@@ -17,7 +17,7 @@ import { ATTACK_READS, CLASSIFY_READS, REPORT_FILES, REPORT_OUTPUTS } from './ou
 import { reportHtml } from './html.ts';
 import { loadInputs } from './load.ts';
 import { reportMarkdown, summaryMarkdown } from './markdown.ts';
-import { statsColumns, writeRows, writeTextAtomic } from './columns.ts';
+import { statsColumns, writeRows } from './columns.ts';
 import { attackQueryValues, perQueryValues, queryValuesKey, type QueryValues } from './per-query.ts';
 import { provenance, runFacts } from './provenance.ts';
 import { renderSvg } from './render.ts';
@@ -121,7 +121,7 @@ export const reportStage = defineStage({
         continue;
       }
       const svg = await renderSvg(f.spec, f.table.rows, f.id);
-      await writeTextAtomic(join(figuresDir, `${f.id}.svg`), svg);
+      await writeFileAtomic(join(figuresDir, `${f.id}.svg`), svg);
       await writeRows(join(figuresDir, `${f.id}.parquet`), f.table.schema, f.table.rows);
       rendered.push({ id: f.id, title: f.title, caption: f.caption, svg, absent: null });
     }
@@ -130,7 +130,7 @@ export const reportStage = defineStage({
     await writeParquet(join(ctx.outDir, REPORT_FILES.stats), STATS_SCHEMA, statsColumns(contrasts));
     const { ...fingerprinted } = p;
     const prov = provenance(inputs.used, fingerprinted);
-    await writeTextAtomic(join(ctx.outDir, REPORT_FILES.provenance), `${JSON.stringify(prov, null, 2)}\n`);
+    await writeFileAtomic(join(ctx.outDir, REPORT_FILES.provenance), `${JSON.stringify(prov, null, 2)}\n`);
 
     const written = writeAnswer({
       inputs,
@@ -153,9 +153,9 @@ export const reportStage = defineStage({
       run: runFacts(),
     };
     ctx.progress(4, 5, 'documents');
-    await writeTextAtomic(join(ctx.outDir, REPORT_FILES.markdown), reportMarkdown(doc, REPORT_FILES.figures));
-    await writeTextAtomic(join(ctx.outDir, REPORT_FILES.html), reportHtml(doc));
-    await writeTextAtomic(
+    await writeFileAtomic(join(ctx.outDir, REPORT_FILES.markdown), reportMarkdown(doc, REPORT_FILES.figures));
+    await writeFileAtomic(join(ctx.outDir, REPORT_FILES.html), reportHtml(doc));
+    await writeFileAtomic(
       join(ctx.outDir, REPORT_FILES.summary),
       summaryMarkdown(doc, { html: REPORT_FILES.html, markdown: REPORT_FILES.markdown }),
     );

@@ -4,10 +4,9 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runStage } from '../../pipelines/engine/testing.ts';
-import { trainStage } from '../../stages/train/index.ts';
-import { SMALL, syntheticBatches, syntheticDev } from '../train/fixture.ts';
 import { writeToyEvalSet } from '../helpers/eval-set.ts';
+
+export { trainedModel } from '../helpers/trained-model.ts';
 
 // Per topic: [en, de, ru, el, th] words.
 const TOPICS = [
@@ -66,19 +65,4 @@ export async function rawFolder(): Promise<string> {
     'river\tрека\nmountain\tгора\ncity\tгород\nmusic\tмузыка\nking\tкороль\nbridge\tмост\nfamous\tзнаменитая\nlocated\tнаходится\n',
   );
   return dir;
-}
-
-let trained: Promise<string> | undefined;
-/** One small trained model (cpu), shared by a test file's tests. */
-export function trainedModel(): Promise<string> {
-  trained ??= syntheticBatches(12, 16).then(
-    async (batches) =>
-      (
-        await runStage(trainStage, {
-          inputs: { batches, dev: await syntheticDev() },
-          params: { ...SMALL, checkpointEvery: 0 },
-        })
-      ).outDir,
-  );
-  return trained;
 }

@@ -3,7 +3,6 @@
 // without a dictionary, a featureless query), clear param errors; and score on the attacked sets, whose numbers
 // must agree with the attack's own rank bookkeeping.
 import test from 'ava';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,17 +11,7 @@ import { ATTACK_FILES, attackStage, loadAttackedQueries, RECIPES } from '../../s
 import { scoreStage } from '../../stages/score/index.ts';
 import { loadEncoder, saveEncoder } from '../../stages/train/model-io.ts';
 import { evalSet, LANGS, rawFolder, trainedModel } from './fixture.ts';
-
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const con = await db.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
-}
+import { duckRows } from '../helpers/duckdb.ts';
 
 /** A copy of the trained model with its weights scaled: a second, different model of the same shape. */
 async function variant(source: string, scale: number): Promise<string> {
@@ -73,32 +62,32 @@ test('attacks.parquet: one row per model × recipe × sampled query, statuses co
   t.is(summary.disagreements, 0, "greedy's own ranks agree with score's ranking");
   const file = join(outDir, ATTACK_FILES.attacks);
   // codemix: only en, de, ru have a dictionary → 18 of the 30 queries.
-  const counts = await rows(`select recipe, count(*)::int n from '${file}' group by recipe order by recipe`);
+  const counts = await duckRows(`select recipe, count(*)::int n from '${file}' group by recipe order by recipe`);
   t.deepEqual(counts, [
     { recipe: 'char', n: 60 },
     { recipe: 'codemix', n: 36 },
     { recipe: 'greedy', n: 60 },
     { recipe: 'homoglyph', n: 60 },
   ]);
-  const bad = await rows(
+  const bad = await duckRows(
     `select * from '${file}' where (status = 'successful') <> success or (status = 'successful' and not (rank_before <= 1 and rank_after > 1)) ` +
       `or (status = 'failed' and not (rank_before <= 1 and rank_after <= 1)) or (status = 'skipped' and rank_before <= 1)`,
   );
   t.deepEqual(bad, []);
-  const unchanged = await rows(
+  const unchanged = await duckRows(
     `select count(*)::int n from '${file}' where status = 'featureless' and adversarial <> original`,
   );
   t.is(unchanged[0].n, 0);
-  const greedy = await rows(
+  const greedy = await duckRows(
     `select max(model_calls) calls, max(edits) edits, max(perturbed_share) as sh, count(distinct params_digest)::int digests from '${file}' where recipe = 'greedy'`,
   );
   t.true(Number(greedy[0].calls) <= 40 && Number(greedy[0].edits) <= 3 && Number(greedy[0].sh) <= 0.25 + 1e-9);
   t.is(greedy[0].digests, 1);
-  const changed = await rows(
+  const changed = await duckRows(
     `select count(*)::int n from '${file}' where status in ('successful', 'failed') and adversarial = original and recipe <> 'greedy'`,
   );
   t.is(changed[0].n, 0, 'an attacked query is changed');
-  const labels = await rows(
+  const labels = await duckRows(
     `select distinct kind, strategy, batch_size, loss, seed from '${file}' where retriever = 'models#1'`,
   );
   t.deepEqual(labels, [{ kind: 'model', strategy: 'cross', batch_size: 8, loss: 'albef', seed: 2 }]);
@@ -109,7 +98,7 @@ test('the featureless query and the languages without a dictionary are reported,
   t.is(summary.featurelessQueries, 1, 'q0/en is "?!"');
   t.deepEqual(summary.noDictionary, ['el', 'th']);
   t.deepEqual(summary.layoutFree, ['th']);
-  const featureless = await rows(
+  const featureless = await duckRows(
     `select distinct recipe, status from '${join(outDir, ATTACK_FILES.attacks)}' where query_id = 'q0/en' order by recipe`,
   );
   t.deepEqual(
@@ -126,22 +115,22 @@ test('the featureless query and the languages without a dictionary are reported,
 
 test('attack table and transfer matrix: shape, diagonal equals the white-box R@1', async (t) => {
   const { outDir } = await attacked();
-  const table = await rows(
+  const table = await duckRows(
     `select retriever, recipe, queries, successful + failed + skipped + featureless total, clean_r1, attacked_r1 from '${join(outDir, ATTACK_FILES.table)}' order by retriever, recipe`,
   );
   t.is(table.length, 8);
   for (const r of table) t.is(r.total, r.queries);
   const transfer = join(outDir, ATTACK_FILES.transfer);
-  const shape = await rows(
+  const shape = await duckRows(
     `select count(distinct source_retriever)::int s, count(distinct target_retriever)::int tg, count(*)::int n from '${transfer}'`,
   );
   t.deepEqual(shape, [{ s: 2, tg: 2, n: 2 * 2 * 2 * 3 }]);
   // White-box diagonal: mono R@1 of the greedy queries on their own model = the attack's share of rank_after = 1,
   // macro-averaged over languages as score averages.
-  const diag = await rows(
+  const diag = await duckRows(
     `select source_retriever, value from '${transfer}' where source_retriever = target_retriever and recipe = 'greedy' and metric = 'mono_recall@1' order by 1`,
   );
-  const own = await rows(
+  const own = await duckRows(
     `select retriever, avg(r1) as v from (select retriever, query_lang, avg((rank_after = 1)::int) r1 from '${join(outDir, ATTACK_FILES.attacks)}' where recipe = 'greedy' group by 1, 2) group by 1 order by 1`,
   );
   t.deepEqual(
@@ -169,7 +158,7 @@ test('score on the attacked sets: query_set rows, robustness table, and no disag
   });
   t.deepEqual(scored.summary.querySets, ['clean', 'sample', 'char', 'homoglyph', 'codemix', 'greedy']);
   const metrics = join(scored.outDir, 'metrics.parquet');
-  const sets = await rows(
+  const sets = await duckRows(
     `select retriever, list(distinct query_set order by query_set) as qs from '${metrics}' group by 1 order by 1`,
   );
   t.deepEqual(
@@ -183,10 +172,10 @@ test('score on the attacked sets: query_set rows, robustness table, and no disag
   );
   // Per language: score's mono R@1 on each model's greedy set = the attack's share of queries with rank_after = 1.
   for (const recipe of RECIPES) {
-    const fromScore = await rows(
+    const fromScore = await duckRows(
       `select retriever, query_lang, value from '${metrics}' where query_set = '${recipe}' and setting = 'mono' and aggregate = 'language' and metric = 'recall@1' and retriever like 'models#%' order by 1, 2`,
     );
-    const fromAttack = await rows(
+    const fromAttack = await duckRows(
       `select retriever, query_lang, avg((rank_after = 1)::int) as value from '${join(outDir, ATTACK_FILES.attacks)}' where recipe = '${recipe}' group by 1, 2 order by 1, 2`,
     );
     t.deepEqual(
@@ -195,7 +184,7 @@ test('score on the attacked sets: query_set rows, robustness table, and no disag
       recipe,
     );
   }
-  const successes = await rows(
+  const successes = await duckRows(
     `select count(*)::int n from '${join(outDir, ATTACK_FILES.attacks)}' where recipe = 'greedy' and success`,
   );
   t.true(Number(successes[0].n) > 0, 'the greedy attack succeeds on some queries');
@@ -208,7 +197,7 @@ test('score on the attacked sets: query_set rows, robustness table, and no disag
   t.regex(md, /Robustness: the attack stage's 30 sampled questions/);
   t.regex(md, /\| dual encoder \| cross \| 8 \| albef \| mono R@1 \| [0-9.]+ \| [0-9.]+ \([+−][0-9.]+\) \|/);
   // ranks.parquet keeps the clean set only.
-  const ranked = await rows(`select count(*)::int n from '${join(scored.outDir, 'ranks.parquet')}'`);
+  const ranked = await duckRows(`select count(*)::int n from '${join(scored.outDir, 'ranks.parquet')}'`);
   t.is(ranked[0].n, 4 * 30 * LANGS.length);
 });
 

@@ -1,7 +1,6 @@
 // The batches stage end to end on the pairs of the real datasets: byte-identical output for one seed, the batch
 // rules checked in SQL by DuckDB on the Parquet files, Arrow and Parquet holding the same rows, the composition
 // table against the batches, the manifest summary, the dev split and the errors for impossible params.
-import { DuckDBInstance } from '@duckdb/node-api';
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -12,6 +11,7 @@ import { batchesSchema, compositionSchema } from '../../stages/batches/schema.ts
 import { readArrow, readParquet, type Columns } from '../../stages/common/tables.ts';
 import { pairsStage } from '../../stages/pairs/index.ts';
 import { cleanup, makeRaw, tempDir } from '../pairs/raw.ts';
+import { withDuck } from '../helpers/duckdb.ts';
 
 // One pairs run (MLQA dev → XQuAD-R, the default study) feeds every batches run of this file.
 let pairsPromise: Promise<string> | undefined;
@@ -53,18 +53,6 @@ async function sha256(path: string): Promise<string> {
   return createHash('sha256')
     .update(await readFile(path))
     .digest('hex');
-}
-
-/** Runs `body` with a fresh in-memory DuckDB; `q` returns plain JS rows. */
-async function withDuck<T>(body: (q: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
-  const db = await DuckDBInstance.create(':memory:');
-  const con = await db.connect();
-  try {
-    return await body(async (sql) => (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]);
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
 }
 
 const pq = (dir: string, name: string) => `read_parquet('${join(dir, `${name}.parquet`)}')`;

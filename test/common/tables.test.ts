@@ -3,7 +3,6 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 import {
   type Columns,
@@ -20,6 +19,7 @@ import {
   writeParquet,
   writeTable,
 } from '../../stages/common/tables.ts';
+import { duckRows } from '../helpers/duckdb.ts';
 
 const schema: TableSchema = {
   name: 'all_types',
@@ -82,12 +82,6 @@ async function tmp(t: { teardown(fn: () => Promise<void>): void }): Promise<stri
   return dir;
 }
 
-async function duck(sql: string): Promise<Record<string, unknown>[]> {
-  const c = await (await DuckDBInstance.create(':memory:')).connect();
-  const r = await c.runAndReadAll(sql);
-  return r.getRowObjectsJS() as Record<string, unknown>[];
-}
-
 test('Arrow and Parquet round trip every column type, nulls and unicode', async (t) => {
   const dir = await tmp(t);
   const base = join(dir, 'all');
@@ -127,7 +121,7 @@ test('DuckDB reads the Parquet with the right types, counts, values and metadata
   const base = join(dir, 'all');
   await writeTable(base, schema, input());
   const file = `${base}.parquet`;
-  const types = await duck(
+  const types = await duckRows(
     `select ${schema.columns.map((c) => `typeof("${c.name}") as "${c.name}"`).join(', ')} from read_parquet('${file}') limit 1`,
   );
   t.deepEqual(types[0], {
@@ -146,7 +140,7 @@ test('DuckDB reads the Parquet with the right types, counts, values and metadata
     li: 'INTEGER[]',
     lf: 'FLOAT[]',
   });
-  const rows = await duck(`select * from read_parquet('${file}')`);
+  const rows = await duckRows(`select * from read_parquet('${file}')`);
   t.is(rows.length, 6);
   t.deepEqual(
     rows.map((r) => r.s),
@@ -168,27 +162,27 @@ test('DuckDB reads the Parquet with the right types, counts, values and metadata
     rows.map((r) => r.xn),
     [null, true, false, null, true, false],
   );
-  const counts = await duck(
+  const counts = await duckRows(
     `select count(*) as n, count(sn) as sn, count(li) as li, sum(len(ls)) as ls, sum(i) as i from read_parquet('${file}')`,
   );
   t.deepEqual(counts[0], { n: 6n, sn: 4n, li: 4n, ls: 9n, i: 2147483647n - 2147483648n + 48n });
-  const lists = await duck(`select ls, li, lf from read_parquet('${file}')`);
+  const lists = await duckRows(`select ls, li, lf from read_parquet('${file}')`);
   t.deepEqual(lists[2], { ls: ['中', '🙂'], li: [-5], lf: [0.25, -0.5] });
   t.deepEqual(lists[1], { ls: [], li: null, lf: [] });
   // Real Parquet LISTs (3-level), not JSON strings.
-  const schemaRows = await duck(
+  const schemaRows = await duckRows(
     `select name, converted_type from parquet_schema('${file}') where name in ('ls', 'li', 'lf')`,
   );
   t.deepEqual(
     schemaRows.map((r) => r.converted_type),
     ['LIST', 'LIST', 'LIST'],
   );
-  const codec = await duck(`select distinct compression from parquet_metadata('${file}')`);
+  const codec = await duckRows(`select distinct compression from parquet_metadata('${file}')`);
   t.deepEqual(
     codec.map((r) => r.compression),
     [defaultParquetCompression().toUpperCase()],
   );
-  const kv = await duck(`select decode(key) as k, decode(value) as v from parquet_kv_metadata('${file}')`);
+  const kv = await duckRows(`select decode(key) as k, decode(value) as v from parquet_kv_metadata('${file}')`);
   const meta = kv.find((r) => r.k === 'hybrid-xlr.schema');
   t.truthy(meta);
   t.deepEqual(JSON.parse(meta!.v as string), schemaJson(schema));
@@ -258,7 +252,7 @@ test('streaming writer equals the one-shot writer, byte for byte, whatever the a
   const back = await readParquet(join(dir, 'stream.parquet'), big);
   t.deepEqual(back.columns, { ...bigRows(0, total), score: (bigRows(0, total).score as unknown[]).slice() });
   t.deepEqual((await readArrow(join(dir, 'stream.arrow'), big)).columns, back.columns);
-  const groups = await duck(
+  const groups = await duckRows(
     `select count(distinct row_group_id) as g, max(row_group_num_rows) as m from parquet_metadata('${join(dir, 'stream.parquet')}')`,
   );
   t.deepEqual(groups[0], { g: 6n, m: 500n });
@@ -273,7 +267,7 @@ test('empty tables round trip and DuckDB reads them', async (t) => {
   await writeTable(join(dir, 'e'), schema, empty);
   t.is((await readArrow(join(dir, 'e.arrow'), schema)).rows, 0);
   t.is((await readParquet(join(dir, 'e.parquet'), schema)).rows, 0);
-  t.deepEqual(await duck(`select count(*) as n from read_parquet('${join(dir, 'e.parquet')}')`), [{ n: 0n }]);
+  t.deepEqual(await duckRows(`select count(*) as n from read_parquet('${join(dir, 'e.parquet')}')`), [{ n: 0n }]);
 });
 
 test('validation errors name the table, column and row, and leave no files', async (t) => {
@@ -422,7 +416,7 @@ test('compression: snappy by default, zstd on every Node version, uncompressed; 
     const p = join(dir, `${compression}.parquet`);
     await writeParquet(p, big, cols, { compression });
     t.deepEqual((await readParquet(p, big)).columns, { ...cols, score: (cols.score as unknown[]).slice() });
-    const codec = await duck(`select distinct compression from parquet_metadata('${p}')`);
+    const codec = await duckRows(`select distinct compression from parquet_metadata('${p}')`);
     t.deepEqual(
       codec.map((r) => r.compression),
       [compression.toUpperCase()],
@@ -430,7 +424,7 @@ test('compression: snappy by default, zstd on every Node version, uncompressed; 
   }
   // zstd files written by others (DuckDB's frames) read back too, several pages included.
   const z = join(dir, 'duck-zstd.parquet');
-  await duck(
+  await duckRows(
     `copy (select repeat('x', (range % 50)::INTEGER) || range::VARCHAR as s from range(300000)) to '${z}' (format parquet, compression zstd)`,
   );
   const back = await readParquet(z);
@@ -586,7 +580,7 @@ test('many rows: several pages and row groups, statistics, dictionaries, DuckDB 
   t.true(isDeepStrictEqual((await readArrow(join(dir, 'once.arrow'), wide)).columns, back.columns));
 
   // DuckDB sees the same values (aggregates) and uses the statistics correctly for filters.
-  const [agg] = await duck(
+  const [agg] = await duckRows(
     `select count(*) as n, sum(id) as id, sum(strlen(text)) as "text", count(score) as score, count(distinct lang) as lang,
        sum(one) as one, sum(len(tags)) as tags, count(ids) as ids, sum(len(ids)) as idn, max(big) as big from read_parquet('${file}')`,
   );
@@ -604,12 +598,12 @@ test('many rows: several pages and row groups, statistics, dictionaries, DuckDB 
     idn: BigInt(idn),
     big: BigInt(total - 1) * 4_000_000_000n - 5n,
   });
-  const [filtered] = await duck(
+  const [filtered] = await duckRows(
     `select count(*) as n from read_parquet('${file}') where id between 49990 and 50009 and lang = 'th'`,
   );
   t.is(filtered!.n, 3n);
 
-  const meta = await duck(
+  const meta = await duckRows(
     `select row_group_id as g, path_in_schema as p, encodings as e, stats_min_value as mn, stats_max_value as mx,
        stats_null_count as nc from parquet_metadata('${file}') order by g, column_id`,
   );

@@ -1,7 +1,6 @@
 // `npm run pipeline -- export --out DIR` end to end, as a real process on the shipped data: DuckDB reads every
 // table back with hive partitioning (counts, types, UTF-8, lists), SHA256SUMS and the data card hold, a sweep gives
 // one batches partition per branch, and an existing export is never clobbered by accident.
-import { DuckDBInstance } from '@duckdb/node-api';
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -9,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { cli, repoRoot } from '../helpers/toy-project.ts';
+import { duckRows } from '../helpers/duckdb.ts';
 
 const PIPELINE = join(repoRoot, 'pipelines/export.ts');
 const SWEEP = ['--sweep', 'batches.batchSize=32,64', '--sweep', 'batches.strategy=mono,hybrid'];
@@ -54,14 +54,10 @@ const exported = () =>
     return { out, code: r.code, log: r.stdout + r.stderr };
   })());
 
-async function duck(sql: string): Promise<Record<string, unknown>[]> {
-  const connection = await (await DuckDBInstance.create(':memory:')).connect();
-  return (await connection.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-}
 const scan = (out: string, table: string) => `read_parquet('${out}/${table}/**/*.parquet', hive_partitioning = true)`;
 const types = async (out: string, table: string) =>
   Object.fromEntries(
-    (await duck(`DESCRIBE SELECT * FROM ${scan(out, table)}`)).map((r) => [r.column_name, r.column_type]),
+    (await duckRows(`DESCRIBE SELECT * FROM ${scan(out, table)}`)).map((r) => [r.column_name, r.column_type]),
   );
 
 test('DuckDB reads every table with its partition columns, row counts and types', async (t) => {
@@ -77,7 +73,7 @@ test('DuckDB reads every table with its partition columns, row counts and types'
   // entries, vi 6,997).
   t.is(rows.pairs, 15747 + 8 * 10000 + 9341 + 6997);
   for (const table of ['pairs', 'candidates', 'queries', 'batches', 'batch_composition']) {
-    const [{ n }] = await duck(`SELECT count(*)::INTEGER AS n FROM ${scan(out, table)}`);
+    const [{ n }] = await duckRows(`SELECT count(*)::INTEGER AS n FROM ${scan(out, table)}`);
     t.is(n, rows[table], table);
   }
   const pairs = await types(out, 'pairs');
@@ -99,11 +95,11 @@ test('DuckDB reads every table with its partition columns, row counts and types'
   });
   t.like(await types(out, 'batch_composition'), { question_langs: 'VARCHAR[]', question_lang_counts: 'INTEGER[]' });
   // The partition folders agree with the rows: mono pairs have one language, cross pairs two.
-  const wrong = await duck(
+  const wrong = await duckRows(
     `SELECT count(*)::INTEGER AS n FROM ${scan(out, 'pairs')} WHERE (direction = 'mono') <> (question_lang = passage_lang)`,
   );
   t.is(wrong[0].n, 0);
-  const splits = await duck(
+  const splits = await duckRows(
     `SELECT split, count(*)::INTEGER AS n FROM ${scan(out, 'pairs')} GROUP BY split ORDER BY split`,
   );
   t.deepEqual(
@@ -115,21 +111,21 @@ test('DuckDB reads every table with its partition columns, row counts and types'
 test('partition columns live in folder names only, and texts come back as UTF-8', async (t) => {
   const { out } = await exported();
   const file = join(out, 'pairs/split=train/direction=cross/part-0.parquet');
-  const inside = (await duck(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`)).map(
+  const inside = (await duckRows(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`)).map(
     (r) => r.column_name,
   );
   t.false(inside.includes('split'));
   t.false(inside.includes('direction'));
-  const zh = await duck(`SELECT question FROM ${scan(out, 'pairs')} WHERE question_lang = 'zh' LIMIT 1`);
+  const zh = await duckRows(`SELECT question FROM ${scan(out, 'pairs')} WHERE question_lang = 'zh' LIMIT 1`);
   t.regex(String(zh[0].question), /\p{Script=Han}/u);
-  const th = await duck(`SELECT text FROM ${scan(out, 'candidates')} WHERE lang = 'th' LIMIT 1`);
+  const th = await duckRows(`SELECT text FROM ${scan(out, 'candidates')} WHERE lang = 'th' LIMIT 1`);
   t.regex(String(th[0].text), /\p{Script=Thai}/u);
 });
 
 test('a sweep gives one batches partition per branch, each batch pure and free of duplicate questions', async (t) => {
   const { out } = await exported();
   // QA rows follow the strategy; dictionary rows are the warm-up's cross-lingual batches, in every branch.
-  const parts = await duck(
+  const parts = await duckRows(
     `SELECT strategy, batch_size::INTEGER AS batch_size, count(*)::INTEGER AS n,
             count(DISTINCT kind) FILTER (WHERE source = 'qa')::INTEGER AS qa_kinds,
             list(DISTINCT kind) FILTER (WHERE source = 'dictionary') AS dictionary_kinds
@@ -147,7 +143,7 @@ test('a sweep gives one batches partition per branch, each batch pure and free o
     parts.map((p) => p.dictionary_kinds),
     [['cross'], ['cross'], ['cross'], ['cross']],
   );
-  const impure = await duck(
+  const impure = await duckRows(
     `SELECT count(*)::INTEGER AS n FROM (SELECT strategy, batch_size, batch_id FROM ${scan(out, 'batches')}
      GROUP BY ALL HAVING count(DISTINCT kind) > 1 OR count(DISTINCT question_id) < count(*))`,
   );

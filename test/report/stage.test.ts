@@ -2,25 +2,14 @@
 // the null is not, the written answer says so from the numbers, sections without their input say "not in this
 // pipeline", every data file is byte-identical on a rerun, and bad params fail naming the param.
 import test from 'ava';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runStage } from '../../pipelines/engine/testing.ts';
 import { reportStage, REPORT_FILES } from '../../stages/report/index.ts';
 import { attackedFixtures, classifyFixture, scoreFixture, trainFixtures } from './fixture.ts';
+import { duckRows } from '../helpers/duckdb.ts';
 
 const FAST = { resamples: 1000 };
-
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const con = await db.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    con.closeSync();
-    db.closeSync();
-  }
-}
 
 test('score alone: the built-in effect is detected, the null is not, and attack/XNLI sections say they are not in this pipeline', async (t) => {
   const { outDir, summary } = await runStage(reportStage, {
@@ -40,7 +29,7 @@ test('score alone: the built-in effect is detected, the null is not, and attack/
   });
   const stats = join(outDir, REPORT_FILES.stats);
   // hybrid − cross on cross R@1: built in as +0.20 (hit rates 0.45 vs 0.25), at both batch sizes.
-  const cross = await query(
+  const cross = await duckRows(
     `select batch_size, estimate, ci_low, ci_high, distinguishable, questions, queries, seeds_a, resamples from '${stats}' where contrast = 'hybrid-cross' and metric = 'cross_r1' order by batch_size`,
   );
   t.is(cross.length, 2);
@@ -51,12 +40,12 @@ test('score alone: the built-in effect is detected, the null is not, and attack/
     t.like(r, { questions: 80, queries: 240, seeds_a: 3, resamples: 1000 });
   }
   // mono R@1 is the same for every strategy by construction: estimate 0, not distinguishable.
-  const mono = await query(
+  const mono = await duckRows(
     `select estimate, distinguishable from '${stats}' where contrast like 'hybrid-%' and metric = 'mono_r1'`,
   );
   t.is(mono.length, 4);
   for (const r of mono) t.deepEqual(r, { estimate: 0, distinguishable: false });
-  t.is((await query(`select count(*)::int n from '${stats}' where contrast = 'drop-change'`))[0].n, 0);
+  t.is((await duckRows(`select count(*)::int n from '${stats}' where contrast = 'drop-change'`))[0].n, 0);
 
   const md = await readFile(join(outDir, REPORT_FILES.markdown), 'utf8');
   const html = await readFile(join(outDir, REPORT_FILES.html), 'utf8');
@@ -101,7 +90,7 @@ test('score alone: the built-in effect is detected, the null is not, and attack/
     'training-curves.parquet',
     'training-curves.svg',
   ]);
-  const quality = await query(
+  const quality = await duckRows(
     `select strategy, batch_size, round(mean, 6) m, seeds, sd is null no_sd from '${join(outDir, 'figures', 'quality-clean.parquet')}' where series = 'model' and metric = 'mono_r1' order by strategy, batch_size`,
   );
   t.is(quality.length, 6);
@@ -119,14 +108,14 @@ test('with attack and classify: robustness drop, transfer matrix and XNLI figure
   );
   const stats = join(outDir, REPORT_FILES.stats);
   // Hybrid's mono R@1 drop under "char": 0.5 − 0.1 = 0.4 at B = 32, 0.5 − 0.4 = 0.1 at B = 512: change −0.3.
-  const [drop] = await query(
+  const [drop] = await duckRows(
     `select estimate, ci_low, ci_high, distinguishable, mean_a, mean_b, batch_from, batch_to from '${stats}' where contrast = 'drop-change' and strategy = 'hybrid' and metric = 'mono_r1' and query_set = 'char'`,
   );
   t.true(drop.distinguishable as boolean);
   t.true(Math.abs((drop.estimate as number) + 0.3) < 0.08, `drop change ${drop.estimate} near −0.30`);
   t.like(drop, { batch_from: 32, batch_to: 512 });
   // Mono batches' drop is 0.25 at both sizes: no change built in.
-  const [flat] = await query(
+  const [flat] = await duckRows(
     `select estimate, ci_low, ci_high from '${stats}' where contrast = 'drop-change' and strategy = 'mono' and metric = 'mono_r1'`,
   );
   t.true(
@@ -140,7 +129,7 @@ test('with attack and classify: robustness drop, transfer matrix and XNLI figure
   );
   t.regex(printed, /\*\*XNLI accuracy\*\* \(mean over languages and seeds; descriptive/);
   t.notRegex(printed, /not in this pipeline/);
-  const heat = await query(
+  const heat = await duckRows(
     `select query_set, count(*)::int n from '${join(outDir, 'figures', 'direction-heatmap.parquet')}' group by 1 order by 1`,
   );
   t.deepEqual(heat, [
@@ -150,14 +139,14 @@ test('with attack and classify: robustness drop, transfer matrix and XNLI figure
   ]);
   // mAP@20 and cross R@1 have no per-query attacked values: their drops are described, not tested.
   t.regex(printed, /Multilingual mAP@20 and cross R@1 have no per-query attacked values/);
-  t.deepEqual(await query(`select distinct metric, reference_set from '${stats}' where contrast = 'drop-change'`), [
+  t.deepEqual(await duckRows(`select distinct metric, reference_set from '${stats}' where contrast = 'drop-change'`), [
     { metric: 'mono_r1', reference_set: 'sample' },
   ]);
-  const transfer = await query(
+  const transfer = await duckRows(
     `select count(*)::int n, min(value) lo from '${join(outDir, 'figures', 'transfer-matrix.parquet')}'`,
   );
   t.deepEqual(transfer, [{ n: 8, lo: 0.05 }], 'mono R@1, greedy and the clean reference panel');
-  const xnli = await query(
+  const xnli = await duckRows(
     `select recipe, round(avg(mean), 4) acc from '${join(outDir, 'figures', 'xnli-accuracy.parquet')}' group by 1 order by 1`,
   );
   t.deepEqual(xnli, [
@@ -187,7 +176,7 @@ test('same inputs and params: byte-identical data files; report.md and .html dif
   // Another bootstrap seed moves the intervals (the seed is really used), not the estimates.
   const c = await runStage(reportStage, { inputs, params: { ...FAST, seed: 1 } });
   const est = async (dir: string) =>
-    query(`select estimate, ci_low from '${join(dir, REPORT_FILES.stats)}' order by all`);
+    duckRows(`select estimate, ci_low from '${join(dir, REPORT_FILES.stats)}' order by all`);
   const [ea, ec] = [await est(a.outDir), await est(c.outDir)];
   t.deepEqual(
     ea.map((r) => r.estimate),

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { runStage } from '../../pipelines/engine/testing.ts';
 import { scoreStage } from '../../stages/score/index.ts';
 import { loadEncoder, saveEncoder } from '../../stages/train/model-io.ts';
-import { trainStage } from '../../stages/train/index.ts';
-import { SMALL, syntheticBatches, syntheticDev } from '../train/fixture.ts';
 import { candidateId, writeToyEvalSet } from '../helpers/eval-set.ts';
+import { trainedModel } from '../helpers/trained-model.ts';
 
 const TOPICS = [
   ['river', 'Fluss'],
@@ -37,21 +36,6 @@ function evalSet(options: { brokenRelevant?: boolean; report?: unknown } = {}): 
         : [candidateId('en', i), candidateId('de', i)],
     report: options.report,
   });
-}
-
-let trained: Promise<string> | undefined;
-/** One small trained model (cpu), shared by the tests. */
-function trainedModel(): Promise<string> {
-  trained ??= syntheticBatches(12, 16).then(
-    async (batches) =>
-      (
-        await runStage(trainStage, {
-          inputs: { batches, dev: await syntheticDev() },
-          params: { ...SMALL, checkpointEvery: 0 },
-        })
-      ).outDir,
-  );
-  return trained;
 }
 
 /** A copy of a train artifact whose model.json carries the labels a pipeline run would give it. */
